@@ -1,0 +1,104 @@
+/**
+ * The human step. The approval token (from approval_url) proves the link; the owner's bearer token
+ * proves the human. A decision is one compare-and-set on the permit record, bound to the manifest
+ * hash the human was shown: races, replays and changed manifests cannot produce a second or a
+ * different grant (SECURITY.md rule 12).
+ */
+import { bindAgentToOwner, getTenant, type Tenant } from './accounts'
+import type { App } from './app'
+import { fail } from './errors'
+import { LIMITS } from './limits'
+import {
+  approvalTokenKey,
+  ownerPermitsPrefix,
+  permitKey,
+  readPermitByRequest,
+  requestStatusOf,
+  type PermitRecord,
+} from './permits'
+import { assertUnderCount, countAttempt } from './rate-limit'
+import { assertSecretValue, bindSecretOrigins, missingSecrets, putSecret } from './secrets'
+import { hashToken, isIdShaped, isTokenShaped } from './tokens'
+import type { ApproveRequest } from '../../schemas/types'
+
+/** Find the request and check its approval token; wrong tokens are counted and, past a limit, refused with 429. */
+export async function readRequestWithToken(app: App, requestId: string, token: unknown, clientAddress: string): Promise<PermitRecord> {
+  if (!isIdShaped(requestId, 'preq')) fail('NOT_FOUND')
+  const window = LIMITS.APPROVAL_FAILURE_WINDOW_MS
+  await assertUnderCount(app.store, 'approval-failures', requestId, LIMITS.APPROVAL_FAILURES_MAX, window)
+  await assertUnderCount(app.store, 'approval-failures-ip', clientAddress, LIMITS.APPROVAL_FAILURES_MAX * 5, window)
+  const permit = await readPermitByRequest(app, requestId)
+  if (!permit) fail('NOT_FOUND')
+  const entry = isTokenShaped(token) ? await app.store.get<{ request_id: string }>(approvalTokenKey(hashToken(token))) : null
+  if (entry?.request_id !== requestId) {
+    await countAttempt(app.store, 'approval-failures', requestId, window)
+    await countAttempt(app.store, 'approval-failures-ip', clientAddress, window)
+    fail('INVALID_APPROVAL_TOKEN')
+  }
+  if (permit.state === 'pending' && Date.now() >= permit.request_expires_at) fail('APPROVAL_EXPIRED')
+  return permit
+}
+
+/** What the approver reads: every capability in full, with the secrets and networks it touches. */
+export async function describeApproval(app: App, permit: PermitRecord, viewer: Tenant | null) {
+  const agent = await getTenant(app, permit.agent_id)
+  const secretsOwner = permit.owner_id ?? (viewer?.role === 'owner' ? viewer.tenant_id : undefined)
+  return {
+    id: permit.request_id,
+    status: requestStatusOf(permit),
+    created_at: permit.created_at,
+    expires_at: permit.request_expires_at,
+    agent: { tenant_id: permit.agent_id, name: agent?.name ?? '', ...(agent?.owner_id ? { owner_id: agent.owner_id } : {}) },
+    scope_request: {
+      permit_id: permit.permit_id,
+      description: permit.description,
+      capabilities: permit.capabilities,
+      secrets: permit.secrets,
+      missing_secrets: await missingSecrets(app, secretsOwner, permit.secrets),
+      secret_origins: permit.secret_origins,
+      networks: permit.networks,
+      ttl_seconds: permit.requested.ttl_seconds,
+      max_executions: permit.requested.max_executions,
+    },
+    manifest_sha256: permit.manifest_sha256,
+  }
+}
+
+export async function decidePermit(app: App, owner: Tenant, requestId: string, body: ApproveRequest, clientAddress: string) {
+  const permit = await readRequestWithToken(app, requestId, body.token, clientAddress)
+  if (permit.owner_id && permit.owner_id !== owner.tenant_id) fail('NOT_YOUR_AGENT')
+  assertStillPending(permit, body.manifest_sha256)
+  const approving = body.action === 'approve'
+  for (const [name, value] of Object.entries(body.secrets ?? {})) {
+    if (!permit.secrets.includes(name)) fail('INVALID_SECRET', { details: { reason: 'only secrets this permit uses can be given at approval' } })
+    assertSecretValue(value)
+  }
+  if (approving) await bindSecretOrigins(app, owner.tenant_id, permit.secret_origins)
+  await bindAgentToOwner(app, permit.agent_id, owner.tenant_id)
+
+  const decided = await app.store.update<PermitRecord>(permitKey(permit.permit_id), (current) => {
+    if (!current) return fail('NOT_FOUND')
+    assertStillPending(current, body.manifest_sha256)
+    const now = Date.now()
+    if (!approving) return { ...current, state: 'denied', owner_id: owner.tenant_id, decided_at: now }
+    const ttl = Math.min(current.requested.ttl_seconds, body.ttl_seconds ?? Infinity)
+    const maxExecutions = Math.min(current.requested.max_executions, body.max_executions ?? Infinity)
+    return { ...current, state: 'approved', owner_id: owner.tenant_id, decided_at: now, ttl_seconds: ttl, max_executions: maxExecutions, expires_at: now + ttl * 1000 }
+  })
+
+  // Only the winning decision reaches here: its secrets are stored and its waiters woken.
+  if (approving) {
+    for (const [name, value] of Object.entries(body.secrets ?? {})) {
+      await putSecret(app, owner.tenant_id, { name, value, ...(decided.secret_origins[name] ? { origin: decided.secret_origins[name] } : {}) })
+    }
+  }
+  await app.store.set(`${ownerPermitsPrefix(owner.tenant_id)}:${decided.permit_id}`, { decided_at: decided.decided_at })
+  await app.notifier.notify(decided.request_id)
+  return { id: decided.request_id, status: requestStatusOf(decided), permit_id: decided.permit_id }
+}
+
+function assertStillPending(permit: PermitRecord, manifestSha256: string) {
+  if (permit.state !== 'pending') fail('ALREADY_DECIDED')
+  if (Date.now() >= permit.request_expires_at) fail('APPROVAL_EXPIRED')
+  if (permit.manifest_sha256 !== manifestSha256) fail('MANIFEST_CHANGED', { details: { manifest_sha256: permit.manifest_sha256 } })
+}

@@ -1,0 +1,43 @@
+/**
+ * GET /: the guide for agents, in Markdown, with absolute URLs from the public origin.
+ */
+import { API_ROUTES } from './api-routes'
+
+const AUTH_LABEL = { none: 'no auth', agent: 'agent token', owner: 'owner token', tenant: 'any token', 'approval-token': '?token= from approval_url' } as const
+
+export function renderGuide(origin: string): string {
+  const endpoints = API_ROUTES.map((route) => `| \`${route.method} ${route.path}\` | ${AUTH_LABEL[route.auth]} | ${route.summary} |`).join('\n')
+  return `# OAuth3
+
+Attested execution for AI agents — TEE-sandboxed, human-approved, capability-scoped.
+Your code runs with only the capability functions a human approved; their secrets stay on the server.
+
+## The flow
+
+1. **Sign up**: \`curl -X POST ${origin}/signup -H 'Content-Type: application/json' -d '{"name":"my-agent"}'\`
+   → \`{ tenant_id, role, token }\`. Keep the token: it is shown once. Send it as \`Authorization: Bearer <token>\`.
+2. **Request a permit**: \`POST ${origin}/permit\` with \`{ description, capabilities: [...] }\`
+   → \`202 { request_id, permit_id, approval_url, status_url, capabilities: [{name, signature}], manifest_sha256 }\`.
+   Give \`approval_url\` to your human. Capability types and their schemas: \`GET ${origin}/plugins\`.
+3. **Wait for the decision**: \`GET status_url\` (with your token). It already includes \`?wait=true\`:
+   do not append query parameters. It long-polls up to 120 s, then answers the current state.
+4. **Execute** under the permit: \`POST ${origin}/execute\`, then poll its \`status_url\` the same way.
+
+## Status words
+
+- Permit request: \`pending\` → \`completed\` (approved) | \`denied\` | \`expired\`.
+- Execution: \`pending\` → \`approved\` → \`executing\` → \`completed\` | \`failed\`.
+- Terminal: \`completed\`, \`failed\`, \`denied\`, \`expired\`.
+
+## Endpoints
+
+| endpoint | auth | what |
+| --- | --- | --- |
+${endpoints}
+
+## Errors
+
+Every error is JSON \`{ "error": "...", "code": "STABLE_CODE", "details"?: {...} }\` with its HTTP status.
+Branch on \`code\`. \`429\` and \`503\` carry \`Retry-After\`.
+`
+}

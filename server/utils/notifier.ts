@@ -1,0 +1,88 @@
+/**
+ * Long-poll wake-ups. One waiter per open status request, keyed by request id; `notify(id)` wakes
+ * every waiter of that id in this process and, with Redis, in every other process too (pub/sub).
+ * A waiter is removed exactly once: on wake, on timeout, or when its client goes away.
+ */
+import type Redis from 'ioredis'
+
+export type WaitOutcome = 'woken' | 'timeout' | 'aborted'
+
+export interface Notifier {
+  wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome>
+  notify(id: string): Promise<void>
+  /** Waiters currently registered in this process. */
+  readonly waiting: number
+  close(): Promise<void>
+}
+
+type Wake = (outcome: WaitOutcome) => void
+
+function createLocalWaiters() {
+  const waiters = new Map<string, Set<Wake>>()
+  let count = 0
+
+  function wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
+    if (signal?.aborted) return Promise.resolve('aborted')
+    return new Promise((resolve) => {
+      let set = waiters.get(id)
+      if (!set) waiters.set(id, (set = new Set()))
+      const wake: Wake = (outcome) => {
+        if (!set.delete(wake)) return
+        count--
+        if (set.size === 0 && waiters.get(id) === set) waiters.delete(id)
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        resolve(outcome)
+      }
+      const onAbort = () => wake('aborted')
+      const timer = setTimeout(() => wake('timeout'), timeoutMs)
+      set.add(wake)
+      count++
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  function wakeAll(id: string) {
+    const set = waiters.get(id)
+    if (set) for (const wake of [...set]) wake('woken')
+  }
+
+  return { wait, wakeAll, get waiting() { return count } }
+}
+
+export function createLocalNotifier(): Notifier {
+  const local = createLocalWaiters()
+  return {
+    wait: local.wait,
+    async notify(id) {
+      local.wakeAll(id)
+    },
+    get waiting() {
+      return local.waiting
+    },
+    async close() {},
+  }
+}
+
+/** Pub/sub over Redis: a dedicated subscriber connection, and publishes on the shared one. */
+export async function createRedisNotifier(publisher: Redis, channel: string): Promise<Notifier> {
+  const local = createLocalWaiters()
+  const subscriber = publisher.duplicate()
+  subscriber.on('message', (from: string, id: string) => {
+    if (from === channel) local.wakeAll(id)
+  })
+  await subscriber.subscribe(channel)
+  return {
+    wait: local.wait,
+    async notify(id) {
+      local.wakeAll(id)
+      await publisher.publish(channel, id)
+    },
+    get waiting() {
+      return local.waiting
+    },
+    async close() {
+      subscriber.disconnect()
+    },
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Permits in force: listing, reading and revoking, always scoped by the caller. Another tenant's
+ * permit answers 404 exactly like an unknown id (SECURITY.md rule 14).
+ */
+import type { Tenant } from './accounts'
+import type { App } from './app'
+import { fail } from './errors'
+import { LIMITS, clamp } from './limits'
+import {
+  agentPermitsPrefix,
+  canSeePermit,
+  ownerPermitsPrefix,
+  permitKey,
+  permitStatusOf,
+  type PermitRecord,
+} from './permits'
+import { isIdShaped } from './tokens'
+
+export function describePermit(permit: PermitRecord) {
+  return {
+    permit_id: permit.permit_id,
+    request_id: permit.request_id,
+    status: permitStatusOf(permit),
+    description: permit.description,
+    agent_id: permit.agent_id,
+    ...(permit.owner_id && permit.decided_at !== undefined ? { owner_id: permit.owner_id } : {}),
+    capabilities: permit.capabilities.map((capability) => ({
+      type: capability.type,
+      name: capability.name,
+      signature: capability.signature,
+      method: capability.method,
+      endpoint: capability.endpoint,
+    })),
+    secrets: permit.secrets,
+    networks: permit.networks,
+    manifest_sha256: permit.manifest_sha256,
+    ttl_seconds: permit.ttl_seconds,
+    max_executions: permit.max_executions,
+    created_at: permit.created_at,
+    ...(permit.decided_at !== undefined ? { decided_at: permit.decided_at } : {}),
+    ...(permit.expires_at !== undefined ? { expires_at: permit.expires_at } : {}),
+    ...(permit.revoked_at !== undefined ? { revoked_at: permit.revoked_at } : {}),
+  }
+}
+
+export async function readVisiblePermit(app: App, tenant: Tenant, permitId: string): Promise<PermitRecord> {
+  const permit = isIdShaped(permitId, 'permit') ? await app.store.get<PermitRecord>(permitKey(permitId)) : null
+  if (!permit || !canSeePermit(permit, tenant)) fail('NOT_FOUND')
+  return permit
+}
+
+export async function listPermits(app: App, tenant: Tenant, options: { cursor?: string; limit?: number }) {
+  const prefix = tenant.role === 'agent' ? agentPermitsPrefix(tenant.tenant_id) : ownerPermitsPrefix(tenant.tenant_id)
+  const ids = (await app.store.keys(prefix)).map((key) => key.slice(prefix.length + 1))
+  const permits = (await Promise.all(ids.map((id) => app.store.get<PermitRecord>(permitKey(id)))))
+    .filter((permit): permit is PermitRecord => permit !== null && canSeePermit(permit, tenant))
+    .sort((a, b) => b.created_at - a.created_at || (a.permit_id < b.permit_id ? 1 : -1))
+  const start = options.cursor ? permits.findIndex((permit) => permit.permit_id === options.cursor) + 1 : 0
+  const limit = clamp(options.limit ?? LIMITS.PAGE_SIZE_DEFAULT, 1, LIMITS.PAGE_SIZE_MAX)
+  const page = permits.slice(start, start + limit)
+  const next = start + limit < permits.length ? page.at(-1)!.permit_id : null
+  return { sessions: page.map(describePermit), next_cursor: next }
+}
+
+/** Revoke (owner or its agent). A pending request withdrawn this way can no longer be approved. */
+export async function revokePermit(app: App, tenant: Tenant, permitId: string) {
+  await readVisiblePermit(app, tenant, permitId)
+  const revoked = await app.store.update<PermitRecord>(permitKey(permitId), (current) => {
+    if (!current) return fail('NOT_FOUND')
+    if (current.state === 'revoked') return fail('ALREADY_REVOKED')
+    if (current.state === 'denied') return fail('ALREADY_DECIDED')
+    return { ...current, state: 'revoked', revoked_at: Date.now() }
+  })
+  await app.notifier.notify(revoked.request_id)
+  return describePermit(revoked)
+}

@@ -1,0 +1,99 @@
+/**
+ * The one status endpoint behind every status_url. Reads are scoped by the caller; with `wait`
+ * the request parks on the notifier until the state is terminal, the timeout passes, or the
+ * client leaves — and its waiter is removed in every one of those cases.
+ */
+import type { Tenant } from './accounts'
+import type { App } from './app'
+import { fail } from './errors'
+import { LIMITS } from './limits'
+import { canSeePermit, readPermitByRequest, requestStatusOf } from './permits'
+import { isIdShaped } from './tokens'
+
+export const TERMINAL_STATUSES = new Set(['completed', 'failed', 'denied', 'expired'])
+
+export interface StatusBody {
+  request_id: string
+  status: string
+  permit_id?: string
+  created_at: number
+  finished_at?: number
+  [field: string]: unknown
+}
+
+interface StatusReading {
+  body: StatusBody
+  /** When a pending state turns terminal by itself (an approval link expiring). */
+  changesAt?: number
+}
+
+type StatusSource = (app: App, tenant: Tenant, id: string) => Promise<StatusReading | null>
+
+async function readPermitRequest(app: App, tenant: Tenant, id: string): Promise<StatusReading | null> {
+  const permit = await readPermitByRequest(app, id)
+  const visible = permit && (tenant.role === 'agent' ? permit.agent_id === tenant.tenant_id : canSeePermit(permit, tenant))
+  if (!visible) return null
+  const status = requestStatusOf(permit)
+  return {
+    body: {
+      request_id: permit.request_id,
+      status,
+      permit_id: permit.permit_id,
+      created_at: permit.created_at,
+      ...(permit.decided_at !== undefined ? { finished_at: permit.decided_at } : status === 'expired' ? { finished_at: permit.request_expires_at } : {}),
+    },
+    ...(status === 'pending' ? { changesAt: permit.request_expires_at } : {}),
+  }
+}
+
+/** Status sources by id prefix; executions register theirs here. */
+export const STATUS_SOURCES: Record<string, StatusSource> = { preq: readPermitRequest }
+
+export async function readStatus(app: App, tenant: Tenant, id: string): Promise<StatusReading> {
+  const prefix = id.split('_')[0]
+  const source = Object.hasOwn(STATUS_SOURCES, prefix) && isIdShaped(id, prefix) ? STATUS_SOURCES[prefix] : undefined
+  const reading = source ? await source(app, tenant, id) : null
+  if (!reading) fail('NOT_FOUND')
+  return reading
+}
+
+export async function waitForStatus(app: App, tenant: Tenant, id: string, options: { timeoutMs: number; signal: AbortSignal }): Promise<StatusBody> {
+  let reading = await readStatus(app, tenant, id)
+  if (TERMINAL_STATUSES.has(reading.body.status)) return reading.body
+  const release = holdLongPollSlot(app, tenant.tenant_id)
+  try {
+    const deadline = Date.now() + options.timeoutMs
+    for (;;) {
+      const remaining = Math.min(deadline, reading.changesAt ?? Infinity) - Date.now()
+      if (remaining <= 0 || options.signal.aborted) return reading.body
+      const stop = new AbortController()
+      const onAbort = () => stop.abort()
+      options.signal.addEventListener('abort', onAbort, { once: true })
+      // Register before re-reading, so a transition between the two cannot be missed.
+      const woken = app.notifier.wait(id, remaining, stop.signal)
+      reading = await readStatus(app, tenant, id)
+      if (TERMINAL_STATUSES.has(reading.body.status)) stop.abort()
+      const outcome = await woken
+      options.signal.removeEventListener('abort', onAbort)
+      if (TERMINAL_STATUSES.has(reading.body.status)) return reading.body
+      reading = await readStatus(app, tenant, id)
+      if (TERMINAL_STATUSES.has(reading.body.status) || outcome !== 'woken') return reading.body
+    }
+  } finally {
+    release()
+  }
+}
+
+function holdLongPollSlot(app: App, tenantId: string): () => void {
+  const held = app.longPolls.get(tenantId) ?? 0
+  if (held >= LIMITS.LONG_POLLS_PER_TENANT_MAX) fail('TOO_MANY_LONG_POLLS', { retryAfterSeconds: 1 })
+  app.longPolls.set(tenantId, held + 1)
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    const now = (app.longPolls.get(tenantId) ?? 1) - 1
+    if (now <= 0) app.longPolls.delete(tenantId)
+    else app.longPolls.set(tenantId, now)
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The embedded store: unstorage over the atomic file driver, for one server process. Atomic
+ * operations hold a per-key lock for their read-modify-write; a lock file keeps a second process
+ * from opening the same data folder (two writers would break those guarantees).
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { createStorage } from 'unstorage'
+import { fsAtomicDriver, removeStaleTemporaries } from './fs-atomic-driver'
+import { KeyedMutex } from './keyed-mutex'
+import { assertStoreKey, isLive, wrap, type Envelope, type Store, type WriteOptions } from './types'
+
+export interface EmbeddedStoreOptions {
+  dir: string
+  fsync?: boolean
+}
+
+export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<Store> {
+  const dir = join(options.dir, 'store')
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const releaseLock = acquireDirLock(options.dir)
+  await removeStaleTemporaries(dir)
+  const storage = createStorage({ driver: fsAtomicDriver({ base: dir, fsync: options.fsync }) })
+  const mutex = new KeyedMutex()
+
+  const read = async <T>(key: string): Promise<Envelope<T> | null> => {
+    const envelope = (await storage.getItem(assertStoreKey(key))) as Envelope<T> | null
+    return isLive(envelope) ? envelope : null
+  }
+  const write = (key: string, envelope: Envelope) => storage.setItem(key, envelope as never)
+
+  return {
+    kind: 'embedded',
+    async get<T>(key: string) {
+      return (await read<T>(key))?.v ?? null
+    },
+    set<T>(key: string, value: T, opts: WriteOptions = {}) {
+      return mutex.run(assertStoreKey(key), () => write(key, wrap(value, opts.ttlMs)))
+    },
+    remove(key: string) {
+      return mutex.run(assertStoreKey(key), () => storage.removeItem(key))
+    },
+    async keys(prefix: string) {
+      assertStoreKey(prefix)
+      return (await storage.getKeys(prefix)).filter((key) => key.startsWith(`${prefix}:`))
+    },
+    createIfAbsent<T>(key: string, value: T, opts: WriteOptions = {}) {
+      return mutex.run(assertStoreKey(key), async () => {
+        if (await read(key)) return false
+        await write(key, wrap(value, opts.ttlMs))
+        return true
+      })
+    },
+    update<T>(key: string, mutate: (current: T | null) => T, opts: WriteOptions = {}) {
+      return mutex.run(assertStoreKey(key), async () => {
+        const current = await read<T>(key)
+        const next = mutate(current?.v ?? null)
+        await write(key, wrap(next, opts.ttlMs, current?.e))
+        return next
+      })
+    },
+    increment(key: string, by = 1, opts: WriteOptions = {}) {
+      return mutex.run(assertStoreKey(key), async () => {
+        const current = await read<number>(key)
+        const next = (current?.v ?? 0) + by
+        await write(key, current ? wrap(next, undefined, current.e) : wrap(next, opts.ttlMs))
+        return next
+      })
+    },
+    async close() {
+      await storage.dispose()
+      releaseLock()
+    },
+  }
+}
+
+/** One process per data folder; a lock left by a killed process (its pid is gone) is taken over. */
+function acquireDirLock(dataDir: string): () => void {
+  const lockFile = join(dataDir, 'LOCK')
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockFile, 'wx', 0o600)
+      writeSync(fd, String(process.pid))
+      closeSync(fd)
+      return () => {
+        try {
+          if (readFileSync(lockFile, 'utf8') === String(process.pid)) unlinkSync(lockFile)
+        } catch {
+          /* already gone */
+        }
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const holder = Number(readFileSync(lockFile, 'utf8'))
+      if (holder && holder !== process.pid && isAlive(holder)) {
+        throw new Error(`The data folder ${dataDir} is in use by process ${holder}; use another NITRO_DATA_DIR or NITRO_REDIS_URL to share state.`)
+      }
+      unlinkSync(lockFile)
+    }
+  }
+  throw new Error(`Could not lock the data folder ${dataDir}`)
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The Redis store: unstorage's redis driver for plain reads and writes, and small Lua scripts on
+ * the same connection for the atomic operations, so several server processes can share state.
+ * Records carry their expiry (checked on read, like the embedded store) and Redis also drops them
+ * at that time.
+ */
+import type Redis from 'ioredis'
+import { createStorage } from 'unstorage'
+import redisDriver from 'unstorage/drivers/redis'
+import { assertStoreKey, isLive, wrap, type Envelope, type Store, type WriteOptions } from './types'
+
+export interface RedisStoreOptions {
+  url: string
+  prefix: string
+}
+
+// KEYS[1] key · ARGV[1] envelope json · ARGV[2] ttl ms (0 = none) · ARGV[3] now ms
+const CREATE_IF_ABSENT = `
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local env = cjson.decode(raw)
+  if env.e == nil or env.e > tonumber(ARGV[3]) then return 0 end
+end
+if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) else redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`
+
+// KEYS[1] key · ARGV[1] expected raw ('' = absent) · ARGV[2] next raw · ARGV[3] expiry epoch ms (0 = none)
+const COMPARE_AND_SET = `
+local raw = redis.call('GET', KEYS[1]) or ''
+if raw ~= ARGV[1] then return 0 end
+if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1`
+
+// KEYS[1] key · ARGV[1] by · ARGV[2] ttl ms (0 = none) · ARGV[3] now ms
+const INCREMENT = `
+local now = tonumber(ARGV[3])
+local raw = redis.call('GET', KEYS[1])
+local env = nil
+if raw then
+  env = cjson.decode(raw)
+  if env.e ~= nil and env.e <= now then env = nil end
+end
+if env == nil then
+  env = { v = 0 }
+  if tonumber(ARGV[2]) > 0 then env.e = now + tonumber(ARGV[2]) end
+end
+env.v = env.v + tonumber(ARGV[1])
+if env.e ~= nil then redis.call('SET', KEYS[1], cjson.encode(env), 'PXAT', env.e) else redis.call('SET', KEYS[1], cjson.encode(env)) end
+return env.v`
+
+const MAX_CAS_ATTEMPTS = 100
+
+export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
+  const driver = redisDriver({ url: options.url, base: options.prefix, lazyConnect: false, maxRetriesPerRequest: 2 })
+  const storage = createStorage({ driver })
+  const client = driver.getInstance!() as Redis
+  await client.ping()
+  const full = (key: string) => `${options.prefix}:${assertStoreKey(key)}`
+
+  const readRaw = async (key: string) => {
+    const raw = await client.get(full(key))
+    const envelope = raw ? (JSON.parse(raw) as Envelope) : null
+    return { raw, envelope: isLive(envelope) ? envelope : null }
+  }
+
+  return {
+    kind: 'redis',
+    async get<T>(key: string) {
+      return ((await readRaw(key)).envelope?.v as T) ?? null
+    },
+    async set<T>(key: string, value: T, opts: WriteOptions = {}) {
+      await storage.setItem(assertStoreKey(key), wrap(value, opts.ttlMs) as never, opts.ttlMs ? { ttl: Math.ceil(opts.ttlMs / 1000) } : {})
+    },
+    async remove(key: string) {
+      await storage.removeItem(assertStoreKey(key))
+    },
+    async keys(prefix: string) {
+      assertStoreKey(prefix)
+      return (await storage.getKeys(prefix)).filter((key) => key.startsWith(`${prefix}:`))
+    },
+    async createIfAbsent<T>(key: string, value: T, opts: WriteOptions = {}) {
+      const ttl = opts.ttlMs ?? 0
+      const written = await client.eval(CREATE_IF_ABSENT, 1, full(key), JSON.stringify(wrap(value, opts.ttlMs)), ttl, Date.now())
+      return written === 1
+    },
+    async update<T>(key: string, mutate: (current: T | null) => T, opts: WriteOptions = {}) {
+      for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+        const { raw, envelope } = await readRaw(key)
+        const next = mutate((envelope?.v as T) ?? null)
+        const nextEnvelope = wrap(next, opts.ttlMs, envelope?.e)
+        const swapped = await client.eval(COMPARE_AND_SET, 1, full(key), raw ?? '', JSON.stringify(nextEnvelope), nextEnvelope.e ?? 0)
+        if (swapped === 1) return next
+      }
+      throw new Error('store update kept conflicting')
+    },
+    async increment(key: string, by = 1, opts: WriteOptions = {}) {
+      return Number(await client.eval(INCREMENT, 1, full(key), by, opts.ttlMs ?? 0, Date.now()))
+    },
+    async close() {
+      await storage.dispose()
+    },
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The store contract: a key/value store over unstorage plus the few atomic operations the
+ * services need. Every backend passes the same contract suite (test/store.contract.test.ts).
+ * Expiry is part of the stored record and checked on every read.
+ */
+export interface WriteOptions {
+  /** Time to live; the record reads as absent once it has passed. */
+  ttlMs?: number
+}
+
+export interface Store {
+  readonly kind: 'embedded' | 'redis'
+  get<T>(key: string): Promise<T | null>
+  set<T>(key: string, value: T, options?: WriteOptions): Promise<void>
+  remove(key: string): Promise<void>
+  /** Full keys that start with `prefix` followed by ':'. Order is unspecified. */
+  keys(prefix: string): Promise<string[]>
+  /** Writes only when the key is absent (or expired); true when this call wrote it. */
+  createIfAbsent<T>(key: string, value: T, options?: WriteOptions): Promise<boolean>
+  /**
+   * Compare-and-set: `mutate` sees the current value and returns the next one; the write happens
+   * only if nobody wrote in between (else `mutate` runs again on the newer value). An error thrown
+   * by `mutate` aborts the update and reaches the caller. Keeps the record's expiry unless
+   * `ttlMs` is given.
+   */
+  update<T>(key: string, mutate: (current: T | null) => T, options?: WriteOptions): Promise<T>
+  /** Adds `by` and returns the new value; `ttlMs` applies when the counter is (re)created. */
+  increment(key: string, by?: number, options?: WriteOptions): Promise<number>
+  close(): Promise<void>
+}
+
+/** What is stored under a key: the value and its absolute expiry (epoch ms). */
+export interface Envelope<T = unknown> {
+  v: T
+  e?: number
+}
+
+const KEY = /^[A-Za-z0-9_-]+(?::[A-Za-z0-9_.-]+)*$/
+
+/** Keys are built by our services only, never from unchecked input; this is the last guard. */
+export function assertStoreKey(key: string): string {
+  if (!KEY.test(key) || key.split(':').some((segment) => segment === '.' || segment === '..')) {
+    throw new Error(`invalid store key shape`)
+  }
+  return key
+}
+
+export function isLive(envelope: Envelope | null | undefined, now = Date.now()): envelope is Envelope {
+  return Boolean(envelope) && (envelope!.e === undefined || envelope!.e > now)
+}
+
+export function wrap<T>(value: T, ttlMs: number | undefined, keepExpiry?: number): Envelope<T> {
+  if (ttlMs !== undefined) return { v: value, e: Date.now() + ttlMs }
+  return keepExpiry === undefined ? { v: value } : { v: value, e: keepExpiry }
+}

@@ -1,0 +1,31 @@
+/**
+ * Bearer and approval tokens: 256 random bits, shown once, stored only as SHA-256 hashes and
+ * found by hash lookup (so comparison time does not depend on how close a guess is).
+ */
+import { createHash, randomBytes } from 'node:crypto'
+
+export type TokenKind = 'agent' | 'owner' | 'approval'
+
+const TOKEN_SHAPE = /^oa3_(agent|owner|approval)_[A-Za-z0-9_-]{43}$/
+
+export function createToken(kind: TokenKind): string {
+  return `oa3_${kind}_${randomBytes(32).toString('base64url')}`
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+/** A cheap shape check before any lookup; malformed input never reaches the store. */
+export function isTokenShaped(value: unknown): value is string {
+  return typeof value === 'string' && TOKEN_SHAPE.test(value)
+}
+
+/** Server-generated ids: a readable prefix and 96 random bits. */
+export function createId(prefix: 'tenant' | 'preq' | 'permit' | 'exec'): string {
+  return `${prefix}_${randomBytes(12).toString('hex')}`
+}
+
+export function isIdShaped(value: unknown, prefix: string): value is string {
+  return typeof value === 'string' && value.length === prefix.length + 25 && value.startsWith(`${prefix}_`) && /^[a-f0-9]{24}$/.test(value.slice(prefix.length + 1))
+}
