@@ -13,6 +13,6 @@ export default defineNitroErrorHandler((error, event) => {
   setResponseStatus(event, status)
   setResponseHeader(event, 'content-type', 'application/json; charset=utf-8')
   setResponseHeader(event, 'cache-control', 'no-store')
-  if (retryAfterSeconds) setResponseHeader(event, 'retry-after', String(retryAfterSeconds))
-  return event.node.res.end(JSON.stringify(body))
+  if (retryAfterSeconds) setResponseHeader(event, 'retry-after', retryAfterSeconds)
+  event.node.res.end(JSON.stringify(body))
 })

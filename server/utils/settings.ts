@@ -88,7 +88,7 @@ function parsePublicUrl(value: string, problems: string[]): string | null {
 
 function parseUpstreamMap(value: unknown, problems: string[]): Record<string, string> {
   if (value === undefined || value === null || value === '') return {}
-  let map = value
+  let map: unknown = value
   if (typeof value === 'string') {
     try {
       map = JSON.parse(value)

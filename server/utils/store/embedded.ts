@@ -34,24 +34,24 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
     async get<T>(key: string) {
       return (await read<T>(key))?.v ?? null
     },
-    set<T>(key: string, value: T, opts: WriteOptions = {}) {
+    async set<T>(key: string, value: T, opts: WriteOptions = {}) {
       return mutex.run(assertStoreKey(key), () => write(key, wrap(value, opts.ttlMs)))
     },
-    remove(key: string) {
+    async remove(key: string) {
       return mutex.run(assertStoreKey(key), () => storage.removeItem(key))
     },
     async keys(prefix: string) {
       assertStoreKey(prefix)
       return (await storage.getKeys(prefix)).filter((key) => key.startsWith(`${prefix}:`))
     },
-    createIfAbsent<T>(key: string, value: T, opts: WriteOptions = {}) {
+    async createIfAbsent<T>(key: string, value: T, opts: WriteOptions = {}) {
       return mutex.run(assertStoreKey(key), async () => {
         if (await read(key)) return false
         await write(key, wrap(value, opts.ttlMs))
         return true
       })
     },
-    update<T>(key: string, mutate: (current: T | null) => T, opts: WriteOptions = {}) {
+    async update<T>(key: string, mutate: (current: T | null) => T, opts: WriteOptions = {}) {
       return mutex.run(assertStoreKey(key), async () => {
         const current = await read<T>(key)
         const next = mutate(current?.v ?? null)
@@ -59,7 +59,7 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
         return next
       })
     },
-    increment(key: string, by = 1, opts: WriteOptions = {}) {
+    async increment(key: string, by = 1, opts: WriteOptions = {}) {
       return mutex.run(assertStoreKey(key), async () => {
         const current = await read<number>(key)
         const next = (current?.v ?? 0) + by

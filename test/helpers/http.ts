@@ -1,0 +1,48 @@
+/**
+ * A small JSON client over real HTTP (undici fetch), returning status, headers and parsed body.
+ */
+export interface Reply<T = Record<string, unknown>> {
+  status: number
+  headers: Headers
+  body: T
+  text: string
+}
+
+export interface CallOptions {
+  token?: string
+  body?: unknown
+  /** Raw body text, sent as given (for malformed JSON). */
+  raw?: string
+  headers?: Record<string, string>
+  signal?: AbortSignal
+}
+
+export async function call<T = any>(base: string, method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.token) headers.authorization = `Bearer ${options.token}`
+  let body: string | undefined
+  if (options.raw !== undefined) body = options.raw
+  else if (options.body !== undefined) body = JSON.stringify(options.body)
+  if (body !== undefined && !Object.keys(headers).some((key) => key.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
+  const response = await fetch(base + path, { method, headers, body, signal: options.signal })
+  const text = await response.text()
+  let parsed: unknown = text
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    /* not JSON */
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T, text }
+}
+
+/** The client for one server. */
+export function client(base: string) {
+  return {
+    get: <T = any>(path: string, options?: CallOptions) => call<T>(base, 'GET', path, options),
+    post: <T = any>(path: string, body?: unknown, options?: CallOptions) => call<T>(base, 'POST', path, { ...options, body }),
+    delete: <T = any>(path: string, options?: CallOptions) => call<T>(base, 'DELETE', path, options),
+    call: <T = any>(method: string, path: string, options?: CallOptions) => call<T>(base, method, path, options),
+  }
+}
+
+export type Client = ReturnType<typeof client>

@@ -1,0 +1,103 @@
+/**
+ * Start the built server (.output) as a real child process on an ephemeral port, with its own
+ * data folder and environment; stop it gracefully or with SIGKILL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ENTRY = fileURLToPath(new URL('../../.output/server/index.mjs', import.meta.url))
+
+export interface RunningServer {
+  url: string
+  port: number
+  dataDir: string
+  child: ChildProcess
+  /** Everything the process printed, stdout and stderr. */
+  logs(): string
+  stop(): Promise<void>
+  kill9(): Promise<void>
+}
+
+export interface StartOptions {
+  env?: Record<string, string>
+  dataDir?: string
+  /** Keep the data folder after stop (for restarts). */
+  keepData?: boolean
+}
+
+export function makeDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'oauth3-test-'))
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const dataDir = options.dataDir ?? makeDataDir()
+  const child = spawn(process.execPath, [ENTRY], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NITRO_DATA_DIR: dataDir,
+      NITRO_SIGNUPS_PER_MINUTE: '100000',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout!.on('data', (chunk) => (output += chunk))
+  child.stderr!.on('data', (chunk) => (output += chunk))
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000)
+    const onData = () => {
+      const match = /Listening on http:\/\/[^\s]*:(\d+)/.exec(output)
+      if (match && output.includes('[oauth3] store:')) {
+        clearTimeout(timer)
+        resolve(Number(match[1]))
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code}:\n${output}`))
+    })
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const cleanup = () => {
+    if (!options.keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true })
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    child,
+    logs: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM')
+      await exited
+      cleanup()
+    },
+    async kill9() {
+      if (child.exitCode === null) child.kill('SIGKILL')
+      await exited
+    },
+  }
+}
+
+/** Run the server entry expecting it to exit (bad settings); resolves with its code and output. */
+export function runUntilExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const dataDir = makeDataDir()
+  const child = spawn(process.execPath, [ENTRY], { env: { PATH: process.env.PATH ?? '', PORT: '0', NITRO_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk) => (output += chunk))
+  child.stderr.on('data', (chunk) => (output += chunk))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      rmSync(dataDir, { recursive: true, force: true })
+      resolve({ code, output })
+    }),
+  )
+}
