@@ -73,8 +73,11 @@ export async function decidePermit(app: App, owner: Tenant, requestId: string, b
     if (!permit.secrets.includes(name)) fail('INVALID_SECRET', { details: { reason: 'only secrets this permit uses can be given at approval' } })
     assertSecretValue(value)
   }
-  if (approving) await bindSecretOrigins(app, owner.tenant_id, permit.secret_origins)
-  await bindAgentToOwner(app, permit.agent_id, owner.tenant_id)
+  // Only an approval binds a self-signed-up agent to an owner; a deny claims nothing.
+  if (approving) {
+    await bindSecretOrigins(app, owner.tenant_id, permit.secret_origins)
+    await bindAgentToOwner(app, permit.agent_id, owner.tenant_id)
+  }
 
   const decided = await app.store.update<PermitRecord>(permitKey(permit.permit_id), (current) => {
     if (!current) return fail('NOT_FOUND')
