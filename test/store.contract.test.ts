@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEmbeddedStore, createRedisStore, type Store } from '../server/utils/store'
+import { dropRedisPrefix } from './helpers/redis'
 import { makeDataDir } from './helpers/server'
 
 const REDIS_URL = process.env.REDIS_URL
@@ -29,8 +30,9 @@ const backends: Backend[] = [
     name: 'redis',
     skip: REDIS_URL ? undefined : 'REDIS_URL is not set (bash .ci/run sets it)',
     async open() {
-      const store = await createRedisStore({ url: REDIS_URL!, prefix: `test-${randomBytes(6).toString('hex')}` })
-      return { store, dispose: () => store.close() }
+      const prefix = `test-${randomBytes(6).toString('hex')}`
+      const store = await createRedisStore({ url: REDIS_URL!, prefix })
+      return { store, dispose: async () => (await store.close(), await dropRedisPrefix(REDIS_URL!, prefix)) }
     },
   },
 ]

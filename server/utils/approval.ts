@@ -73,11 +73,17 @@ export async function decidePermit(app: App, owner: Tenant, requestId: string, b
     if (!permit.secrets.includes(name)) fail('INVALID_SECRET', { details: { reason: 'only secrets this permit uses can be given at approval' } })
     assertSecretValue(value)
   }
-  // Only an approval binds a self-signed-up agent to an owner; a deny claims nothing.
+  // Everything but the decision is written first: the compare-and-set below is the commit point,
+  // so a crash before it leaves a request that can still be decided, never a grant missing its
+  // secrets or index entry. Only an approval binds a self-signed-up agent; a deny claims nothing.
   if (approving) {
     await bindSecretOrigins(app, owner.tenant_id, permit.secret_origins)
+    for (const [name, value] of Object.entries(body.secrets ?? {})) {
+      await putSecret(app, owner.tenant_id, { name, value, origin: permit.secret_origins[name] })
+    }
     await bindAgentToOwner(app, permit.agent_id, owner.tenant_id)
   }
+  await app.store.set(`${ownerPermitsPrefix(owner.tenant_id)}:${permit.permit_id}`, { requested_at: permit.created_at })
 
   const decided = await app.store.update<PermitRecord>(permitKey(permit.permit_id), (current) => {
     if (!current) return fail('NOT_FOUND')
@@ -88,14 +94,6 @@ export async function decidePermit(app: App, owner: Tenant, requestId: string, b
     const maxExecutions = Math.min(current.requested.max_executions, body.max_executions ?? Infinity)
     return { ...current, state: 'approved', owner_id: owner.tenant_id, decided_at: now, ttl_seconds: ttl, max_executions: maxExecutions, expires_at: now + ttl * 1000 }
   })
-
-  // Only the winning decision reaches here: its secrets are stored and its waiters woken.
-  if (approving) {
-    for (const [name, value] of Object.entries(body.secrets ?? {})) {
-      await putSecret(app, owner.tenant_id, { name, value, ...(decided.secret_origins[name] ? { origin: decided.secret_origins[name] } : {}) })
-    }
-  }
-  await app.store.set(`${ownerPermitsPrefix(owner.tenant_id)}:${decided.permit_id}`, { decided_at: decided.decided_at })
   await app.notifier.notify(decided.request_id)
   return { id: decided.request_id, status: requestStatusOf(decided), permit_id: decided.permit_id }
 }

@@ -74,10 +74,12 @@ export async function requestPermit(app: App, agent: Tenant, body: PermitRequest
   const approvalToken = createToken('approval')
   // The token outlives the request by a while, so a late click reads 410 (expired), not 403.
   const ttlMs = (app.settings.approvalTtlSeconds + APPROVAL_TOKEN_GRACE_S) * 1000
-  await app.store.set(permitKey(record.permit_id), record)
+  // Pointers and index first, the permit record last: it is the commit point, and a crash before
+  // it leaves only pointers to nothing (read as 404), never a permit that cannot be found.
+  await app.store.set(`${agentPermitsPrefix(agent.tenant_id)}:${record.permit_id}`, { created_at: now })
   await app.store.set(requestKey(record.request_id), { permit_id: record.permit_id })
   await app.store.set(approvalTokenKey(hashToken(approvalToken)), { request_id: record.request_id }, { ttlMs })
-  await app.store.set(`${agentPermitsPrefix(agent.tenant_id)}:${record.permit_id}`, { created_at: now })
+  await app.store.set(permitKey(record.permit_id), record)
 
   return {
     request_id: record.request_id,
