@@ -16,9 +16,10 @@ export default defineNitroPlugin((nitro) => {
   }
   const ready = startApp(settings).then(
     (app) => {
+      for (const [from, to] of Object.entries(settings.upstreamMap)) console.log(`[oauth3] NITRO_UPSTREAM_MAP: ${from} -> ${to} (tests and demos only)`)
+      // The last startup line: tests and scripts wait for it.
       const store = app.store.kind === 'redis' ? `redis (prefix ${settings.redisPrefix})` : `embedded (${settings.dataDir})`
       console.log(`[oauth3] store: ${store}; public URL: ${settings.publicUrl ?? 'http://localhost:<port>'}; tee: none`)
-      for (const [from, to] of Object.entries(settings.upstreamMap)) console.log(`[oauth3] NITRO_UPSTREAM_MAP: ${from} -> ${to} (tests and demos only)`)
       return app
     },
     (error) => {
