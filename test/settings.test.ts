@@ -64,6 +64,10 @@ describe('startup', () => {
       const guide = await api.get('/')
       expect(guide.headers.get('content-type')).toMatch(/text\/markdown/)
       expect(guide.text).toContain('https://oauth3.example.com/signup')
+      const openapi = await api.get('/openapi.json')
+      expect(openapi.body.openapi).toBe('3.1.0')
+      expect(openapi.body.servers).toEqual([{ url: 'https://oauth3.example.com' }])
+      expect(openapi.body.paths['/permit'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/permitRequest' })
       for (const word of ['pending', 'completed', 'denied', 'expired', 'approved', 'executing', 'failed']) expect(guide.text).toContain(`\`${word}\``)
     } finally {
       await server.stop()
