@@ -3,19 +3,13 @@
  * signup, /me, /agents, the JSON error shape, and SECURITY.md IN-01–IN-05, AP-14, AP-15, MT-07.
  */
 import { request } from 'node:http'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { client, type Client } from './helpers/http'
+import { describe, expect, it } from 'vitest'
+import { client } from './helpers/http'
 import { signup } from './helpers/flow'
-import { startServer, type RunningServer } from './helpers/server'
+import { startServer, useTestServer } from './helpers/server'
 
-let server: RunningServer
-let api: Client
-
-beforeAll(async () => {
-  server = await startServer()
-  api = client(server.url)
-})
-afterAll(() => server?.stop())
+const server = useTestServer()
+const api = client(() => server.url)
 
 describe('POST /signup', () => {
   it('creates an agent by default and shows the token once', async () => {

@@ -3,19 +3,13 @@
  * bound to the manifest hash), agent binding, and SECURITY.md AP-01, AP-03, AP-04, AP-06, AP-09,
  * AP-13, IN-02 (token shapes).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { client, type Client } from './helpers/http'
+import { describe, expect, it } from 'vitest'
+import { client } from './helpers/http'
 import { GITHUB_CAPABILITY, approvalTokenOf, decide, pathOf, requestPermit, signup } from './helpers/flow'
-import { startServer, type RunningServer } from './helpers/server'
+import { startServer, useTestServer } from './helpers/server'
 
-let server: RunningServer
-let api: Client
-
-beforeAll(async () => {
-  server = await startServer()
-  api = client(server.url)
-})
-afterAll(() => server?.stop())
+const server = useTestServer()
+const api = client(() => server.url)
 
 describe('GET /approve/:id', () => {
   it('shows the request in full to the holder of the approval token', async () => {

@@ -2,19 +2,13 @@
  * GET /execute/:id/status?wait=true over real sockets: wake latency, timeouts, waiter clean-up on
  * disconnect (RL-06) and the per-tenant cap on polls held open (RS-12).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { client, type Client } from './helpers/http'
+import { describe, expect, it } from 'vitest'
+import { client } from './helpers/http'
 import { decide, pathOf, requestPermit, signup } from './helpers/flow'
-import { startServer, type RunningServer } from './helpers/server'
+import { useTestServer } from './helpers/server'
 
-let server: RunningServer
-let api: Client
-
-beforeAll(async () => {
-  server = await startServer()
-  api = client(server.url)
-})
-afterAll(() => server?.stop())
+const server = useTestServer()
+const api = client(() => server.url)
 
 const longPolls = async () => (await api.get('/health')).body.long_polls as number
 

@@ -3,21 +3,17 @@
  * manifest hash, and every permit-time refusal of SECURITY.md (GW-05, GW-06, GW-12, GW-13,
  * GW-21–GW-23, IN-15, IN-17, IN-18, AP-10, AP-11).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { client, type Client } from './helpers/http'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { client } from './helpers/http'
 import { GITHUB_CAPABILITY, approvalTokenOf, pathOf, requestPermit, signup } from './helpers/flow'
-import { startServer, type RunningServer } from './helpers/server'
+import { useTestServer } from './helpers/server'
 
-let server: RunningServer
-let api: Client
+const server = useTestServer({ env: { NITRO_PUBLIC_URL: 'https://oauth3.example.com' } })
+const api = client(() => server.url)
 let agent: { token: string; tenant_id: string }
-
 beforeAll(async () => {
-  server = await startServer({ env: { NITRO_PUBLIC_URL: 'https://oauth3.example.com' } })
-  api = client(server.url)
   agent = await signup(api, 'agent')
 })
-afterAll(() => server?.stop())
 
 const capability = (overrides: Record<string, unknown> = {}) => ({ ...GITHUB_CAPABILITY, ...overrides })
 const ask = (capabilities: unknown[], extra: Record<string, unknown> = {}) => api.post('/permit', { description: 'test', capabilities, ...extra }, { token: agent.token })

@@ -4,19 +4,13 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { client, type Client } from './helpers/http'
+import { describe, expect, it } from 'vitest'
+import { client } from './helpers/http'
 import { approvalTokenOf, decide, requestPermit, signup } from './helpers/flow'
-import { startServer, type RunningServer } from './helpers/server'
+import { useTestServer } from './helpers/server'
 
-let server: RunningServer
-let api: Client
-
-beforeAll(async () => {
-  server = await startServer()
-  api = client(server.url)
-})
-afterAll(() => server?.stop())
+const server = useTestServer()
+const api = client(() => server.url)
 
 describe('POST/GET/DELETE /secrets', () => {
   it('stores, lists names only, replaces and deletes', async () => {

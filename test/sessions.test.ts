@@ -2,19 +2,13 @@
  * Permits in force over HTTP: GET /sessions, GET/DELETE /sessions/:id, and the isolation rules
  * MT-01, MT-02 (another tenant's ids answer 404 exactly like unknown ids).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { client, type Client } from './helpers/http'
+import { describe, expect, it } from 'vitest'
+import { client } from './helpers/http'
 import { approvalTokenOf, decide, pathOf, requestPermit, signup } from './helpers/flow'
-import { startServer, type RunningServer } from './helpers/server'
+import { useTestServer } from './helpers/server'
 
-let server: RunningServer
-let api: Client
-
-beforeAll(async () => {
-  server = await startServer()
-  api = client(server.url)
-})
-afterAll(() => server?.stop())
+const server = useTestServer()
+const api = client(() => server.url)
 
 async function approvedPermit() {
   const agent = await signup(api)

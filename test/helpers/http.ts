@@ -35,13 +35,14 @@ export async function call<T = any>(base: string, method: string, path: string, 
   return { status: response.status, headers: response.headers, body: parsed as T, text }
 }
 
-/** The client for one server. */
-export function client(base: string) {
+/** The client for one server; `base` may be a function when the server starts later. */
+export function client(base: string | (() => string)) {
+  const url = typeof base === 'string' ? () => base : base
   return {
-    get: <T = any>(path: string, options?: CallOptions) => call<T>(base, 'GET', path, options),
-    post: <T = any>(path: string, body?: unknown, options?: CallOptions) => call<T>(base, 'POST', path, { ...options, body }),
-    delete: <T = any>(path: string, options?: CallOptions) => call<T>(base, 'DELETE', path, options),
-    call: <T = any>(method: string, path: string, options?: CallOptions) => call<T>(base, method, path, options),
+    get: <T = any>(path: string, options?: CallOptions) => call<T>(url(), 'GET', path, options),
+    post: <T = any>(path: string, body?: unknown, options?: CallOptions) => call<T>(url(), 'POST', path, { ...options, body }),
+    delete: <T = any>(path: string, options?: CallOptions) => call<T>(url(), 'DELETE', path, options),
+    call: <T = any>(method: string, path: string, options?: CallOptions) => call<T>(url(), method, path, options),
   }
 }
 

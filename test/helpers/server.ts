@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll } from 'vitest'
 
 const ENTRY = fileURLToPath(new URL('../../.output/server/index.mjs', import.meta.url))
 
@@ -100,4 +101,19 @@ export function runUntilExit(env: Record<string, string>): Promise<{ code: numbe
       resolve({ code, output })
     }),
   )
+}
+
+/** One server for the whole test file: started before its tests, stopped after them. */
+export function useTestServer(options: StartOptions = {}): RunningServer {
+  let server: RunningServer | undefined
+  beforeAll(async () => {
+    server = await startServer(options)
+  })
+  afterAll(() => server?.stop())
+  return new Proxy({} as RunningServer, {
+    get(_, property) {
+      if (!server) throw new Error('the test server has not started yet')
+      return server[property as keyof RunningServer]
+    },
+  })
 }
