@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['runtime/guest.mjs'],
+    // The guest runs after SES lockdown(), which installs these globals.
+    languageOptions: { globals: { harden: 'readonly', lockdown: 'readonly', Compartment: 'readonly', SharedArrayBuffer: 'readonly', Atomics: 'readonly', Int32Array: 'readonly' } },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     // Tests read untyped JSON answers of the API; `any` there keeps the assertions short.
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -112,6 +112,9 @@ export function createGuestPool(options: PoolOptions) {
   const log = options.log ?? (() => {})
   let closed = false
   let fatal: string | null = null
+  // Guests that died before saying ready, in a row: a broken install must not respawn forever.
+  let startFailures = 0
+  const MAX_START_FAILURES = 5
   let idleWaiters: Array<() => void> = []
 
   function spawnGuest(): Guest {
@@ -143,6 +146,7 @@ export function createGuestPool(options: PoolOptions) {
   function onMessage(guest: Guest, message: GuestMessage) {
     if (message.type === 'ready') {
       guest.ready = true
+      startFailures = 0
       schedule()
       return
     }
@@ -154,7 +158,7 @@ export function createGuestPool(options: PoolOptions) {
     const running = guest.running
     if (!running || message.id !== running.job.id) return
     if (message.type === 'output') collectOutput(guest, running, message.stream, message.text)
-    else if (message.type === 'limit') stopAndReplace(guest, running, { ok: false, exitCode: 1, failure: 'output_limit', error: 'OutputLimit: output_limit' })
+    else if (message.type === 'limit') stopAndReplace(guest, running, { ok: false, exitCode: 1, failure: 'output_limit', error: `output_limit: output is over ${options.limits.outputBytes} bytes` })
     else if (message.type === 'call') void answerCall(guest, running, message)
     else if (message.type === 'done') onDone(guest, running, message)
   }
@@ -163,7 +167,7 @@ export function createGuestPool(options: PoolOptions) {
     // The guest caps its own output; the parent caps again in case the guest lies.
     const size = Buffer.byteLength(String(text))
     if (running.outputBytes + size > options.limits.outputBytes + 1024) {
-      stopAndReplace(guest, running, { ok: false, exitCode: 1, failure: 'output_limit', error: 'OutputLimit: output_limit' })
+      stopAndReplace(guest, running, { ok: false, exitCode: 1, failure: 'output_limit', error: `output_limit: output is over ${options.limits.outputBytes} bytes` })
       return
     }
     running.outputBytes += size
@@ -201,8 +205,9 @@ export function createGuestPool(options: PoolOptions) {
     if (message.ok) {
       running.finish({ ok: true, exitCode: 0, ...(message.value !== undefined ? { valueJson: message.value } : {}) })
     } else {
-      const failure = message.error?.code === 'result_too_large' || message.error?.code === 'result_not_json' ? message.error.code : 'error'
-      running.finish({ ok: false, exitCode: 1, failure, error: `${message.error?.name ?? 'Error'}: ${message.error?.message ?? ''}` })
+      const code = message.error?.code
+      if (code === 'result_too_large' || code === 'result_not_json') running.finish({ ok: false, exitCode: 1, failure: code, error: `${code}: ${code === 'result_too_large' ? `the returned value is over ${options.limits.resultBytes} bytes` : 'the returned value is not JSON data'}` })
+      else running.finish({ ok: false, exitCode: 1, failure: 'error', error: `${message.error?.name ?? 'Error'}: ${message.error?.message ?? ''}` })
     }
     // Calls the code started but never awaited end with it.
     running.revoke.abort()
@@ -212,14 +217,18 @@ export function createGuestPool(options: PoolOptions) {
 
   function onExit(guest: Guest, code: number | null, signal: NodeJS.Signals | null) {
     guests.delete(guest)
+    if (!guest.ready && !guest.retired && !closed && ++startFailures >= MAX_START_FAILURES && fatal === null) {
+      fatal = `sandbox processes exit before they are ready (last exit: ${signal ?? code}); check that ${options.entry} and the ses package are installed`
+      log(`[oauth3] sandbox: ${fatal}`)
+    }
     const running = guest.running
     guest.running = null
     if (running) {
       // V8 aborts (SIGABRT / 134) when the heap limit is hit: that is a memory failure.
       const outOfMemory = signal === 'SIGABRT' || code === 134
       running.finish(outOfMemory
-        ? { ok: false, exitCode: 137, failure: 'memory', error: 'MemoryLimit: memory' }
-        : { ok: false, exitCode: 137, failure: 'killed', error: `Killed: the sandbox process ended (${signal ?? code})` })
+        ? { ok: false, exitCode: 137, failure: 'memory', error: 'memory: the execution ran out of memory' }
+        : { ok: false, exitCode: 137, failure: 'killed', error: `killed: the sandbox process ended (${signal ?? code})` })
     }
     if (!closed && !guest.retired && fatal === null) log(`[oauth3] sandbox: a guest process ended (${signal ?? code}); replacing it`)
     refill()
@@ -281,12 +290,12 @@ export function createGuestPool(options: PoolOptions) {
     }
     guest.running = running
     const deadline = setTimeout(() => {
-      if (guest.running === running) stopAndReplace(guest, running, { ok: false, exitCode: 124, failure: 'timed_out', error: `TimeoutError: timed_out after ${options.limits.timeoutMs} ms` })
+      if (guest.running === running) stopAndReplace(guest, running, { ok: false, exitCode: 124, failure: 'timed_out', error: `timed_out: the execution ran over ${options.limits.timeoutMs} ms` })
     }, options.limits.timeoutMs)
     const rssLimit = (options.limits.memoryMb + MEMORY_HEADROOM_MB) * 1024 * 1024
     const watchdog = setInterval(async () => {
       const rss = await residentBytes(guest.child.pid)
-      if (rss > rssLimit && guest.running === running) stopAndReplace(guest, running, { ok: false, exitCode: 137, failure: 'memory', error: 'MemoryLimit: memory' })
+      if (rss > rssLimit && guest.running === running) stopAndReplace(guest, running, { ok: false, exitCode: 137, failure: 'memory', error: `memory: the execution used over ${options.limits.memoryMb + MEMORY_HEADROOM_MB} MB` })
     }, options.memoryPollMs ?? 25)
     job.onStart?.()
     guest.child.send({
@@ -298,6 +307,10 @@ export function createGuestPool(options: PoolOptions) {
   for (let i = 0; i < options.size; i++) spawnGuest()
 
   return {
+    /** Is there room in the queue for one more job? */
+    hasRoom(): boolean {
+      return !closed && fatal === null && queue.length < options.maxQueue
+    },
     /** Queue a job; rejects at once with PoolFullError when the queue is full. */
     run(job: GuestJob): Promise<GuestResult> {
       if (closed) return Promise.reject(new PoolClosedError())
@@ -338,7 +351,7 @@ export function createGuestPool(options: PoolOptions) {
         })
       }
       for (const guest of guests) {
-        if (guest.running) stopAndReplace(guest, guest.running, { ok: false, exitCode: 137, failure: 'shutdown', error: 'Shutdown: the server is stopping' })
+        if (guest.running) stopAndReplace(guest, guest.running, { ok: false, exitCode: 137, failure: 'shutdown', error: 'shutdown: the server is stopping' })
         else retire(guest)
       }
       idleWaiters = []

@@ -31,6 +31,10 @@ export interface ApproveRequest {
    * Lower the requested execution budget.
    */
   max_executions?: number
+  /**
+   * Cap capability calls per minute under this permit; counted in the store, so it holds across executions and restarts.
+   */
+  calls_per_minute?: number
 }
 
 /**
@@ -136,6 +140,46 @@ export interface TiktokHistoryCapability {
   description?: string
   doc_url?: string
   cookie_secret: string
+}
+
+/**
+ * POST /execute: run code (an async function body) under an approved permit, or with no capabilities at all when no permit is named.
+ */
+export interface ExecuteRequest {
+  /**
+   * The approved permit whose capabilities the code may call.
+   */
+  permit_id?: string
+  /**
+   * Alias of permit_id.
+   */
+  session_id?: string
+  /**
+   * An async function body; `return x` sets result.value.
+   */
+  code?: string
+  /**
+   * Alias of code.
+   */
+  skill_code?: string
+  /**
+   * A label for ad-hoc code.
+   */
+  skill_id?: string
+  /**
+   * JSON data given to the code as the hardened global `args`.
+   */
+  args?: {
+    [k: string]: unknown
+  }
+  /**
+   * A label shown in the activity feed.
+   */
+  action_id?: string
+  /**
+   * Retrying with the same key returns the first execution.
+   */
+  idempotency_key?: string
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { defineNitroPlugin, useRuntimeConfig } from 'nitropack/runtime'
 import { startApp } from '../utils/app'
+import { failInterruptedExecutions } from '../utils/executions'
 import { resolveSettings, type Settings } from '../utils/settings'
 
 export default defineNitroPlugin((nitro) => {
@@ -15,11 +16,13 @@ export default defineNitroPlugin((nitro) => {
     process.exit(1)
   }
   const ready = startApp(settings).then(
-    (app) => {
+    async (app) => {
+      const interrupted = await failInterruptedExecutions(app)
+      if (interrupted) console.log(`[oauth3] ${interrupted} execution(s) interrupted by the last stop were marked failed`)
       for (const [from, to] of Object.entries(settings.upstreamMap)) console.log(`[oauth3] NITRO_UPSTREAM_MAP: ${from} -> ${to} (tests and demos only)`)
       // The last startup line: tests and scripts wait for it.
       const store = app.store.kind === 'redis' ? `redis (prefix ${settings.redisPrefix})` : `embedded (${settings.dataDir})`
-      console.log(`[oauth3] store: ${store}; public URL: ${settings.publicUrl ?? 'http://localhost:<port>'}; tee: none`)
+      console.log(`[oauth3] store: ${store}; sandbox: ${settings.sandboxPoolSize} processes; public URL: ${settings.publicUrl ?? 'http://localhost:<port>'}; tee: none`)
       return app
     },
     (error) => {

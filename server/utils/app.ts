@@ -3,6 +3,9 @@
  * the startup plugin; routes reach it through `useApp()` and hand it to services explicitly.
  */
 import Redis from 'ioredis'
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { createGuestPool, type GuestPool } from '../../runtime/pool'
 import { createLocalKeyProvider, type KeyProvider } from './key-provider'
 import { createLocalNotifier, createRedisNotifier, type Notifier } from './notifier'
 import type { Settings } from './settings'
@@ -13,6 +16,7 @@ export interface App {
   store: Store
   notifier: Notifier
   keys: KeyProvider
+  pool: GuestPool
   /** Long-polls held open per tenant in this process. */
   longPolls: Map<string, number>
   close(): Promise<void>
@@ -33,18 +37,45 @@ export async function createApp(settings: Settings): Promise<App> {
     store = await createEmbeddedStore({ dir: settings.dataDir, fsync: settings.dataFsync })
     notifier = createLocalNotifier()
   }
+  const pool = createGuestPool({
+    entry: resolveGuestEntry(),
+    size: settings.sandboxPoolSize,
+    maxQueue: settings.execQueueMax,
+    perTenant: settings.execPerTenant,
+    limits: {
+      timeoutMs: settings.execTimeoutMs,
+      memoryMb: settings.execMemoryMb,
+      outputBytes: settings.execOutputBytes,
+      maxCalls: settings.execMaxCalls,
+      maxCallsInFlight: settings.execMaxCallsInFlight,
+      resultBytes: settings.execResultBytes,
+      callArgsBytes: settings.gatewayMaxRequestBytes,
+    },
+    log: (line) => console.error(line),
+  })
+  await pool.whenReady()
   return {
     settings,
     store,
     notifier,
     keys,
+    pool,
     longPolls: new Map(),
     async close() {
+      await pool.close()
       await notifier.close()
       publisher?.disconnect()
       await store.close()
     },
   }
+}
+
+/** The guest entry sits next to the built server entry; in a source checkout, in runtime/. */
+function resolveGuestEntry(): string {
+  const candidates = [join(dirname(process.argv[1] ?? ''), 'guest.mjs'), resolve(process.cwd(), 'runtime/guest.mjs')]
+  const found = candidates.find((candidate) => existsSync(candidate))
+  if (!found) throw new Error(`the sandbox guest entry is missing (looked in ${candidates.join(', ')})`)
+  return found
 }
 
 export function startApp(settings: Settings): Promise<App> {

@@ -92,7 +92,16 @@ export async function decidePermit(app: App, owner: Tenant, requestId: string, b
     if (!approving) return { ...current, state: 'denied', owner_id: owner.tenant_id, decided_at: now }
     const ttl = Math.min(current.requested.ttl_seconds, body.ttl_seconds ?? Infinity)
     const maxExecutions = Math.min(current.requested.max_executions, body.max_executions ?? Infinity)
-    return { ...current, state: 'approved', owner_id: owner.tenant_id, decided_at: now, ttl_seconds: ttl, max_executions: maxExecutions, expires_at: now + ttl * 1000 }
+    return {
+      ...current,
+      state: 'approved',
+      owner_id: owner.tenant_id,
+      decided_at: now,
+      ttl_seconds: ttl,
+      max_executions: maxExecutions,
+      expires_at: now + ttl * 1000,
+      ...(body.calls_per_minute !== undefined ? { calls_per_minute: body.calls_per_minute } : {}),
+    }
   })
   await app.notifier.notify(decided.request_id)
   return { id: decided.request_id, status: requestStatusOf(decided), permit_id: decided.permit_id }

@@ -32,6 +32,24 @@ export const LIMITS = {
   /** Failed approval-token attempts per permit request per window before 429 (AP-06). */
   APPROVAL_FAILURES_MAX: 10,
   APPROVAL_FAILURE_WINDOW_MS: 10 * 60_000,
+  /** Execution code, and the nesting of brackets in it (checked before parsing, IN-04). */
+  CODE_MAX_CHARS: 100_000,
+  CODE_MAX_NESTING: 200,
+  /** Sandbox defaults; each is an operator setting clamped to [MIN, MAX] (server/utils/settings.ts). */
+  EXEC_TIMEOUT_MS: 30_000,
+  EXEC_MEMORY_MB: 256,
+  EXEC_OUTPUT_BYTES: 1024 * 1024,
+  EXEC_MAX_CALLS: 100,
+  EXEC_MAX_CALLS_IN_FLIGHT: 8,
+  EXEC_RESULT_BYTES: 1024 * 1024,
+  EXEC_QUEUE_MAX: 256,
+  /** Gateway defaults. */
+  GATEWAY_TIMEOUT_MS: 15_000,
+  GATEWAY_MAX_RESPONSE_BYTES: 5 * 1024 * 1024,
+  GATEWAY_MAX_REQUEST_BYTES: 1024 * 1024,
+  /** Idempotency keys. */
+  IDEMPOTENCY_KEY_MAX_CHARS: 200,
+  IDEMPOTENCY_TTL_MS: 24 * 3600_000,
   /** Page size of list endpoints. */
   PAGE_SIZE_DEFAULT: 50,
   PAGE_SIZE_MAX: 200,

@@ -29,6 +29,8 @@ export interface PermitRecord {
   requested: { ttl_seconds: number; max_executions: number }
   ttl_seconds: number
   max_executions: number
+  /** Set by the approver: capability calls per minute under this permit (GW-24). */
+  calls_per_minute?: number
   manifest_sha256: string
   created_at: number
   request_expires_at: number

@@ -9,6 +9,7 @@ import approve from '../../schemas/approve.schema.json'
 import apiGateway from '../../schemas/capability-api-gateway.schema.json'
 import capabilityCommon from '../../schemas/capability-common.schema.json'
 import cookieSession from '../../schemas/capability-cookie-session.schema.json'
+import executeRequest from '../../schemas/execute-request.schema.json'
 import tiktokHistory from '../../schemas/capability-tiktok-history.schema.json'
 import permitRequest from '../../schemas/permit-request.schema.json'
 import secretPut from '../../schemas/secret-put.schema.json'
@@ -18,6 +19,7 @@ import type {
   ApiGatewayCapability,
   ApproveRequest,
   CookieSessionCapability,
+  ExecuteRequest,
   PermitRequest,
   SecretPutRequest,
   SignupRequest,
@@ -30,6 +32,7 @@ export const SCHEMAS = {
   agentCreate,
   approve,
   permitRequest,
+  executeRequest,
   secretPut,
   capabilityCommon,
   apiGateway,
@@ -70,6 +73,7 @@ export const assertSignupRequest = defineAssert<SignupRequest>(signup)
 export const assertAgentCreateRequest = defineAssert<AgentCreateRequest>(agentCreate)
 export const assertApproveRequest = defineAssert<ApproveRequest>(approve)
 export const assertPermitRequest = defineAssert<PermitRequest>(permitRequest)
+export const assertExecuteRequest = defineAssert<ExecuteRequest>(executeRequest)
 export const assertSecretPutRequest = defineAssert<SecretPutRequest>(secretPut)
 export const assertApiGatewayCapability = defineAssert<ApiGatewayCapability>(apiGateway, 'INVALID_CAPABILITY')
 export const assertCookieSessionCapability = defineAssert<CookieSessionCapability>(cookieSession, 'INVALID_CAPABILITY')

@@ -36,6 +36,7 @@ export function describePermit(permit: PermitRecord) {
     manifest_sha256: permit.manifest_sha256,
     ttl_seconds: permit.ttl_seconds,
     max_executions: permit.max_executions,
+    ...(permit.calls_per_minute !== undefined ? { calls_per_minute: permit.calls_per_minute } : {}),
     created_at: permit.created_at,
     ...(permit.decided_at !== undefined ? { decided_at: permit.decided_at } : {}),
     ...(permit.expires_at !== undefined ? { expires_at: permit.expires_at } : {}),

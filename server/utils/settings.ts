@@ -3,7 +3,11 @@
  * environment variables), checked here at startup. A bad value stops the server with a message
  * naming the variable; nothing falls back silently to something that grants power.
  */
+import { createHash } from 'node:crypto'
+import { hostname } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
+import { defaultPoolSize } from '../../runtime/pool'
+import { LIMITS } from './limits'
 
 export interface Settings {
   /** Origin of every URL handed out (approval_url, status_url); null = http://localhost:<listening port>. */
@@ -18,6 +22,20 @@ export interface Settings {
   allowHttpEndpoints: boolean
   approvalTtlSeconds: number
   signupsPerMinute: number
+  /** Names this process's running executions, so a restart marks only its own interrupted. */
+  nodeId: string
+  sandboxPoolSize: number
+  execPerTenant: number
+  execQueueMax: number
+  execTimeoutMs: number
+  execMemoryMb: number
+  execOutputBytes: number
+  execMaxCalls: number
+  execMaxCallsInFlight: number
+  execResultBytes: number
+  gatewayTimeoutMs: number
+  gatewayMaxResponseBytes: number
+  gatewayMaxRequestBytes: number
 }
 
 export class SettingsError extends Error {}
@@ -67,7 +85,22 @@ export function resolveSettings(raw: Raw, cwd = process.cwd()): Settings {
     allowHttpEndpoints: bool('allowHttpEndpoints', 'NITRO_ALLOW_HTTP_ENDPOINTS'),
     approvalTtlSeconds: int('approvalTtlSeconds', 'NITRO_APPROVAL_TTL_SECONDS', 1, 30 * 24 * 3600, 7 * 24 * 3600),
     signupsPerMinute: int('signupsPerMinute', 'NITRO_SIGNUPS_PER_MINUTE', 1, 1_000_000, 30),
+    nodeId: text('nodeId', 'NITRO_NODE_ID') || `${hostname()}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`,
+    sandboxPoolSize: int('sandboxPoolSize', 'NITRO_SANDBOX_POOL_SIZE', 1, 64, defaultPoolSize()),
+    execPerTenant: 0,
+    execQueueMax: int('execQueueMax', 'NITRO_EXEC_QUEUE_MAX', 1, 100_000, LIMITS.EXEC_QUEUE_MAX),
+    execTimeoutMs: int('execTimeoutMs', 'NITRO_EXEC_TIMEOUT_MS', 100, 300_000, LIMITS.EXEC_TIMEOUT_MS),
+    execMemoryMb: int('execMemoryMb', 'NITRO_EXEC_MEMORY_MB', 64, 4096, LIMITS.EXEC_MEMORY_MB),
+    execOutputBytes: int('execOutputBytes', 'NITRO_EXEC_OUTPUT_BYTES', 1024, 16 * 1024 * 1024, LIMITS.EXEC_OUTPUT_BYTES),
+    execMaxCalls: int('execMaxCalls', 'NITRO_EXEC_MAX_CALLS', 1, 10_000, LIMITS.EXEC_MAX_CALLS),
+    execMaxCallsInFlight: int('execMaxCallsInFlight', 'NITRO_EXEC_MAX_CALLS_IN_FLIGHT', 1, 256, LIMITS.EXEC_MAX_CALLS_IN_FLIGHT),
+    execResultBytes: int('execResultBytes', 'NITRO_EXEC_RESULT_BYTES', 1024, 16 * 1024 * 1024, LIMITS.EXEC_RESULT_BYTES),
+    gatewayTimeoutMs: int('gatewayTimeoutMs', 'NITRO_GATEWAY_TIMEOUT_MS', 100, 120_000, LIMITS.GATEWAY_TIMEOUT_MS),
+    gatewayMaxResponseBytes: int('gatewayMaxResponseBytes', 'NITRO_GATEWAY_MAX_RESPONSE_BYTES', 1024, 64 * 1024 * 1024, LIMITS.GATEWAY_MAX_RESPONSE_BYTES),
+    gatewayMaxRequestBytes: int('gatewayMaxRequestBytes', 'NITRO_GATEWAY_MAX_REQUEST_BYTES', 1024, 16 * 1024 * 1024, LIMITS.GATEWAY_MAX_REQUEST_BYTES),
   }
+  // By default one tenant may hold all but one sandbox process, so others always get a turn.
+  settings.execPerTenant = int('execPerTenant', 'NITRO_EXEC_PER_TENANT', 1, 64, Math.max(1, settings.sandboxPoolSize - 1))
   if (problems.length) throw new SettingsError(`Invalid settings:\n  - ${problems.join('\n  - ')}`)
   return settings
 }

@@ -7,6 +7,7 @@ import type { Tenant } from './accounts'
 import type { App } from './app'
 import { fail } from './errors'
 import { LIMITS } from './limits'
+import { describeExecution, executionKey, type ExecutionRecord } from './executions'
 import { canSeePermit, readPermitByRequest, requestStatusOf } from './permits'
 import { isIdShaped } from './tokens'
 
@@ -46,8 +47,20 @@ async function readPermitRequest(app: App, tenant: Tenant, id: string): Promise<
   }
 }
 
-/** Status sources by id prefix; executions register theirs here. */
-export const STATUS_SOURCES: Record<string, StatusSource> = { preq: readPermitRequest }
+/** An execution is visible to the agent that ran it and to the owner of its permit. */
+export async function readVisibleExecution(app: App, tenant: Tenant, id: string): Promise<ExecutionRecord | null> {
+  const record = isIdShaped(id, 'exec') ? await app.store.get<ExecutionRecord>(executionKey(id)) : null
+  if (!record) return null
+  return record.agent_id === tenant.tenant_id || (tenant.role === 'owner' && record.owner_id === tenant.tenant_id) ? record : null
+}
+
+async function readExecution(app: App, tenant: Tenant, id: string): Promise<StatusReading | null> {
+  const record = await readVisibleExecution(app, tenant, id)
+  return record ? { body: describeExecution(record) } : null
+}
+
+/** Status sources by id prefix. */
+export const STATUS_SOURCES: Record<string, StatusSource> = { preq: readPermitRequest, exec: readExecution }
 
 export async function readStatus(app: App, tenant: Tenant, id: string): Promise<StatusReading> {
   const prefix = id.split('_')[0]

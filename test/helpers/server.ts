@@ -104,10 +104,10 @@ export function runUntilExit(env: Record<string, string>): Promise<{ code: numbe
 }
 
 /** One server for the whole test file: started before its tests, stopped after them. */
-export function useTestServer(options: StartOptions = {}): RunningServer {
+export function useTestServer(options: StartOptions | (() => StartOptions) = {}): RunningServer {
   let server: RunningServer | undefined
   beforeAll(async () => {
-    server = await startServer(options)
+    server = await startServer(typeof options === 'function' ? options() : options)
   })
   afterAll(() => server?.stop())
   return new Proxy({} as RunningServer, {

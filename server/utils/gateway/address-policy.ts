@@ -1,0 +1,44 @@
+/**
+ * Connect-time refusal of non-public addresses (SECURITY.md rule 6): the name is resolved, every
+ * address is checked, and the socket connects only to a checked one, so DNS rebinding and
+ * alternative spellings of loopback (decimal, hex, IPv4-mapped, NAT64) all fail.
+ */
+import { BlockList, isIP } from 'node:net'
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
+
+const blocked = new BlockList()
+for (const [network, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
+  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4], ['255.255.255.255', 32],
+] as const) blocked.addSubnet(network, prefix, 'ipv4')
+for (const [network, prefix] of [
+  ['::', 128], ['::1', 128], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32],
+  ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+] as const) blocked.addSubnet(network, prefix, 'ipv6')
+
+export function isPublicAddress(address: string): boolean {
+  const family = isIP(address)
+  if (family === 0) return false
+  return !blocked.check(address, family === 4 ? 'ipv4' : 'ipv6')
+}
+
+export class BlockedAddressError extends Error {
+  readonly code = 'blocked_address'
+  constructor() {
+    super('blocked_address: the upstream host resolves to a non-public address')
+  }
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
+
+/** A `lookup` for http.request that only ever yields public addresses. */
+export function publicOnlyLookup(hostname: string, options: object, callback: LookupCallback): void {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, '')
+    const list = addresses as LookupAddress[]
+    if (list.length === 0 || !list.every((entry) => isPublicAddress(entry.address))) return callback(new BlockedAddressError(), '')
+    if ((options as { all?: boolean }).all) return callback(null, list)
+    callback(null, list[0].address, list[0].family)
+  })
+}
