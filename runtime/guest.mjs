@@ -26,6 +26,14 @@ lockdown({
   reporting: 'none',
 })
 
+// Compartment globals that no guest needs and that reach raw or off-heap memory, shared memory,
+// GC observation or the sandbox machinery itself (SB-14): removed before any code runs.
+const WITHHELD_GLOBALS = [
+  'ArrayBuffer', 'SharedArrayBuffer', 'DataView', 'Atomics', 'WeakRef', 'FinalizationRegistry',
+  'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
+  'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Compartment', 'lockdown',
+]
+
 const OUTPUT_MARKER = '\n[output truncated: limit reached]\n'
 
 /** @type {null | ReturnType<typeof createRun>} */
@@ -50,16 +58,22 @@ function send(message) {
   }
 }
 
-/** SB-24: inside a compartment an error carries no stack, whatever the environment says. */
+/** SB-24: inside a compartment an error carries no stack and no host global is visible, whatever the environment says. */
 function selfTest() {
-  const compartment = new Compartment({ __options__: true, globals: {} })
+  const compartment = createCompartment()
   const stack = compartment.evaluate('new Error("probe").stack')
-  const processVisible = compartment.evaluate('typeof process')
-  return stack === '' && processVisible === 'undefined'
+  const visible = compartment.evaluate('[typeof process, typeof ArrayBuffer, typeof Compartment].join()')
+  return stack === '' && visible === 'undefined,undefined,undefined'
+}
+
+function createCompartment() {
+  const compartment = new Compartment({ __options__: true, globals: {} })
+  for (const name of WITHHELD_GLOBALS) delete compartment.globalThis[name]
+  return compartment
 }
 
 function createRun(job) {
-  const compartment = new Compartment({ __options__: true, globals: {} })
+  const compartment = createCompartment()
   const GuestError = compartment.globalThis.Error
   const pending = new Map()
   let callCount = 0
