@@ -8,6 +8,7 @@
  */
 import 'ses'
 import { writeSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
 
 // lockdown() is the first statement: every intrinsic of this process is frozen before any guest
 // code exists. The options are explicit so that no LOCKDOWN_* environment variable can weaken
@@ -33,6 +34,15 @@ const WITHHELD_GLOBALS = [
   'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
   'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Compartment', 'lockdown',
 ]
+
+// If the server dies (even by SIGKILL) a guest spinning in a loop would never see the IPC
+// disconnect: a watchdog thread, outside the locked-down realm, ends the process once it has
+// been orphaned.
+new Worker(
+  `const { ppid } = process
+  setInterval(() => { if (process.ppid !== ppid) process.kill(process.pid, 'SIGKILL') }, 250)`,
+  { eval: true, env: {}, resourceLimits: { maxOldGenerationSizeMb: 8 } },
+).unref()
 
 const OUTPUT_MARKER = '\n[output truncated: limit reached]\n'
 
@@ -104,12 +114,18 @@ function createRun(job) {
     error: (...parts) => write('stderr', parts),
   }
 
+  // Refusals reuse one frozen error each: a loop of 1e5 calls must fail fast, and making 1e5
+  // tamed errors costs seconds.
+  let tooMany
+  let tooManyAtOnce
   function invoke(fn, argsList) {
     if (callCount >= job.limits.maxCalls) {
-      return Promise.reject(new GuestError(`subrequest_limit: at most ${job.limits.maxCalls} capability calls per execution`))
+      tooMany ??= harden(new GuestError(`subrequest_limit: at most ${job.limits.maxCalls} capability calls per execution`))
+      return Promise.reject(tooMany)
     }
     if (inFlight >= job.limits.maxCallsInFlight) {
-      return Promise.reject(new GuestError(`subrequest_limit: at most ${job.limits.maxCallsInFlight} capability calls at once`))
+      tooManyAtOnce ??= harden(new GuestError(`subrequest_limit: at most ${job.limits.maxCallsInFlight} capability calls at once`))
+      return Promise.reject(tooManyAtOnce)
     }
     let payload
     try {

@@ -112,6 +112,8 @@ export function createGuestPool(options: PoolOptions) {
   const log = options.log ?? (() => {})
   let closed = false
   let fatal: string | null = null
+  // Queue places promised to callers that are still writing their records (see reserve()).
+  let reserved = 0
   // Guests that died before saying ready, in a row: a broken install must not respawn forever.
   let startFailures = 0
   const MAX_START_FAILURES = 5
@@ -307,15 +309,28 @@ export function createGuestPool(options: PoolOptions) {
   for (let i = 0; i < options.size; i++) spawnGuest()
 
   return {
-    /** Is there room in the queue for one more job? */
-    hasRoom(): boolean {
-      return !closed && fatal === null && queue.length < options.maxQueue
+    /**
+     * Hold one place in the queue before doing the work that precedes `run` (storing the record),
+     * so an accepted execution can never be refused afterwards. Throws PoolFullError when full.
+     */
+    reserve(): Reservation {
+      if (closed) throw new PoolClosedError()
+      if (fatal !== null) throw new Error(fatal)
+      if (queue.length + reserved >= options.maxQueue) throw new PoolFullError(Math.max(1, Math.ceil(options.limits.timeoutMs / 1000 / 4)))
+      reserved++
+      let held = true
+      return {
+        release() {
+          if (held) reserved--
+          held = false
+        },
+      }
     },
-    /** Queue a job; rejects at once with PoolFullError when the queue is full. */
-    run(job: GuestJob): Promise<GuestResult> {
+    /** Queue a job on a reservation; rejects only when the pool is closing or broken. */
+    run(job: GuestJob, reservation: Reservation): Promise<GuestResult> {
+      reservation.release()
       if (closed) return Promise.reject(new PoolClosedError())
       if (fatal !== null) return Promise.reject(new Error(fatal))
-      if (queue.length >= options.maxQueue) return Promise.reject(new PoolFullError(Math.max(1, Math.ceil(options.limits.timeoutMs / 1000 / 4))))
       return new Promise<GuestResult>((resolve, reject) => {
         queue.push({ job, resolve, reject })
         schedule()
@@ -360,6 +375,10 @@ export function createGuestPool(options: PoolOptions) {
 }
 
 export type GuestPool = ReturnType<typeof createGuestPool>
+
+export interface Reservation {
+  release(): void
+}
 
 type GuestMessage =
   | { type: 'ready' }

@@ -3,15 +3,14 @@
  * give the job to the sandbox pool, then store the redacted result and wake every poll waiting
  * on it. Never throws: every outcome becomes a terminal record.
  */
-import type { GuestResult } from '../../../runtime/pool'
-import { PoolClosedError, PoolFullError } from '../../../runtime/pool'
+import { PoolClosedError, type GuestResult, type Reservation } from '../../../runtime/pool'
 import type { App } from '../app'
 import { callCapability, createRedactor, type CallRecord, type GatewayContext, type Redactor } from '../gateway'
 import type { PermitRecord } from '../permits'
 import { unsafeRevealSecret } from '../secrets'
 import { executionKey, isTerminal, runningPrefix, type ExecutionRecord, type ExecutionResult } from './records'
 
-export async function runExecution(app: App, record: ExecutionRecord, permit: PermitRecord | null, code: string, args: unknown): Promise<void> {
+export async function runExecution(app: App, record: ExecutionRecord, permit: PermitRecord | null, code: string, args: unknown, reservation: Reservation): Promise<void> {
   const id = record.request_id
   let calls: CallRecord[] = []
   let redact: Redactor = (text) => text
@@ -27,9 +26,10 @@ export async function runExecution(app: App, record: ExecutionRecord, permit: Pe
       functions: permit ? permit.capabilities.map((capability) => capability.function) : [],
       call: (fn, callArgs, signal) => (gateway ? callCapability(gateway, fn, callArgs, signal) : Promise.reject(new Error(`${fn} is not a capability`))),
       onStart: () => void markExecuting(app, id),
-    })
+    }, reservation)
   } catch (error) {
-    const code = error instanceof PoolFullError ? 'overloaded' : error instanceof PoolClosedError ? 'shutdown' : 'internal'
+    reservation.release()
+    const code = error instanceof PoolClosedError ? 'shutdown' : 'internal'
     if (code === 'internal') console.error(`[oauth3] execution ${id} could not run:`, (error as Error).message)
     outcome = { ok: false, exitCode: 1, failure: 'error', error: `${code}: the execution could not run`, stdout: '', stderr: '', durationMs: 0 }
   }

@@ -3,6 +3,7 @@
  * store the record (the commit point), hand the job to the sandbox pool and answer at once;
  * the result arrives through status_url.
  */
+import { PoolFullError, type Reservation } from '../../../runtime/pool'
 import type { Tenant } from '../accounts'
 import type { App } from '../app'
 import { sha256Hex } from '../canonical-json'
@@ -52,8 +53,9 @@ export async function executeCode(app: App, agent: Tenant, body: ExecuteRequest,
     ...(body.action_id ? { action_id: body.action_id } : {}),
     code_sha256: sha256Hex(code),
   }
+  let reservation: Reservation | undefined
   try {
-    if (!app.pool.hasRoom()) fail('OVERLOADED', { retryAfterSeconds: 1 })
+    reservation = reservePlace(app)
     if (permit) await countExecution(app, permit)
     // Markers and indexes first, the record last: a crash in between leaves nothing that runs.
     await app.store.set(`${runningPrefix(app.settings.nodeId)}:${id}`, { created_at: record.created_at })
@@ -61,13 +63,23 @@ export async function executeCode(app: App, agent: Tenant, body: ExecuteRequest,
     if (permit) await app.store.set(`${permitExecutionsPrefix(permit.permit_id)}:${id}`, { created_at: record.created_at })
     await app.store.set(executionKey(id), record)
   } catch (error) {
+    reservation?.release()
     // A refused execution must not hold its idempotency key: the retry deserves a real answer.
     if (claimedKey) await app.store.remove(claimedKey)
     throw error
   }
 
-  void runExecution(app, record, permit, code, body.args ?? {})
+  void runExecution(app, record, permit, code, body.args ?? {}, reservation)
   return answer(id)
+}
+
+function reservePlace(app: App): Reservation {
+  try {
+    return app.pool.reserve()
+  } catch (error) {
+    if (error instanceof PoolFullError) fail('OVERLOADED', { retryAfterSeconds: error.retryAfterSeconds })
+    return fail('STORE_UNAVAILABLE', { retryAfterSeconds: 5 })
+  }
 }
 
 /** The agent's own permit, approved and in force; another agent's permit is 404 like an unknown one. */
