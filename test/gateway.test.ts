@@ -1,0 +1,274 @@
+/**
+ * Gateway abuse (SECURITY.md C) at call time, against local upstreams the test starts: URLs built
+ * only from the template, headers that cannot be injected, secrets that go only to their origin
+ * and come back redacted, redirects not followed, caps on size and time, connect-time refusal of
+ * private addresses, revocation reaching running executions, the human's rate limit.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { client } from './helpers/http'
+import { approvedAgent, execute } from './helpers/exec'
+import { decide, requestPermit, signup } from './helpers/flow'
+import { startServer, useTestServer, type RunningServer } from './helpers/server'
+import { isPublicAddress } from '../server/utils/gateway/address-policy'
+import { unsafeHostFetch } from '../server/utils/gateway/upstream-fetch'
+import { sendJson, startUpstream, type Upstream } from './helpers/upstream'
+
+const SECRET = 'sk_live_gateway_secret_0123456789'
+let upstream: Upstream
+let attacker: Upstream
+beforeAll(async () => {
+  attacker = await startUpstream((_, response) => sendJson(response, 200, { stolen: true }))
+  upstream = await startUpstream(async (request, response) => {
+    const path = request.url.split('?')[0]
+    if (path === '/echo') return sendJson(response, 200, { url: request.url, headers: request.headers, body: request.body })
+    if (path === '/redirect') return sendJson(response, 302, {}, { location: `${attacker.origin}/steal` })
+    if (path === '/bomb') {
+      const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024))
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+      return response.end(bomb)
+    }
+    if (path === '/drip') {
+      response.writeHead(200, { 'content-type': 'text/plain' })
+      const timer = setInterval(() => response.write('x'), 300)
+      response.on('close', () => clearInterval(timer))
+      return
+    }
+    if (path === '/fail') return sendJson(response, 403, { message: `bad credentials ${request.headers['x-api-key']}` })
+    if (path === '/text') {
+      response.writeHead(200, { 'content-type': 'text/plain' })
+      return response.end(`your key is ${request.headers['x-api-key']}`)
+    }
+    sendJson(response, 200, { path: request.url })
+  })
+})
+afterAll(async () => {
+  await upstream?.close()
+  await attacker?.close()
+})
+
+const ORIGIN = 'https://api.gateway.example.com'
+const server = useTestServer(() => ({ env: { NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }), NITRO_GATEWAY_TIMEOUT_MS: '1500', NITRO_GATEWAY_MAX_RESPONSE_BYTES: '1048576' } }))
+const api = client(() => server.url)
+const auth = { header: 'X-Api-Key', value: '{GW_KEY}' }
+const cap = (name: string, path: string, params: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ name: `api.${name}`, endpoint: `${ORIGIN}${path}`, method: 'GET', auth, params, ...extra })
+
+let agentToken: string
+let permitId: string
+beforeAll(async () => {
+  const { agent, permit } = await approvedAgent(api, [
+    cap('echo', '/echo', { q: { in: 'query' }, tag: { in: 'header' } }),
+    cap('item', '/items/{id}', { id: { in: 'path' } }),
+    cap('post', '/echo', { title: { in: 'body' }, count: { in: 'body', type: 'integer' } }, { method: 'POST' }),
+    cap('redirect', '/redirect'),
+    cap('bomb', '/bomb'),
+    cap('drip', '/drip', {}, { response: 'text' }),
+    cap('fail', '/fail'),
+    cap('text', '/text', {}, { response: 'text' }),
+    cap('raw', '/text', {}, { response: 'binary' }),
+    cap('owner', '/items/{owner}', { owner: { in: 'path', constraint: { type: 'regex', pattern: 'amiller', rationale: 'only amiller' } } }),
+    cap('pick', '/items/{kind}', { kind: { in: 'path', constraint: { type: 'enum', values: ['a', 'b'], rationale: 'a or b' } } }),
+    cap('page', '/echo', { per_page: { in: 'query', type: 'integer', constraint: { type: 'predicate', op: '<=', value: 50, rationale: 'small pages' } } }),
+  ], { GW_KEY: SECRET })
+  agentToken = agent.token
+  permitId = permit.permit_id
+})
+
+const exec = (code: string) => execute(api, agentToken, { permit_id: permitId, code })
+const outcome = (call: string) => `try { return { ok: await ${call} } } catch (e) { return { error: e.message } }`
+
+describe('URLs come from the template only', () => {
+  it('GW-01–GW-04: traversal, separators, absolute and scheme-relative values in a path param are refused before any connect', async () => {
+    const before = upstream.seen.length
+    for (const value of ['../../user/keys', '..', '.', '%2e%2e', '%2E%2E/%2e', '..\\\\..', 'a%2fb', 'a/b', '\\\\evil.example\\\\steal', '/\\\\evil', ' //evil', 'https://evil.example/x', '//evil.example/x', 'b?per_page=100&x=', 'b#', '']) {
+      const done = await exec(outcome(`item(${JSON.stringify(value)})`))
+      expect(done.result.value.error, value).toMatch(/single path segment/)
+    }
+    expect(upstream.seen.length).toBe(before)
+  })
+
+  it('percent-encodes a safe value so it stays one segment', async () => {
+    const done = await exec(outcome('item("a:b@c,d")'))
+    expect(done.result.value.ok.path).toBe('/items/a%3Ab%40c%2Cd')
+  })
+
+  it('places query, header and body params where the spec says, with the secret header last', async () => {
+    const done = await exec(outcome('echo("x y&z=1", "t1")'))
+    const echoed = done.result.value.ok
+    expect(echoed.url).toBe('/echo?q=x+y%26z%3D1')
+    expect(echoed.headers.tag).toBe('t1')
+    expect(echoed.headers['x-api-key']).toBe('[REDACTED]')
+    const posted = await exec(outcome('post("Hi", 3)'))
+    expect(JSON.parse(posted.result.value.ok.body)).toEqual({ title: 'Hi', count: 3 })
+    expect(posted.result.value.ok.headers['content-type']).toBe('application/json')
+  })
+
+  it('checks types and constraints (regex on RE2, enum, predicate) before connecting', async () => {
+    const before = upstream.seen.length
+    for (const [call, message] of [
+      ['owner("bmiller")', /violates its approved constraint: only amiller/],
+      ['owner("amillerx")', /violates/],
+      ['pick("c")', /violates/],
+      ['page(51)', /violates/],
+      ['page("10")', /must be an integer/],
+      // toJSON runs in the guest; the host only ever sees the JSON it produced ("x"), then checks it.
+      ['post({ toJSON() { return "x" } }, 1.5)', /count must be an integer/],
+      ['post({ title: 1 }, 1)', /title must be a string/],
+      ['item()', /is required/],
+      ['item("a", "extra")', /takes 1 arguments/],
+    ] as const) {
+      const done = await exec(outcome(call))
+      expect(done.result.value.error, call).toMatch(message)
+    }
+    expect(upstream.seen.length).toBe(before)
+    const started = performance.now()
+    const redos = await exec(outcome(`owner(${JSON.stringify('a'.repeat(8000) + '!')})`))
+    expect(redos.result.value.error).toMatch(/violates/)
+    expect(performance.now() - started).toBeLessThan(1000)
+  })
+
+  it('GW-10: CR/LF in a header value is refused with a fixed message that does not echo the value', async () => {
+    const done = await exec(outcome('echo("q", "a\\r\\nX-Injected: 1")'))
+    expect(done.result.value.error).toBe('argument tag contains a character not allowed in a header')
+  })
+
+  it('rule 3: getters and toJSON in arguments cannot smuggle anything: arguments cross as JSON data', async () => {
+    const done = await exec(outcome('echo({ get q() { return "x" } }, "t")'))
+    expect(done.result.value.error).toMatch(/must be a string/)
+  })
+})
+
+describe('secrets', () => {
+  it('GW-08: a redirect is returned as data and never followed; the attacker sees nothing', async () => {
+    const done = await exec(outcome('redirect()'))
+    expect(done.result.value.ok).toEqual({ status: 302, location: `${attacker.origin}/steal` })
+    expect(attacker.seen).toHaveLength(0)
+  })
+
+  it('rule 9: an upstream that echoes the secret (json, text, base64, error body) is redacted everywhere the agent reads', async () => {
+    const done = await exec(`
+      const out = []
+      out.push(JSON.stringify(await echo("q", "t")))
+      out.push(await text())
+      out.push(await raw())
+      try { await fail() } catch (e) { out.push(e.message) }
+      console.log(out.join("\\n"))
+      console.error("${'$'}{SECRET}")
+      return out`)
+    const text = JSON.stringify(done)
+    expect(text).not.toContain(SECRET)
+    expect(text).not.toContain(Buffer.from(SECRET).toString('base64'))
+    expect(text).not.toContain(Buffer.from(`your key is ${SECRET}`).toString('base64'))
+    expect(done.result.stdout).toContain('HTTP 403: {"message":"bad credentials [REDACTED]"}')
+    expect(done.result.stdout).toContain('your key is [REDACTED]')
+    expect(server.logs()).not.toContain(SECRET)
+  })
+
+  it('GW-13 at call time: a secret bound to another origin is not sent', async () => {
+    const agent = await signup(api)
+    const owner = await signup(api, 'owner')
+    const permit = await requestPermit(api, agent.token, { description: 'x', capabilities: [cap('echo', '/echo')] })
+    expect((await decide(api, owner.token, permit, 'approve', { secrets: { GW_KEY: SECRET } })).status).toBe(200)
+    // The owner rebinds the secret elsewhere after approving.
+    expect((await api.post('/secrets', { name: 'GW_KEY', value: SECRET, origin: 'https://api.elsewhere.example.org' }, { token: owner.token })).status).toBe(200)
+    const before = upstream.seen.length
+    const done = await execute(api, agent.token, { permit_id: permit.permit_id, code: outcome('echo()') })
+    expect(done.result.value.error).toMatch(/^secret_origin_mismatch/)
+    expect(upstream.seen.length).toBe(before)
+  })
+
+  it('a secret the owner never stored fails the call, naming only the secret', async () => {
+    const { agent, permit } = await approvedAgent(api, [cap('echo', '/echo')])
+    const done = await execute(api, agent.token, { permit_id: permit.permit_id, code: outcome('echo()') })
+    expect(done.result.value.error).toBe('missing_secret: the permit owner has not stored GW_KEY')
+  })
+})
+
+describe('caps on size and time', () => {
+  it('GW-17: a gzip bomb is cancelled at the decoded cap', async () => {
+    const done = await exec(outcome('bomb()'))
+    expect(done.result.value.error).toMatch(/^response_too_large/)
+  })
+
+  it('GW-18: a response dripping one byte at a time is aborted at the total deadline', async () => {
+    const started = performance.now()
+    const done = await exec(outcome('drip()'))
+    expect(done.result.value.error).toMatch(/^upstream_timeout/)
+    expect(performance.now() - started).toBeLessThan(4000)
+  })
+
+  it('GW-20: a 10 MB request body is refused before any connect', async () => {
+    const before = upstream.seen.length
+    const done = await exec(outcome('post("x".repeat(10 * 1024 * 1024), 1)'))
+    expect(done.result.value.error).toMatch(/request_too_large/)
+    expect(upstream.seen.length).toBe(before)
+  })
+})
+
+describe('permit state at call time', () => {
+  it('AP-12: revoking stops the next call of a running execution; new executions get 403', async () => {
+    const { agent, owner, permit } = await approvedAgent(api, [cap('drip', '/drip', {}, { response: 'text' }), cap('echo', '/echo')], { GW_KEY: SECRET })
+    const running = execute(api, agent.token, { permit_id: permit.permit_id, code: `try { await drip() } catch {} ; ${outcome('echo()')}` })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect((await api.delete(`/sessions/${permit.permit_id}`, { token: owner.token })).status).toBe(200)
+    const done = await running
+    expect(done.result.value.error).toMatch(/^permit_inactive/)
+    expect((await api.post('/execute', { permit_id: permit.permit_id, code: 'return 1' }, { token: agent.token })).body.code).toBe('PERMIT_REVOKED')
+  })
+
+  it('GW-24: the human\'s per-minute limit holds across executions and restarts', async () => {
+    const isolated: RunningServer = await startServer({ keepData: true, env: { NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }) } })
+    let restarted: RunningServer | undefined
+    try {
+      const local = client(isolated.url)
+      const { agent, permit } = await approvedAgent(local, [cap('echo', '/echo')], { GW_KEY: SECRET }, { calls_per_minute: 5 })
+      const five = 'const r = []; for (let i = 0; i < 5; i++) { try { await echo(); r.push("ok") } catch (e) { r.push(e.message.split(":")[0]) } } return r'
+      const first = await execute(local, agent.token, { permit_id: permit.permit_id, code: five })
+      expect(first.result.value).toEqual(['ok', 'ok', 'ok', 'ok', 'ok'])
+      await isolated.stop()
+      restarted = await startServer({ dataDir: isolated.dataDir, env: { NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }) } })
+      const second = await execute(client(restarted.url), agent.token, { permit_id: permit.permit_id, code: five })
+      expect(second.result.value).toEqual(['rate_limited', 'rate_limited', 'rate_limited', 'rate_limited', 'rate_limited'])
+    } finally {
+      await restarted?.stop()
+      await isolated.stop()
+    }
+  })
+})
+
+describe('GW-06 at connect time', () => {
+  let local: Server
+  let port: number
+  let reached = 0
+  beforeAll(async () => {
+    local = createServer((_, response) => {
+      reached++
+      response.end('reached')
+    })
+    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve))
+    port = (local.address() as AddressInfo).port
+  })
+  afterAll(() => new Promise<void>((resolve) => local.close(() => resolve())))
+
+  it('a name that resolves to loopback is refused after DNS, and nothing is reached', async () => {
+    const request = { url: new URL(`http://localhost:${port}/x`), method: 'GET', headers: {} }
+    const attempt = unsafeHostFetch(request, { origin: `http://localhost:${port}`, mapped: false }, { timeoutMs: 2000, maxResponseBytes: 1024 }, new AbortController().signal)
+    await expect(attempt).rejects.toThrow(/blocked_address/)
+    expect(reached).toBe(0)
+  })
+
+  it('only the operator map may point at a local server', async () => {
+    const request = { url: new URL(`http://localhost:${port}/x`), method: 'GET', headers: {} }
+    const response = await unsafeHostFetch(request, { origin: `http://127.0.0.1:${port}`, mapped: true }, { timeoutMs: 2000, maxResponseBytes: 1024 }, new AbortController().signal)
+    expect(response.body.toString()).toBe('reached')
+  })
+
+  it('classifies every spelling of a non-public address as blocked, after normalisation', () => {
+    for (const address of ['127.0.0.1', '127.1.2.3', '0.0.0.0', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '224.0.0.1', '255.255.255.255', '::1', '::', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '0:0:0:0:0:ffff:7f00:1', '64:ff9b::7f00:1', 'fc00::1', 'fd12::1', 'fe80::1', 'ff02::1', 'not an ip']) {
+      expect(isPublicAddress(address), address).toBe(false)
+    }
+    for (const address of ['8.8.8.8', '1.1.1.1', '140.82.112.6', '2606:4700:4700::1111', '2001:4860:4860::8888', '::ffff:8.8.8.8']) expect(isPublicAddress(address), address).toBe(true)
+  })
+})
