@@ -1,13 +1,17 @@
 /**
  * Crash safety of the embedded store: while permits and decisions are written concurrently the
  * server is killed with SIGKILL, several times; after each restart every acknowledged write is
- * intact and readable (SECURITY.md rule 18).
+ * intact and readable. Executions caught by a kill fail as interrupted and are never re-run
+ * (SECURITY.md rule 18).
  */
+import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { afterAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { client, type Client } from './helpers/http'
-import { GITHUB_CAPABILITY, approvalTokenOf } from './helpers/flow'
+import { approvedAgent, execute } from './helpers/exec'
+import { GITHUB_CAPABILITY, approvalTokenOf, pathOf, signup } from './helpers/flow'
 import { makeDataDir, startServer, type RunningServer } from './helpers/server'
+import { fakeGithub, startUpstream, type Upstream } from './helpers/upstream'
 
 const dataDir = makeDataDir()
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
@@ -67,3 +71,74 @@ it('kill -9 mid-load, five times: every acknowledged write survives', async () =
     await server.stop()
   }
 })
+
+describe('executions across a kill -9 (RL-01, RL-02)', () => {
+  let github: Upstream
+  beforeAll(async () => {
+    github = await startUpstream(fakeGithub())
+  })
+  afterAll(() => github?.close())
+
+  it('RL-01: an execution running at the kill becomes failed/interrupted at restart and is never re-run', async () => {
+    const dir = makeDataDir()
+    const env = { NITRO_UPSTREAM_MAP: JSON.stringify({ 'https://api.github.com': github.origin }), NITRO_EXEC_TIMEOUT_MS: '60000' }
+    let server = await startServer({ dataDir: dir, env })
+    try {
+      const api = client(server.url)
+      const { agent, permit } = await approvedAgent(api, [GITHUB_CAPABILITY], { GH_TOKEN: 'ghp_rl01_token' })
+      const submitted = await api.post('/execute', { permit_id: permit.permit_id, code: 'await createIssue("a", "b", "t", "b"); for (;;) {}' }, { token: agent.token })
+      const statusPath = pathOf(submitted.body.status_url)
+      for (let i = 0; i < 200 && github.seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(github.seen).toHaveLength(1)
+      expect((await api.get(statusPath.replace('?wait=true', ''), { token: agent.token })).body.status).toBe('executing')
+      const guests = childPids(server.child.pid!)
+      await server.kill9()
+
+      server = await startServer({ dataDir: dir, env })
+      const after = await client(server.url).get(statusPath, { token: agent.token })
+      expect(after.body).toMatchObject({ status: 'failed', error: expect.stringMatching(/^interrupted: /) })
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(github.seen).toHaveLength(1)
+      // The killed server's guests ended themselves (no orphan keeps spinning).
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(guests.filter(isAlive)).toEqual([])
+    } finally {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('RL-02: a result committed just before the kill is served unchanged after restart', async () => {
+    const dir = makeDataDir()
+    let server = await startServer({ dataDir: dir })
+    try {
+      const api = client(server.url)
+      const agent = await signup(api)
+      const done = await execute(api, agent.token, { code: 'console.log("kept"); return { n: 7 }' })
+      await server.kill9()
+      server = await startServer({ dataDir: dir })
+      const again = await client(server.url).get(`/execute/${done.request_id}/status`, { token: agent.token })
+      expect(again.body).toEqual(done)
+    } finally {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

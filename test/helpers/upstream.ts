@@ -12,7 +12,7 @@ export interface SeenRequest {
   body: string
 }
 
-export type UpstreamHandler = (request: SeenRequest, response: ServerResponse) => void | Promise<void>
+export type UpstreamHandler = (request: SeenRequest, response: ServerResponse) => unknown
 
 export interface Upstream {
   origin: string
