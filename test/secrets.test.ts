@@ -79,8 +79,8 @@ describe('at rest', () => {
       expect(dump).not.toContain(plaintext)
       expect(dump).not.toContain(Buffer.from(plaintext).toString('base64'))
     }
-    const sealedA = readFileSync(join(server.dataDir, 'store', 'secret', ownerA.tenant_id, 'GH_TOKEN.json'), 'utf8')
-    const sealedB = readFileSync(join(server.dataDir, 'store', 'secret', ownerB.tenant_id, 'GH_TOKEN.json'), 'utf8')
+    const sealedA = lastStored(dump, `secret:${ownerA.tenant_id}:GH_TOKEN`)
+    const sealedB = lastStored(dump, `secret:${ownerB.tenant_id}:GH_TOKEN`)
     expect(sealedA).toMatch(/"sealed":"v1\./)
     expect(sealedA).not.toBe(sealedB)
   })
@@ -89,6 +89,12 @@ describe('at rest', () => {
     expect(statSync(join(server.dataDir, 'vault.key')).mode & 0o777).toBe(0o600)
   })
 })
+
+/** The last value the journal holds for a key. */
+function lastStored(dump: string, key: string): string {
+  const lines = dump.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line)).filter((entry) => entry.k === key)
+  return lines.at(-1).v
+}
 
 function readTree(dir: string): string {
   let text = ''

@@ -52,6 +52,20 @@ for (const backend of backends) {
       expect(await store.get('thing:a')).toBeNull()
     })
 
+    it('a read after an acknowledged write sees it, while other reads race the writes', async () => {
+      let stop = false
+      const readers = Array.from({ length: 8 }, async () => {
+        while (!stop) await store.get('race:key')
+      })
+      for (let i = 0; i < 200; i++) {
+        await store.update<number>('race:key', () => i)
+        expect(await store.get('race:key')).toBe(i)
+      }
+      stop = true
+      await Promise.all(readers)
+      expect(await store.get('race:key')).toBe(199)
+    })
+
     it('lists keys under a prefix only', async () => {
       await store.set('list:x:1', 1)
       await store.set('list:x:2', 2)

@@ -35,7 +35,6 @@ export interface ExecutionRecord {
 
 export const executionKey = (id: string) => `exec:${id}`
 export const runningPrefix = (node: string) => `running:${node}`
-export const agentExecutionsPrefix = (agentId: string) => `agent-execs:${agentId}`
 export const permitExecutionsPrefix = (permitId: string) => `permit-execs:${permitId}`
 export const permitUsageKey = (permitId: string) => `permit-usage:${permitId}`
 export const idempotencyKey = (agentId: string, digest: string) => `idempotency:${agentId}:${digest}`

@@ -89,9 +89,10 @@ export async function finishExecution(app: App, id: string, result: ExecutionRes
         ...(error ? { error } : {}),
       }
     })
+    await app.notifier.notify(id)
     await app.store.remove(`${runningPrefix(finished.node)}:${id}`)
   } catch (failure) {
     console.error(`[oauth3] execution ${id}: could not store the result:`, (failure as Error).message)
+    await app.notifier.notify(id)
   }
-  await app.notifier.notify(id)
 }

@@ -14,7 +14,6 @@ import { createId, isIdShaped } from '../tokens'
 import type { ExecuteRequest } from '../../../schemas/types'
 import { assertRunnableCode } from './code-check'
 import {
-  agentExecutionsPrefix,
   executionKey,
   idempotencyKey,
   permitExecutionsPrefix,
@@ -57,11 +56,14 @@ export async function executeCode(app: App, agent: Tenant, body: ExecuteRequest,
   try {
     reservation = reservePlace(app)
     if (permit) await countExecution(app, permit)
-    // Markers and indexes first, the record last: a crash in between leaves nothing that runs.
-    await app.store.set(`${runningPrefix(app.settings.nodeId)}:${id}`, { created_at: record.created_at })
-    await app.store.set(`${agentExecutionsPrefix(agent.tenant_id)}:${id}`, { created_at: record.created_at })
-    if (permit) await app.store.set(`${permitExecutionsPrefix(permit.permit_id)}:${id}`, { created_at: record.created_at })
-    await app.store.set(executionKey(id), record)
+    // Issued together but in this order, which both stores keep (one journal batch, one Redis
+    // connection): the record is the commit point, and a crash before it leaves only a marker
+    // that the next boot clears.
+    await Promise.all([
+      app.store.set(`${runningPrefix(app.settings.nodeId)}:${id}`, { created_at: record.created_at }),
+      permit ? app.store.set(`${permitExecutionsPrefix(permit.permit_id)}:${id}`, { created_at: record.created_at }) : null,
+      app.store.set(executionKey(id), record),
+    ])
   } catch (error) {
     reservation?.release()
     // A refused execution must not hold its idempotency key: the retry deserves a real answer.

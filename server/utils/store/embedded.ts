@@ -1,12 +1,12 @@
 /**
- * The embedded store: unstorage over the atomic file driver, for one server process. Atomic
+ * The embedded store: unstorage over the journal driver, for one server process. Atomic
  * operations hold a per-key lock for their read-modify-write; a lock file keeps a second process
  * from opening the same data folder (two writers would break those guarantees).
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { createStorage } from 'unstorage'
-import { fsAtomicDriver, removeStaleTemporaries } from './fs-atomic-driver'
+import { journalDriver } from './journal-driver'
 import { KeyedMutex } from './keyed-mutex'
 import { assertStoreKey, isLive, wrap, type Envelope, type Store, type WriteOptions } from './types'
 
@@ -19,8 +19,7 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
   const dir = join(options.dir, 'store')
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const releaseLock = acquireDirLock(options.dir)
-  await removeStaleTemporaries(dir)
-  const storage = createStorage({ driver: fsAtomicDriver({ base: dir, fsync: options.fsync }) })
+  const storage = createStorage({ driver: journalDriver({ dir, fsync: options.fsync }) })
   const mutex = new KeyedMutex()
 
   const read = async <T>(key: string): Promise<Envelope<T> | null> => {
