@@ -24,8 +24,8 @@ export interface FetchLimits {
 }
 
 const agents = {
-  http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+  http: new http.Agent({ keepAlive: true, maxSockets: 64, scheduling: 'lifo' }),
+  https: new https.Agent({ keepAlive: true, maxSockets: 64, scheduling: 'lifo' }),
 }
 
 /**
