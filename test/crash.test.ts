@@ -143,3 +143,24 @@ function isRunning(pid: number): boolean {
     return false
   }
 }
+
+describe('graceful shutdown', () => {
+  it('SIGTERM lets a running execution finish and store its result before the process exits', async () => {
+    const dir = makeDataDir()
+    let server = await startServer({ dataDir: dir })
+    try {
+      const api = client(server.url)
+      const agent = await signup(api)
+      const submitted = await api.post('/execute', { code: 'let n = 0; for (let i = 0; i < 3e7; i++) n += i; return n > 0' }, { token: agent.token })
+      expect(submitted.status).toBe(202)
+      await server.stop()
+      expect(server.child.exitCode).toBe(0)
+      server = await startServer({ dataDir: dir })
+      const done = await client(server.url).get(`/execute/${submitted.body.request_id}/status`, { token: agent.token })
+      expect(done.body).toMatchObject({ status: 'completed', result: { value: true } })
+    } finally {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -17,6 +17,8 @@ export interface App {
   notifier: Notifier
   keys: KeyProvider
   pool: GuestPool
+  /** Executions between acceptance and their stored result; shutdown waits for them. */
+  inflight: Set<Promise<void>>
   /** Long-polls held open per tenant in this process. */
   longPolls: Map<string, number>
   close(): Promise<void>
@@ -54,15 +56,19 @@ export async function createApp(settings: Settings): Promise<App> {
     log: (line) => console.error(line),
   })
   await pool.whenReady()
+  const inflight = new Set<Promise<void>>()
   return {
     settings,
     store,
     notifier,
     keys,
     pool,
+    inflight,
     longPolls: new Map(),
     async close() {
+      // Running executions get a grace period; each then stores its result before the store closes.
       await pool.close()
+      await Promise.allSettled([...inflight])
       await notifier.close()
       publisher?.disconnect()
       await store.close()

@@ -71,7 +71,9 @@ export async function executeCode(app: App, agent: Tenant, body: ExecuteRequest,
     throw error
   }
 
-  void runExecution(app, record, permit, code, body.args ?? {}, reservation)
+  const running = runExecution(app, record, permit, code, body.args ?? {}, reservation)
+  app.inflight.add(running)
+  void running.finally(() => app.inflight.delete(running))
   return answer(id)
 }
 
