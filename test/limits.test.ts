@@ -15,8 +15,11 @@ const SECRET = 'sk_limits_secret_value_1234567'
 let upstream: Upstream
 let inFlight = 0
 let maxInFlight = 0
+/** When the gateway's connection for a /hang request closed, in performance.now() time. */
+const hangClosedAt: number[] = []
 beforeAll(async () => {
   upstream = await startUpstream(async (request, response) => {
+    if (request.url === '/hang') response.once('close', () => hangClosedAt.push(performance.now()))
     inFlight++
     maxInFlight = Math.max(maxInFlight, inFlight)
     if (request.url.startsWith('/slow')) await new Promise((resolve) => setTimeout(resolve, 100))
@@ -158,6 +161,21 @@ describe('B. resource exhaustion', () => {
       expect(done.body.result.exitCode).toBe(124)
     }
     expect((await run(api, hog.token, 'return "recovered"')).result.value).toBe('recovered')
+  })
+})
+
+describe('rule 2: the deadline revokes capabilities first', () => {
+  it('an upstream call in flight at the deadline is aborted with the execution, not left to finish', async () => {
+    const { agent, permit } = await approvedAgent(api, [HANG], { LIMITS_KEY: SECRET })
+    const before = hangClosedAt.length
+    const started = performance.now()
+    const done = await execute(api, agent.token, { permit_id: permit.permit_id, code: 'await hang(); return "unreachable"' })
+    expect(done.status).toBe('failed')
+    expect(done.error).toMatch(/^timed_out: /)
+    for (let i = 0; i < 100 && hangClosedAt.length === before; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    // The upstream would have answered after 10 s; its connection was closed at the 2 s deadline.
+    expect(hangClosedAt.length).toBe(before + 1)
+    expect(hangClosedAt.at(-1)! - started).toBeLessThan(TIMEOUT_MS + 1000)
   })
 })
 
