@@ -143,6 +143,60 @@ export interface TiktokHistoryCapability {
 }
 
 /**
+ * POST /cookies/upload: store the owner's browser cookies for one domain, as a JSON array (browser extension export) or (exactly one of the two) as rows copied from the DevTools cookie table. Stored encrypted as the secret COOKIES_<DOMAIN>.
+ */
+export interface CookiesUploadRequest {
+  /**
+   * The site the cookies are for, such as www.tiktok.com.
+   */
+  domain: string
+  /**
+   * @minItems 1
+   * @maxItems 300
+   */
+  cookies?: [
+    {
+      name: string
+      value: string
+      domain?: string
+      path?: string
+      expires?: number | string
+      expirationDate?: number
+      hostOnly?: boolean
+      httpOnly?: boolean
+      secure?: boolean
+      session?: boolean
+      sameSite?: string
+      storeId?: string | null
+      id?: number | string
+    },
+    ...{
+      name: string
+      value: string
+      domain?: string
+      path?: string
+      expires?: number | string
+      expirationDate?: number
+      hostOnly?: boolean
+      httpOnly?: boolean
+      secure?: boolean
+      session?: boolean
+      sameSite?: string
+      storeId?: string | null
+      id?: number | string
+    }[]
+  ]
+  /**
+   * Tab-separated rows: Name, Value, Domain, Path, Expires, … (the columns present).
+   */
+  cookie_table?: string
+  /**
+   * The browser's user agent, sent with the cookies.
+   */
+  user_agent?: string
+}
+
+/**
  * POST /execute: run code (an async function body) under an approved permit, or with no capabilities at all when no permit is named.
  */
 export interface ExecuteRequest {

@@ -35,5 +35,6 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'DELETE', path: '/sessions/{id}', auth: 'tenant', summary: 'Revoke a permit (its owner or its agent).' },
   { method: 'POST', path: '/secrets', auth: 'owner', summary: 'Store a secret (encrypted at rest, never returned).', body: 'secretPut' },
   { method: 'GET', path: '/secrets', auth: 'owner', summary: 'Names of stored secrets.' },
+  { method: 'POST', path: '/cookies/upload', auth: 'owner', summary: 'Store browser cookies for one site (JSON array or DevTools table rows) as the secret COOKIES_<DOMAIN>.', body: 'cookiesUpload' },
   { method: 'DELETE', path: '/secrets/{name}', auth: 'owner', summary: 'Delete a secret.' },
 ]

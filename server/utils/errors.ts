@@ -19,6 +19,7 @@ export const ERROR_CATALOG = {
   SECRET_IN_URL: [400, 'A secret may be used only in the auth header of a capability, never in the URL.'],
   SECRET_ORIGIN_MISMATCH: [400, 'A secret is bound to another origin than the endpoint that would receive it.'],
   INVALID_SECRET: [400, 'Secret names match ^[A-Z][A-Z0-9_]{0,63}$ and values are at most 8 KiB without CR, LF or NUL.'],
+  INVALID_COOKIES: [400, 'The cookies could not be accepted: check the domain, the names and the values.'],
   SYNTAX_ERROR: [400, 'The code does not parse as the body of an async function.'],
   CODE_REQUIRED: [400, 'Send the code to run in `code` (or `skill_code`).'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'Send the body as application/json.'],

@@ -64,7 +64,7 @@ export async function requestPermit(app: App, agent: Tenant, body: PermitRequest
     state: 'pending',
     description: body.description,
     capabilities,
-    secrets: Object.keys(origins).sort(),
+    secrets: [...new Set(capabilities.flatMap((capability) => capability.secrets))].sort(),
     secret_origins: origins,
     networks: [...new Set(capabilities.map((capability) => capability.origin))].sort(),
     requested,

@@ -9,6 +9,7 @@ import approve from '../../schemas/approve.schema.json'
 import apiGateway from '../../schemas/capability-api-gateway.schema.json'
 import capabilityCommon from '../../schemas/capability-common.schema.json'
 import cookieSession from '../../schemas/capability-cookie-session.schema.json'
+import cookiesUpload from '../../schemas/cookies-upload.schema.json'
 import executeRequest from '../../schemas/execute-request.schema.json'
 import tiktokHistory from '../../schemas/capability-tiktok-history.schema.json'
 import permitRequest from '../../schemas/permit-request.schema.json'
@@ -19,6 +20,7 @@ import type {
   ApiGatewayCapability,
   ApproveRequest,
   CookieSessionCapability,
+  CookiesUploadRequest,
   ExecuteRequest,
   PermitRequest,
   SecretPutRequest,
@@ -34,6 +36,7 @@ export const SCHEMAS = {
   permitRequest,
   executeRequest,
   secretPut,
+  cookiesUpload,
   capabilityCommon,
   apiGateway,
   cookieSession,
@@ -74,6 +77,7 @@ export const assertAgentCreateRequest = defineAssert<AgentCreateRequest>(agentCr
 export const assertApproveRequest = defineAssert<ApproveRequest>(approve)
 export const assertPermitRequest = defineAssert<PermitRequest>(permitRequest)
 export const assertExecuteRequest = defineAssert<ExecuteRequest>(executeRequest)
+export const assertCookiesUploadRequest = defineAssert<CookiesUploadRequest>(cookiesUpload)
 export const assertSecretPutRequest = defineAssert<SecretPutRequest>(secretPut)
 export const assertApiGatewayCapability = defineAssert<ApiGatewayCapability>(apiGateway, 'INVALID_CAPABILITY')
 export const assertCookieSessionCapability = defineAssert<CookieSessionCapability>(cookieSession, 'INVALID_CAPABILITY')

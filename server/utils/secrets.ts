@@ -15,6 +15,8 @@ export interface SecretRecord {
   name: string
   sealed: string
   origin?: string
+  /** For uploaded cookies: the site they belong to (their value is a JSON cookie jar). */
+  cookie_domain?: string
   created_at: number
   updated_at: number
 }
@@ -39,20 +41,25 @@ export async function putSecret(app: App, ownerId: string, input: { name: string
   const origin = input.origin === undefined ? KNOWN_SECRET_ORIGINS[input.name]?.[0] : parseOrigin(app, input.origin)
   const known = KNOWN_SECRET_ORIGINS[input.name]
   if (origin && known && !known.includes(origin)) fail('SECRET_ORIGIN_MISMATCH', { details: { secret: input.name, allowed_origins: [...known] } })
-  const key = secretKey(ownerId, input.name)
+  await storeSealedSecret(app, ownerId, input.name, input.value, (current) => ((origin ?? current?.origin) ? { origin: origin ?? current!.origin } : {}))
+  return { success: true as const, name: input.name }
+}
+
+/** Seal and store one secret (the value is already validated); `extra` adds its binding fields. */
+export async function storeSealedSecret(app: App, ownerId: string, name: string, plaintext: string, extra: (current: SecretRecord | null) => Partial<SecretRecord>) {
+  const key = secretKey(ownerId, name)
   if (!(await app.store.get(key)) && (await app.store.keys(secretsPrefix(ownerId))).length >= LIMITS.SECRETS_PER_OWNER_MAX) {
     fail('TOO_MANY_SECRETS', { details: { max: LIMITS.SECRETS_PER_OWNER_MAX } })
   }
-  const sealed = seal(app.keys.vaultKey(), input.value, key)
+  const sealed = seal(app.keys.vaultKey(), plaintext, key)
   const now = Date.now()
   await app.store.update<SecretRecord>(key, (current) => ({
-    name: input.name,
+    name,
     sealed,
-    ...((origin ?? current?.origin) ? { origin: origin ?? current!.origin } : {}),
+    ...extra(current),
     created_at: current?.created_at ?? now,
     updated_at: now,
   }))
-  return { success: true as const, name: input.name }
 }
 
 export async function listSecretNames(app: App, ownerId: string): Promise<string[]> {
@@ -96,10 +103,15 @@ export async function missingSecrets(app: App, ownerId: string | undefined, name
 }
 
 /** Decrypts an owner's secret for the gateway. Never pass the result to anything that leaves the host. */
-export async function unsafeRevealSecret(app: App, ownerId: string, name: string): Promise<{ value: string; origin?: string } | null> {
+export async function unsafeRevealSecret(app: App, ownerId: string, name: string): Promise<{ value: string; origin?: string; cookie_domain?: string } | null> {
   const key = secretKey(ownerId, name)
   const record = await app.store.get<SecretRecord>(key)
-  return record ? { value: open(app.keys.vaultKey(), record.sealed, key), ...(record.origin ? { origin: record.origin } : {}) } : null
+  if (!record) return null
+  return {
+    value: open(app.keys.vaultKey(), record.sealed, key),
+    ...(record.origin ? { origin: record.origin } : {}),
+    ...(record.cookie_domain ? { cookie_domain: record.cookie_domain } : {}),
+  }
 }
 
 function parseOrigin(app: App, origin: string): string {

@@ -94,11 +94,15 @@ export function normalizeCapabilities(specs: unknown[], context: CapabilityConte
   })
 }
 
-/** Each secret goes to one origin within a permit. */
+/**
+ * Each secret goes to one origin within a permit. Cookie jars are bound to their site instead
+ * (checked per capability when the permit is requested, and again at every call).
+ */
 export function secretOrigins(capabilities: NormalizedCapability[]): Record<string, string> {
   const origins: Record<string, string> = {}
   capabilities.forEach((capability, index) => {
     for (const secret of capability.secrets) {
+      if (secret === capability.cookie_secret) continue
       if (origins[secret] && origins[secret] !== capability.origin) {
         fail('SECRET_ORIGIN_MISMATCH', { details: { index, secret, reason: 'one secret may serve one origin only' } })
       }

@@ -6,6 +6,7 @@
 import { PoolClosedError, type GuestResult, type Reservation } from '../../../runtime/pool'
 import type { App } from '../app'
 import { callCapability, createRedactor, type CallRecord, type GatewayContext, type Redactor } from '../gateway'
+import type { CookieJar } from '../cookies'
 import type { PermitRecord } from '../permits'
 import { unsafeRevealSecret } from '../secrets'
 import { executionKey, isTerminal, runningPrefix, type ExecutionRecord, type ExecutionResult } from './records'
@@ -37,12 +38,17 @@ export async function runExecution(app: App, record: ExecutionRecord, permit: Pe
 }
 
 async function createGatewayContext(app: App, permit: PermitRecord): Promise<GatewayContext> {
-  const secrets = new Map<string, { value: string; origin?: string }>()
+  const secrets = new Map<string, { value: string; origin?: string; cookie_domain?: string }>()
   for (const name of permit.secrets) {
     const secret = permit.owner_id ? await unsafeRevealSecret(app, permit.owner_id, name) : null
     if (secret) secrets.set(name, secret)
   }
-  const values = [...secrets.values()].map((secret) => secret.value)
+  const values: string[] = []
+  for (const secret of secrets.values()) {
+    values.push(secret.value)
+    // A cookie jar is one secret holding many: every cookie value is redacted on its own.
+    if (secret.cookie_domain) for (const cookie of (JSON.parse(secret.value) as CookieJar).cookies) values.push(cookie.value)
+  }
   // Whole header values too: `token X`, and Basic credentials once base64-encoded upstream.
   for (const capability of permit.capabilities) {
     if (!capability.auth) continue

@@ -7,6 +7,7 @@
  */
 import type { App } from '../app'
 import type { NormalizedCapability } from '../capabilities'
+import { cookiesFor, type CookieJar } from '../cookies'
 import { permitKey, permitStatusOf, type PermitRecord } from '../permits'
 import { countAttempt } from '../rate-limit'
 import { buildUpstreamRequest } from './build-request'
@@ -30,7 +31,7 @@ export interface GatewayContext {
   app: App
   permit: PermitRecord
   /** The owner's secret values and bindings for this permit, loaded once per execution. */
-  secrets: Map<string, { value: string; origin?: string }>
+  secrets: Map<string, { value: string; origin?: string; cookie_domain?: string }>
   redact: Redactor
   calls: CallRecord[]
 }
@@ -45,11 +46,12 @@ export async function callCapability(ctx: GatewayContext, fn: string, args: unkn
   ctx.calls.push(record)
   try {
     await assertPermitInForce(ctx)
-    if (capability.type !== 'api-gateway') throw new CapabilityCallError(`${capability.type} capabilities are not available yet`)
+    if (capability.type === 'tiktok-history') throw new CapabilityCallError('tiktok-history capabilities are not available yet')
     const { settings } = ctx.app
     const request = buildUpstreamRequest(capability, args, settings.gatewayMaxRequestBytes)
     record.url = request.url.host + request.url.pathname
-    attachSecret(ctx, capability, request.headers)
+    if (capability.type === 'cookie-session') attachCookies(ctx, capability, request)
+    else attachSecret(ctx, capability, request.headers)
     const mapped = settings.upstreamMap[capability.origin]
     const response = await unsafeHostFetch(request, { origin: mapped ?? capability.origin, mapped: Boolean(mapped) }, { timeoutMs: settings.gatewayTimeoutMs, maxResponseBytes: settings.gatewayMaxResponseBytes }, signal)
     record.status = response.status
@@ -83,6 +85,20 @@ function attachSecret(ctx: GatewayContext, capability: NormalizedCapability, hea
   })
   // Last, so nothing an argument set can replace or merge with it.
   headers[capability.auth.header.toLowerCase()] = value
+}
+
+/** The owner's cookies for this host only, the owner's user agent, the spec's fixed headers (cookie last). */
+function attachCookies(ctx: GatewayContext, capability: NormalizedCapability, request: { url: URL; headers: Record<string, string> }) {
+  const name = capability.cookie_secret!
+  const secret = ctx.secrets.get(name)
+  if (!secret) throw new CapabilityCallError(`missing_secret: the permit owner has not uploaded ${name}`)
+  const jar = JSON.parse(secret.value) as CookieJar
+  const host = request.url.hostname
+  if (host !== jar.domain && !host.endsWith(`.${jar.domain}`)) throw new CapabilityCallError(`secret_origin_mismatch: ${name} holds cookies of another site`)
+  for (const [header, value] of Object.entries(capability.extra_headers ?? {})) request.headers[header.toLowerCase()] = value
+  if (jar.user_agent) request.headers['user-agent'] = jar.user_agent
+  const cookies = cookiesFor(jar, request.url)
+  if (cookies.length) request.headers.cookie = cookies.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ')
 }
 
 function shapeResponse(ctx: GatewayContext, capability: NormalizedCapability, response: { status: number; headers: Record<string, unknown>; body: Buffer }) {
