@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync } from 'node:fs'
+import { copyFileSync, cpSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -45,6 +45,8 @@ export default defineNitroConfig({
       const target = nitro.options.dev ? nitro.options.buildDir + '/dev' : nitro.options.output.serverDir
       mkdirSync(target, { recursive: true })
       copyFileSync(fileURLToPath(new URL('./runtime/guest.mjs', import.meta.url)), `${target}/guest.mjs`)
+      // The bundled registry skills, loaded (and validated) at startup.
+      cpSync(fileURLToPath(new URL('./skills', import.meta.url)), `${target}/skills`, { recursive: true })
     },
   },
   // The ESM entry of ses (what the guest's `import 'ses'` loads), traced with its dependencies.

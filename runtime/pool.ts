@@ -35,6 +35,8 @@ export interface GuestJob {
   call(fn: string, args: unknown[], signal: AbortSignal): Promise<unknown>
   /** Called once when the job leaves the queue and starts in a guest. */
   onStart?(): void
+  /** A shorter wall-time limit for this job (a skill's timeout_ms); never longer than the pool's. */
+  timeoutMs?: number
 }
 
 export interface GuestResult {
@@ -291,9 +293,10 @@ export function createGuestPool(options: PoolOptions) {
       },
     }
     guest.running = running
+    const timeoutMs = Math.min(job.timeoutMs ?? options.limits.timeoutMs, options.limits.timeoutMs)
     const deadline = setTimeout(() => {
-      if (guest.running === running) stopAndReplace(guest, running, { ok: false, exitCode: 124, failure: 'timed_out', error: `timed_out: the execution ran over ${options.limits.timeoutMs} ms` })
-    }, options.limits.timeoutMs)
+      if (guest.running === running) stopAndReplace(guest, running, { ok: false, exitCode: 124, failure: 'timed_out', error: `timed_out: the execution ran over ${timeoutMs} ms` })
+    }, timeoutMs)
     const rssLimit = (options.limits.memoryMb + MEMORY_HEADROOM_MB) * 1024 * 1024
     const watchdog = setInterval(async () => {
       const rss = await residentBytes(guest.child.pid)

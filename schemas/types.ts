@@ -237,18 +237,24 @@ export interface ExecuteRequest {
 }
 
 /**
- * POST /permit: an agent asks a human for capabilities. Each capability is then validated against the schema of its type (GET /plugins).
+ * POST /permit: an agent asks a human for capabilities, given as specs (each validated against the schema of its type, GET /plugins) or by naming a registry skill, whose manifest supplies them.
  */
 export interface PermitRequest {
   /**
-   * What the agent wants to do, shown to the approver.
+   * What the agent wants to do, shown to the approver (required without skill_id; defaults to the skill's description).
    */
-  description: string
+  description?: string
   /**
+   * Capability specs (required without skill_id; not allowed with it).
+   *
    * @minItems 1
    * @maxItems 32
    */
-  capabilities: [{}, ...{}[]]
+  capabilities?: [{}, ...{}[]]
+  /**
+   * A registry skill, `id` or `id@range` (`^1`, `~1.2`, `1.2.3`); the permit pins the resolved version and its code hash.
+   */
+  skill_id?: string
   /**
    * Requested lifetime after approval (default 86400).
    */
@@ -283,4 +289,53 @@ export interface SignupRequest {
    * agent (default) requests permits and executes; owner holds secrets and approves.
    */
   role?: 'agent' | 'owner'
+}
+
+/**
+ * skill.yaml: a versioned, reviewable skill bundle. Its code (index.js) is an async function body like POST /execute code; it reads the hardened global `args` and calls the capabilities declared here.
+ */
+export interface SkillManifest {
+  /**
+   * The registry id; the first publisher owns it.
+   */
+  id: string
+  /**
+   * Semantic version; each version is immutable.
+   */
+  version: string
+  description: string
+  author: string
+  /**
+   * Capability specs, as in POST /permit.
+   *
+   * @maxItems 32
+   */
+  capabilities: {}[]
+  /**
+   * A JSON Schema (draft-07, strict) for the execution's args.
+   */
+  args: {}
+  /**
+   * A JSON Schema for result.value (documentation).
+   */
+  returns?: {}
+  timeout_ms?: number
+  /**
+   * SHA-256 of index.js, hex.
+   */
+  sha256: string
+}
+
+/**
+ * POST /skills: publish one version of a skill.
+ */
+export interface SkillPublishRequest {
+  /**
+   * The text of skill.yaml.
+   */
+  manifest: string
+  /**
+   * The text of index.js.
+   */
+  code: string
 }

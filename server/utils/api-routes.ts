@@ -35,6 +35,10 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'DELETE', path: '/sessions/{id}', auth: 'tenant', summary: 'Revoke a permit (its owner or its agent).' },
   { method: 'POST', path: '/secrets', auth: 'owner', summary: 'Store a secret (encrypted at rest, never returned).', body: 'secretPut' },
   { method: 'GET', path: '/secrets', auth: 'owner', summary: 'Names of stored secrets.' },
+  { method: 'GET', path: '/skills', auth: 'none', summary: 'Registry skills: id, latest version, description.' },
+  { method: 'POST', path: '/skills', auth: 'tenant', summary: 'Publish a skill version { manifest: skill.yaml text, code: index.js text }; the first publisher owns the id; versions are immutable.', body: 'skillPublish', status: 201 },
+  { method: 'GET', path: '/skills/{id}', auth: 'none', summary: 'The versions of one skill.' },
+  { method: 'GET', path: '/skills/{id}/{version}', auth: 'none', summary: 'One version: manifest, code, sha256, capabilities.' },
   { method: 'POST', path: '/cookies/upload', auth: 'owner', summary: 'Store browser cookies for one site (JSON array or DevTools table rows) as the secret COOKIES_<DOMAIN>.', body: 'cookiesUpload' },
   { method: 'DELETE', path: '/secrets/{name}', auth: 'owner', summary: 'Delete a secret.' },
 ]

@@ -6,6 +6,7 @@ import Redis from 'ioredis'
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { createGuestPool, type GuestPool } from '../../runtime/pool'
+import { loadBundledSkills, type BundledSkills } from './skills/registry'
 import { createLocalKeyProvider, type KeyProvider } from './key-provider'
 import { createLocalNotifier, createRedisNotifier, type Notifier } from './notifier'
 import type { Settings } from './settings'
@@ -17,6 +18,7 @@ export interface App {
   notifier: Notifier
   keys: KeyProvider
   pool: GuestPool
+  bundledSkills: BundledSkills
   /** Executions between acceptance and their stored result; shutdown waits for them. */
   inflight: Set<Promise<void>>
   /** Long-polls held open per tenant in this process. */
@@ -28,6 +30,7 @@ let current: Promise<App> | undefined
 
 export async function createApp(settings: Settings): Promise<App> {
   const keys = createLocalKeyProvider(settings.keyFile)
+  const bundledSkills = loadBundledSkills(resolveBesideEntry('skills'), settings.allowHttpEndpoints)
   let store: Store
   let notifier: Notifier
   let publisher: Redis | undefined
@@ -40,7 +43,7 @@ export async function createApp(settings: Settings): Promise<App> {
     notifier = createLocalNotifier()
   }
   const pool = createGuestPool({
-    entry: resolveGuestEntry(),
+    entry: resolveBesideEntry('guest.mjs', 'runtime/guest.mjs'),
     size: settings.sandboxPoolSize,
     maxQueue: settings.execQueueMax,
     perTenant: settings.execPerTenant,
@@ -63,6 +66,7 @@ export async function createApp(settings: Settings): Promise<App> {
     notifier,
     keys,
     pool,
+    bundledSkills,
     inflight,
     longPolls: new Map(),
     async close() {
@@ -76,11 +80,14 @@ export async function createApp(settings: Settings): Promise<App> {
   }
 }
 
-/** The guest entry sits next to the built server entry; in a source checkout, in runtime/. */
-function resolveGuestEntry(): string {
-  const candidates = [join(dirname(process.argv[1] ?? ''), 'guest.mjs'), resolve(process.cwd(), 'runtime/guest.mjs')]
+/**
+ * Files the build copies next to the server entry (the guest entry, the bundled skills); in a
+ * source checkout (`nitro dev`) they are found in the project folder instead.
+ */
+function resolveBesideEntry(name: string, sourcePath = name): string {
+  const candidates = [join(dirname(process.argv[1] ?? ''), name), resolve(process.cwd(), sourcePath)]
   const found = candidates.find((candidate) => existsSync(candidate))
-  if (!found) throw new Error(`the sandbox guest entry is missing (looked in ${candidates.join(', ')})`)
+  if (!found) throw new Error(`${name} is missing (looked in ${candidates.join(', ')})`)
   return found
 }
 

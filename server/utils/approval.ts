@@ -59,6 +59,7 @@ export async function describeApproval(app: App, permit: PermitRecord, viewer: T
       networks: permit.networks,
       ttl_seconds: permit.requested.ttl_seconds,
       max_executions: permit.requested.max_executions,
+      ...(permit.skill ? { skill: permit.skill } : {}),
     },
     manifest_sha256: permit.manifest_sha256,
   }

@@ -7,6 +7,8 @@ import type { Tenant } from './accounts'
 import type { App } from './app'
 import { canonicalJson, sha256Hex } from './canonical-json'
 import { normalizeCapabilities, secretOrigins, type NormalizedCapability } from './capabilities'
+import { fail } from './errors'
+import { resolveSkill } from './skills/registry'
 import { LIMITS } from './limits'
 import { createId, createToken, hashToken } from './tokens'
 import type { PermitRequest } from '../../schemas/types'
@@ -14,6 +16,18 @@ import type { PermitRequest } from '../../schemas/types'
 export type PermitState = 'pending' | 'approved' | 'denied' | 'revoked'
 export type RequestStatus = 'pending' | 'completed' | 'denied' | 'expired'
 export type PermitStatus = 'pending' | 'active' | 'denied' | 'revoked' | 'expired'
+
+/** The registry skill a permit is bound to: the exact version and code the human saw. */
+export interface PermitSkill {
+  id: string
+  version: string
+  sha256: string
+  description: string
+  author: string
+  code: string
+  args: object
+  timeout_ms?: number
+}
 
 export interface PermitRecord {
   permit_id: string
@@ -29,6 +43,7 @@ export interface PermitRecord {
   requested: { ttl_seconds: number; max_executions: number }
   ttl_seconds: number
   max_executions: number
+  skill?: PermitSkill
   /** Set by the approver: capability calls per minute under this permit (GW-24). */
   calls_per_minute?: number
   manifest_sha256: string
@@ -48,13 +63,13 @@ export const agentPermitsPrefix = (agentId: string) => `agent-permits:${agentId}
 export const ownerPermitsPrefix = (ownerId: string) => `owner-permits:${ownerId}`
 
 export async function requestPermit(app: App, agent: Tenant, body: PermitRequest, publicOrigin: string) {
-  const capabilities = normalizeCapabilities(body.capabilities, { allowHttp: app.settings.allowHttpEndpoints })
+  const { description, capabilities, skill } = await resolveRequest(app, body)
   const origins = secretOrigins(capabilities)
   const requested = {
     ttl_seconds: body.ttl_seconds ?? LIMITS.PERMIT_TTL_DEFAULT_S,
     max_executions: body.max_executions ?? LIMITS.MAX_EXECUTIONS_DEFAULT,
   }
-  const manifest = { version: 1, description: body.description, capabilities, ...requested }
+  const manifest = { version: 1, description, capabilities, ...requested, ...(skill ? { skill: { id: skill.id, version: skill.version, sha256: skill.sha256 } } : {}) }
   const now = Date.now()
   const record: PermitRecord = {
     permit_id: createId('permit'),
@@ -62,8 +77,9 @@ export async function requestPermit(app: App, agent: Tenant, body: PermitRequest
     agent_id: agent.tenant_id,
     ...(agent.owner_id ? { owner_id: agent.owner_id } : {}),
     state: 'pending',
-    description: body.description,
+    description,
     capabilities,
+    ...(skill ? { skill } : {}),
     secrets: [...new Set(capabilities.flatMap((capability) => capability.secrets))].sort(),
     secret_origins: origins,
     networks: [...new Set(capabilities.map((capability) => capability.origin))].sort(),
@@ -93,6 +109,29 @@ export async function requestPermit(app: App, agent: Tenant, body: PermitRequest
     manifest_sha256: record.manifest_sha256,
     message: 'Permit request awaiting approval — poll status_url',
   }
+}
+
+/** Capabilities come from the specs given, or from the registry skill named (never both). */
+async function resolveRequest(app: App, body: PermitRequest): Promise<{ description: string; capabilities: NormalizedCapability[]; skill?: PermitSkill }> {
+  if (body.skill_id !== undefined) {
+    if (body.capabilities !== undefined) fail('INVALID_BODY', { details: { reason: 'give capabilities or skill_id, not both' } })
+    const found = await resolveSkill(app, body.skill_id)
+    const skill: PermitSkill = {
+      id: found.id,
+      version: found.version,
+      sha256: found.sha256,
+      description: found.description,
+      author: found.author,
+      code: found.code,
+      args: found.manifest.args,
+      ...(found.manifest.timeout_ms ? { timeout_ms: found.manifest.timeout_ms } : {}),
+    }
+    return { description: body.description ?? found.description, capabilities: found.capabilities, skill }
+  }
+  if (body.capabilities === undefined || body.capabilities.length === 0 || body.description === undefined) {
+    fail('INVALID_BODY', { details: { reason: 'a permit request needs a description and capabilities, or a skill_id' } })
+  }
+  return { description: body.description, capabilities: normalizeCapabilities(body.capabilities, { allowHttp: app.settings.allowHttpEndpoints }) }
 }
 
 export async function readPermitByRequest(app: App, requestId: string): Promise<PermitRecord | null> {

@@ -15,6 +15,8 @@ import tiktokHistory from '../../schemas/capability-tiktok-history.schema.json'
 import permitRequest from '../../schemas/permit-request.schema.json'
 import secretPut from '../../schemas/secret-put.schema.json'
 import signup from '../../schemas/signup.schema.json'
+import skillManifest from '../../schemas/skill-manifest.schema.json'
+import skillPublish from '../../schemas/skill-publish.schema.json'
 import type {
   AgentCreateRequest,
   ApiGatewayCapability,
@@ -25,6 +27,8 @@ import type {
   PermitRequest,
   SecretPutRequest,
   SignupRequest,
+  SkillManifest,
+  SkillPublishRequest,
   TiktokHistoryCapability,
 } from '../../schemas/types'
 import { fail, type ErrorCode } from './errors'
@@ -37,6 +41,8 @@ export const SCHEMAS = {
   executeRequest,
   secretPut,
   cookiesUpload,
+  skillManifest,
+  skillPublish,
   capabilityCommon,
   apiGateway,
   cookieSession,
@@ -78,6 +84,8 @@ export const assertApproveRequest = defineAssert<ApproveRequest>(approve)
 export const assertPermitRequest = defineAssert<PermitRequest>(permitRequest)
 export const assertExecuteRequest = defineAssert<ExecuteRequest>(executeRequest)
 export const assertCookiesUploadRequest = defineAssert<CookiesUploadRequest>(cookiesUpload)
+export const assertSkillManifest = defineAssert<SkillManifest>(skillManifest, 'SKILL_MANIFEST_INVALID')
+export const assertSkillPublishRequest = defineAssert<SkillPublishRequest>(skillPublish)
 export const assertSecretPutRequest = defineAssert<SecretPutRequest>(secretPut)
 export const assertApiGatewayCapability = defineAssert<ApiGatewayCapability>(apiGateway, 'INVALID_CAPABILITY')
 export const assertCookieSessionCapability = defineAssert<CookieSessionCapability>(cookieSession, 'INVALID_CAPABILITY')

@@ -33,6 +33,7 @@ export function describePermit(permit: PermitRecord) {
     })),
     secrets: permit.secrets,
     networks: permit.networks,
+    ...(permit.skill ? { skill: { id: permit.skill.id, version: permit.skill.version, sha256: permit.skill.sha256 } } : {}),
     manifest_sha256: permit.manifest_sha256,
     ttl_seconds: permit.ttl_seconds,
     max_executions: permit.max_executions,

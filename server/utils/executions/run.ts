@@ -11,7 +11,7 @@ import type { PermitRecord } from '../permits'
 import { unsafeRevealSecret } from '../secrets'
 import { executionKey, isTerminal, runningPrefix, type ExecutionRecord, type ExecutionResult } from './records'
 
-export async function runExecution(app: App, record: ExecutionRecord, permit: PermitRecord | null, code: string, args: unknown, reservation: Reservation): Promise<void> {
+export async function runExecution(app: App, record: ExecutionRecord, permit: PermitRecord | null, code: string, args: unknown, reservation: Reservation, timeoutMs?: number): Promise<void> {
   const id = record.request_id
   let calls: CallRecord[] = []
   let redact: Redactor = (text) => text
@@ -27,6 +27,7 @@ export async function runExecution(app: App, record: ExecutionRecord, permit: Pe
       functions: permit ? permit.capabilities.map((capability) => capability.function) : [],
       call: (fn, callArgs, signal) => (gateway ? callCapability(gateway, fn, callArgs, signal) : Promise.reject(new Error(`${fn} is not a capability`))),
       onStart: () => void markExecuting(app, id),
+      ...(timeoutMs ? { timeoutMs } : {}),
     }, reservation)
   } catch (error) {
     reservation.release()

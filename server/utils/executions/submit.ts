@@ -12,6 +12,10 @@ import { LIMITS } from '../limits'
 import { permitKey, permitStatusOf, type PermitRecord } from '../permits'
 import { createId, isIdShaped } from '../tokens'
 import type { ExecuteRequest } from '../../../schemas/types'
+import type { ValidateFunction } from 'ajv'
+import { describeSchemaErrors } from '../schemas'
+import { resolveSkill } from '../skills/registry'
+import { compileArgsSchema } from '../skills/validate'
 import { assertRunnableCode } from './code-check'
 import {
   executionKey,
@@ -24,11 +28,10 @@ import {
 import { runExecution } from './run'
 
 export async function executeCode(app: App, agent: Tenant, body: ExecuteRequest, publicOrigin: string) {
-  const code = body.code ?? body.skill_code
-  if (code === undefined) fail('CODE_REQUIRED')
-  assertRunnableCode(code)
   const permitId = body.permit_id ?? body.session_id
   const permit = permitId === undefined ? null : await readUsablePermit(app, agent, permitId)
+  const { code, label, timeoutMs } = await chooseCode(app, body, permit)
+  assertRunnableCode(code)
   const answer = (id: string) => ({ request_id: id, status: 'approved' as const, ...(permit ? { permit_id: permit.permit_id } : {}), status_url: `${publicOrigin}/execute/${id}/status?wait=true` })
 
   const id = createId('exec')
@@ -48,7 +51,7 @@ export async function executeCode(app: App, agent: Tenant, body: ExecuteRequest,
     status: 'approved',
     node: app.settings.nodeId,
     created_at: Date.now(),
-    ...(body.skill_id ? { skill_id: body.skill_id } : {}),
+    ...(label ? { skill_id: label } : {}),
     ...(body.action_id ? { action_id: body.action_id } : {}),
     code_sha256: sha256Hex(code),
   }
@@ -71,10 +74,43 @@ export async function executeCode(app: App, agent: Tenant, body: ExecuteRequest,
     throw error
   }
 
-  const running = runExecution(app, record, permit, code, body.args ?? {}, reservation)
+  const running = runExecution(app, record, permit, code, body.args ?? {}, reservation, timeoutMs)
   app.inflight.add(running)
   void running.finally(() => app.inflight.delete(running))
   return answer(id)
+}
+
+/**
+ * What runs: a skill-bound permit runs its pinned skill and nothing else; otherwise the code
+ * given, with skill_id as a label; otherwise the registry skill named by skill_id (one that needs
+ * no capabilities). A skill's args are checked against its schema first: bad args run nothing.
+ */
+async function chooseCode(app: App, body: ExecuteRequest, permit: PermitRecord | null): Promise<{ code: string; label?: string; timeoutMs?: number }> {
+  const given = body.code ?? body.skill_code
+  if (permit?.skill) {
+    const pinned = permit.skill
+    if (given !== undefined || (body.skill_id !== undefined && body.skill_id.split('@')[0] !== pinned.id)) fail('SKILL_PERMIT_RUNS_ITS_SKILL')
+    assertSkillArgs(pinned.sha256, pinned.args, body.args ?? {})
+    return { code: pinned.code, label: `${pinned.id}@${pinned.version}`, ...(pinned.timeout_ms ? { timeoutMs: pinned.timeout_ms } : {}) }
+  }
+  if (given !== undefined) return { code: given, ...(body.skill_id ? { label: body.skill_id } : {}) }
+  if (body.skill_id === undefined) return fail('CODE_REQUIRED')
+  const skill = await resolveSkill(app, body.skill_id)
+  if (skill.capabilities.length > 0) fail('SKILL_NEEDS_PERMIT')
+  assertSkillArgs(skill.sha256, skill.manifest.args, body.args ?? {})
+  return { code: skill.code, label: `${skill.id}@${skill.version}`, ...(skill.manifest.timeout_ms ? { timeoutMs: skill.manifest.timeout_ms } : {}) }
+}
+
+const argsValidators = new Map<string, ValidateFunction>()
+
+function assertSkillArgs(sha256: string, schema: object, args: unknown) {
+  let validate = argsValidators.get(sha256)
+  if (!validate) {
+    validate = compileArgsSchema(schema)
+    if (argsValidators.size > 1000) argsValidators.clear()
+    argsValidators.set(sha256, validate)
+  }
+  if (!validate(args)) fail('INVALID_ARGS', { details: { errors: describeSchemaErrors(validate.errors) } })
 }
 
 function reservePlace(app: App): Reservation {
