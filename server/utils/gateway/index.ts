@@ -11,6 +11,7 @@ import { cookiesFor, type CookieJar } from '../cookies'
 import { permitKey, permitStatusOf, type PermitRecord } from '../permits'
 import { countAttempt } from '../rate-limit'
 import { buildUpstreamRequest } from './build-request'
+import { assertWatchHistoryArgs, toWatchHistory } from './tiktok'
 import { CapabilityCallError } from './errors'
 import type { Redactor } from './redact'
 import { unsafeHostFetch } from './upstream-fetch'
@@ -46,16 +47,17 @@ export async function callCapability(ctx: GatewayContext, fn: string, args: unkn
   ctx.calls.push(record)
   try {
     await assertPermitInForce(ctx)
-    if (capability.type === 'tiktok-history') throw new CapabilityCallError('tiktok-history capabilities are not available yet')
     const { settings } = ctx.app
+    if (capability.type === 'tiktok-history') assertWatchHistoryArgs(args)
     const request = buildUpstreamRequest(capability, args, settings.gatewayMaxRequestBytes)
     record.url = request.url.host + request.url.pathname
-    if (capability.type === 'cookie-session') attachCookies(ctx, capability, request)
-    else attachSecret(ctx, capability, request.headers)
+    if (capability.type === 'api-gateway') attachSecret(ctx, capability, request.headers)
+    else attachCookies(ctx, capability, request, capability.type === 'tiktok-history' ? 'sessionid' : undefined)
     const mapped = settings.upstreamMap[capability.origin]
     const response = await unsafeHostFetch(request, { origin: mapped ?? capability.origin, mapped: Boolean(mapped) }, { timeoutMs: settings.gatewayTimeoutMs, maxResponseBytes: settings.gatewayMaxResponseBytes }, signal)
     record.status = response.status
-    return shapeResponse(ctx, capability, response)
+    const shaped = shapeResponse(ctx, capability, response)
+    return capability.type === 'tiktok-history' ? toWatchHistory(shaped) : shaped
   } catch (error) {
     const message = ctx.redact(error instanceof CapabilityCallError ? error.message : 'upstream_error: the call failed')
     if (!record.status) record.error = message.split(':')[0]
@@ -88,7 +90,7 @@ function attachSecret(ctx: GatewayContext, capability: NormalizedCapability, hea
 }
 
 /** The owner's cookies for this host only, the owner's user agent, the spec's fixed headers (cookie last). */
-function attachCookies(ctx: GatewayContext, capability: NormalizedCapability, request: { url: URL; headers: Record<string, string> }) {
+function attachCookies(ctx: GatewayContext, capability: NormalizedCapability, request: { url: URL; headers: Record<string, string> }, requiredCookie?: string) {
   const name = capability.cookie_secret!
   const secret = ctx.secrets.get(name)
   if (!secret) throw new CapabilityCallError(`missing_secret: the permit owner has not uploaded ${name}`)
@@ -98,6 +100,9 @@ function attachCookies(ctx: GatewayContext, capability: NormalizedCapability, re
   for (const [header, value] of Object.entries(capability.extra_headers ?? {})) request.headers[header.toLowerCase()] = value
   if (jar.user_agent) request.headers['user-agent'] = jar.user_agent
   const cookies = cookiesFor(jar, request.url)
+  if (requiredCookie && !cookies.some((cookie) => cookie.name === requiredCookie)) {
+    throw new CapabilityCallError(`missing_cookie: ${name} has no ${requiredCookie} cookie; upload the cookies of a logged-in session`)
+  }
   if (cookies.length) request.headers.cookie = cookies.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ')
 }
 

@@ -72,5 +72,6 @@ function re2Engine(pattern: string) {
   } catch {
     throw new Error('pattern is not RE2 syntax (linear-time regular expressions only)')
   }
-  return { test: (value: string) => compiled.matcher(value).find() }
+  // ajv caches compiled patterns by `toString()`: it must name the pattern, as a RegExp's would.
+  return { test: (value: string) => compiled.matcher(value).find(), toString: () => `/${pattern}/re2` }
 }
