@@ -1,0 +1,84 @@
+/**
+ * oauth3 skill CLI: validate a bundle folder with the very checks the server runs, print the
+ * sha256 to put in skill.yaml, and publish a version.
+ *
+ *   npm run skill -- validate skills/<id>/<version>
+ *   npm run skill -- hash skills/<id>/<version>
+ *   npm run skill -- publish skills/<id>/<version> --url http://localhost:3000 --token oa3_…
+ *
+ * It imports the plain validation modules (no store, no Nitro), so a bundle that passes here
+ * passes at POST /skills, and fails there with the same code when it fails here.
+ */
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import { isCatalogError } from '../server/utils/errors'
+import { validateSkillBundle } from '../server/utils/skills/validate'
+
+const USAGE = 'usage: skill validate|hash|publish <bundle folder> [--url URL --token TOKEN] [--allow-http]'
+
+function readBundle(folder: string) {
+  const dir = resolve(folder)
+  return {
+    dir,
+    id: basename(dirname(dir)),
+    version: basename(dir),
+    manifest: readFileSync(join(dir, 'skill.yaml'), 'utf8'),
+    code: readFileSync(join(dir, 'index.js'), 'utf8'),
+  }
+}
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name)
+  return index >= 0 ? args[index + 1] : undefined
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, folder, ...rest] = argv
+  if (!command || !folder) {
+    console.error(USAGE)
+    return 2
+  }
+  const bundle = readBundle(folder)
+  if (command === 'hash') {
+    console.log(createHash('sha256').update(bundle.code).digest('hex'))
+    return 0
+  }
+  if (command === 'validate') {
+    const { manifest, capabilities } = validateSkillBundle(bundle.manifest, bundle.code, { id: bundle.id, version: bundle.version, allowHttp: rest.includes('--allow-http') })
+    console.log(`ok ${manifest.id}@${manifest.version}: ${capabilities.map((capability) => capability.signature).join('; ') || 'no capabilities'}`)
+    return 0
+  }
+  if (command === 'publish') {
+    const url = option(rest, '--url') ?? process.env.OAUTH3_URL
+    const token = option(rest, '--token') ?? process.env.OAUTH3_TOKEN
+    if (!url || !token) {
+      console.error('publish needs --url and --token (or OAUTH3_URL and OAUTH3_TOKEN)')
+      return 2
+    }
+    validateSkillBundle(bundle.manifest, bundle.code, { id: bundle.id, version: bundle.version, allowHttp: rest.includes('--allow-http') })
+    const response = await fetch(`${url.replace(/\/+$/, '')}/skills`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ manifest: bundle.manifest, code: bundle.code }),
+    })
+    const text = await response.text()
+    console.log(`${response.status} ${text}`)
+    return response.ok ? 0 : 1
+  }
+  console.error(USAGE)
+  return 2
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    if (isCatalogError(error)) {
+      const { code, error: message, details } = error.data!.body
+      console.error(`${code}: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`)
+    } else {
+      console.error(`error: ${(error as Error).message}`)
+    }
+    process.exit(1)
+  },
+)

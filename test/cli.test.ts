@@ -1,0 +1,70 @@
+/**
+ * The skill CLI as a real child process: it validates a bundle with the server's checks, prints
+ * the code hash, and publishes to a running server.
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { client } from './helpers/http'
+import { signup } from './helpers/flow'
+import { useTestServer } from './helpers/server'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const cli = join(root, '.output', 'cli', 'skill.mjs')
+let work: string
+
+beforeAll(() => {
+  execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), ['cli/skill.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${cli}`, '--log-level=warning'], { cwd: root })
+  work = mkdtempSync(join(tmpdir(), 'oauth3-cli-'))
+})
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+const server = useTestServer()
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' })
+
+function copyBundle(id: string, as: string) {
+  const target = join(work, as, '1.0.0')
+  cpSync(join(root, 'skills', id, '1.0.0'), target, { recursive: true })
+  return target
+}
+
+describe('skill CLI', () => {
+  it('validates a good bundle and names its functions', () => {
+    const result = run('validate', 'skills/github-create-issue/1.0.0')
+    expect(result.status).toBe(0)
+    expect(result.stdout).toBe('ok github-create-issue@1.0.0: async function createIssue(owner, repo, title, body)\n')
+  })
+
+  it('fails a bundle with the same error code the server would answer', () => {
+    const edited = copyBundle('hello', 'hello')
+    appendFileSync(join(edited, 'index.js'), '// edited after hashing\n')
+    const result = run('validate', edited)
+    expect(result.status).toBe(1)
+    expect(result.stderr).toMatch(/^SKILL_CODE_HASH_MISMATCH: /)
+    const misplaced = copyBundle('hello', 'not-hello')
+    expect(run('validate', misplaced).stderr).toMatch(/^SKILL_ID_MISMATCH: /)
+  })
+
+  it('prints the sha256 to put in skill.yaml', () => {
+    const result = run('hash', 'skills/hello/1.0.0')
+    expect(result.stdout.trim()).toMatch(/^[a-f0-9]{64}$/)
+  })
+
+  it('publishes to a server; publishing the same version again fails with 409', async () => {
+    const author = await signup(client(() => server.url))
+    const id = `cli-skill-${process.pid}`
+    const bundle = join(work, id, '1.0.0')
+    cpSync(join(root, 'skills', 'hello', '1.0.0'), bundle, { recursive: true })
+    const manifest = join(bundle, 'skill.yaml')
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('id: hello', `id: ${id}`))
+    const first = run('publish', bundle, '--url', server.url, '--token', author.token)
+    expect(first.status, first.stderr).toBe(0)
+    expect(first.stdout).toMatch(/^201 /)
+    const again = run('publish', bundle, '--url', server.url, '--token', author.token)
+    expect(again.status).toBe(1)
+    expect(again.stdout).toMatch(/^409 .*SKILL_VERSION_EXISTS/)
+  })
+})
