@@ -21,7 +21,10 @@ Your code runs with only the capability functions a human approved; their secret
    Give \`approval_url\` to your human. Capability types and their schemas: \`GET ${origin}/plugins\`.
 3. **Wait for the decision**: \`GET status_url\` (with your token). It already includes \`?wait=true\`:
    do not append query parameters. It long-polls up to 120 s, then answers the current state.
-4. **Execute** under the permit: \`POST ${origin}/execute\`, then poll its \`status_url\` the same way.
+4. **Execute** under the permit: \`POST ${origin}/execute\` with \`{ permit_id, code, args }\` (code is an async
+   function body; \`return x\` sets \`result.value\`), then poll its \`status_url\` the same way.
+   Or ask for a permit bound to a registry skill (\`{ "skill_id": "github-create-issue@^1" }\`) and execute it
+   with \`{ permit_id, args }\`. Skills: \`GET ${origin}/skills\`.
 
 ## Status words
 
