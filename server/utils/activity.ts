@@ -6,31 +6,26 @@ import type { Tenant } from './accounts'
 import type { App } from './app'
 import { fail } from './errors'
 import { executionKey, permitExecutionsPrefix, type ExecutionRecord } from './executions'
-import { LIMITS, clamp } from './limits'
-import { approvalTokenKey, canSeePermit, permitKey, type PermitRecord } from './permits'
-import { hashToken, isIdShaped, isTokenShaped } from './tokens'
+import { paginate, type PageQuery } from './pagination'
+import { canSeePermit, isApprovalTokenFor, permitKey, type PermitRecord } from './permits'
+import { isIdShaped } from './tokens'
 
 export async function readPermitForActivity(app: App, permitId: string, viewer: Tenant | null, approvalToken: string | undefined): Promise<PermitRecord> {
   const permit = isIdShaped(permitId, 'permit') ? await app.store.get<PermitRecord>(permitKey(permitId)) : null
   if (!permit) fail('NOT_FOUND')
   if (viewer && canSeePermit(permit, viewer)) return permit
-  if (approvalToken !== undefined && isTokenShaped(approvalToken)) {
-    const entry = await app.store.get<{ request_id: string }>(approvalTokenKey(hashToken(approvalToken)))
-    if (entry?.request_id === permit.request_id) return permit
-  }
+  if (approvalToken !== undefined && (await isApprovalTokenFor(app, approvalToken, permit.request_id))) return permit
   if (!viewer && approvalToken === undefined) fail('UNAUTHORIZED')
   return fail('NOT_FOUND')
 }
 
-export async function listActions(app: App, permit: PermitRecord, options: { cursor?: string; limit?: number }) {
+export async function listActions(app: App, permit: PermitRecord, query: PageQuery) {
   const prefix = permitExecutionsPrefix(permit.permit_id)
   const ids = (await app.store.keys(prefix)).map((key) => key.slice(prefix.length + 1))
   const records = (await Promise.all(ids.map((id) => app.store.get<ExecutionRecord>(executionKey(id)))))
     .filter((record): record is ExecutionRecord => record !== null)
     .sort((a, b) => b.created_at - a.created_at || (a.request_id < b.request_id ? 1 : -1))
-  const start = options.cursor ? records.findIndex((record) => record.request_id === options.cursor) + 1 : 0
-  const limit = clamp(options.limit ?? LIMITS.PAGE_SIZE_DEFAULT, 1, LIMITS.PAGE_SIZE_MAX)
-  const page = records.slice(start, start + limit)
+  const { page, next_cursor } = paginate(records, (record) => record.request_id, query)
   return {
     permit_id: permit.permit_id,
     actions: page.map((record) => ({
@@ -44,6 +39,6 @@ export async function listActions(app: App, permit: PermitRecord, options: { cur
       ...(record.error ? { error: record.error.split(':')[0] } : {}),
       calls: record.result?.calls ?? [],
     })),
-    next_cursor: start + limit < records.length ? page.at(-1)!.request_id : null,
+    next_cursor,
   }
 }

@@ -9,7 +9,7 @@ import type { App } from './app'
 import { fail } from './errors'
 import { LIMITS } from './limits'
 import {
-  approvalTokenKey,
+  isApprovalTokenFor,
   ownerPermitsPrefix,
   permitKey,
   readPermitByRequest,
@@ -18,7 +18,7 @@ import {
 } from './permits'
 import { assertUnderCount, countAttempt } from './rate-limit'
 import { assertSecretValue, bindSecretOrigins, missingSecrets, putSecret } from './secrets'
-import { hashToken, isIdShaped, isTokenShaped } from './tokens'
+import { isIdShaped } from './tokens'
 import type { ApproveRequest } from '../../schemas/types'
 
 /** Find the request and check its approval token; wrong tokens are counted and, past a limit, refused with 429. */
@@ -29,8 +29,7 @@ export async function readRequestWithToken(app: App, requestId: string, token: u
   await assertUnderCount(app.store, 'approval-failures-ip', clientAddress, LIMITS.APPROVAL_FAILURES_MAX * 5, window)
   const permit = await readPermitByRequest(app, requestId)
   if (!permit) fail('NOT_FOUND')
-  const entry = isTokenShaped(token) ? await app.store.get<{ request_id: string }>(approvalTokenKey(hashToken(token))) : null
-  if (entry?.request_id !== requestId) {
+  if (!(await isApprovalTokenFor(app, token, requestId))) {
     await countAttempt(app.store, 'approval-failures', requestId, window)
     await countAttempt(app.store, 'approval-failures-ip', clientAddress, window)
     fail('INVALID_APPROVAL_TOKEN')

@@ -10,7 +10,7 @@ import { normalizeCapabilities, secretOrigins, type NormalizedCapability } from 
 import { fail } from './errors'
 import { resolveSkill } from './skills/registry'
 import { LIMITS } from './limits'
-import { createId, createToken, hashToken } from './tokens'
+import { createId, createToken, hashToken, isTokenShaped } from './tokens'
 import type { PermitRequest } from '../../schemas/types'
 
 export type PermitState = 'pending' | 'approved' | 'denied' | 'revoked'
@@ -132,6 +132,13 @@ async function resolveRequest(app: App, body: PermitRequest): Promise<{ descript
     fail('INVALID_BODY', { details: { reason: 'a permit request needs a description and capabilities, or a skill_id' } })
   }
   return { description: body.description, capabilities: normalizeCapabilities(body.capabilities, { allowHttp: app.settings.allowHttpEndpoints }) }
+}
+
+/** Is `token` the approval token of this permit request? Found by hash, never compared as text. */
+export async function isApprovalTokenFor(app: App, token: unknown, requestId: string): Promise<boolean> {
+  if (!isTokenShaped(token)) return false
+  const entry = await app.store.get<{ request_id: string }>(approvalTokenKey(hashToken(token)))
+  return entry?.request_id === requestId
 }
 
 export async function readPermitByRequest(app: App, requestId: string): Promise<PermitRecord | null> {

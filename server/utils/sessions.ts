@@ -5,7 +5,7 @@
 import type { Tenant } from './accounts'
 import type { App } from './app'
 import { fail } from './errors'
-import { LIMITS, clamp } from './limits'
+import { paginate, type PageQuery } from './pagination'
 import {
   agentPermitsPrefix,
   canSeePermit,
@@ -51,17 +51,14 @@ export async function readVisiblePermit(app: App, tenant: Tenant, permitId: stri
   return permit
 }
 
-export async function listPermits(app: App, tenant: Tenant, options: { cursor?: string; limit?: number }) {
+export async function listPermits(app: App, tenant: Tenant, query: PageQuery) {
   const prefix = tenant.role === 'agent' ? agentPermitsPrefix(tenant.tenant_id) : ownerPermitsPrefix(tenant.tenant_id)
   const ids = (await app.store.keys(prefix)).map((key) => key.slice(prefix.length + 1))
   const permits = (await Promise.all(ids.map((id) => app.store.get<PermitRecord>(permitKey(id)))))
     .filter((permit): permit is PermitRecord => permit !== null && canSeePermit(permit, tenant))
     .sort((a, b) => b.created_at - a.created_at || (a.permit_id < b.permit_id ? 1 : -1))
-  const start = options.cursor ? permits.findIndex((permit) => permit.permit_id === options.cursor) + 1 : 0
-  const limit = clamp(options.limit ?? LIMITS.PAGE_SIZE_DEFAULT, 1, LIMITS.PAGE_SIZE_MAX)
-  const page = permits.slice(start, start + limit)
-  const next = start + limit < permits.length ? page.at(-1)!.permit_id : null
-  return { sessions: page.map(describePermit), next_cursor: next }
+  const { page, next_cursor } = paginate(permits, (permit) => permit.permit_id, query)
+  return { sessions: page.map(describePermit), next_cursor }
 }
 
 /** Revoke (owner or its agent). A pending request withdrawn this way can no longer be approved. */
