@@ -4,14 +4,43 @@ import tseslint from 'typescript-eslint'
 export default tseslint.config(
   // Skill code is an async function body (top-level await and return), checked by the skill
   // validator instead (code-parses), which a module or script parser would reject.
-  { ignores: ['.output/**', '.nitro/**', '.data/**', '.test-data/**', 'node_modules/**', 'schemas/types.ts', 'skills/**/index.js'] },
+  {
+    ignores: [
+      '.output/**',
+      '.nitro/**',
+      '.data/**',
+      '.test-data/**',
+      'node_modules/**',
+      'schemas/types.ts',
+      'skills/**/index.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', fetch: 'readonly', performance: 'readonly', queueMicrotask: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
+        queueMicrotask: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+      },
+    },
     rules: {
       // Unused arguments keep handler signatures readable; a leading underscore marks them.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // The security tests build hostile strings with control characters on purpose.
       'no-control-regex': 'off',
     },
@@ -19,7 +48,16 @@ export default tseslint.config(
   {
     files: ['runtime/guest.mjs'],
     // The guest runs after SES lockdown(), which installs these globals.
-    languageOptions: { globals: { harden: 'readonly', lockdown: 'readonly', Compartment: 'readonly', SharedArrayBuffer: 'readonly', Atomics: 'readonly', Int32Array: 'readonly' } },
+    languageOptions: {
+      globals: {
+        harden: 'readonly',
+        lockdown: 'readonly',
+        Compartment: 'readonly',
+        SharedArrayBuffer: 'readonly',
+        Atomics: 'readonly',
+        Int32Array: 'readonly',
+      },
+    },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

@@ -42,14 +42,25 @@ export default defineNitroConfig({
     // The guest entry stays a plain .mjs file next to the server entry (bundling it breaks it);
     // `ses` is traced into .output so the guest can import it.
     compiled(nitro) {
-      const target = nitro.options.dev ? nitro.options.buildDir + '/dev' : nitro.options.output.serverDir
+      const target = nitro.options.dev
+        ? nitro.options.buildDir + '/dev'
+        : nitro.options.output.serverDir
       mkdirSync(target, { recursive: true })
-      copyFileSync(fileURLToPath(new URL('./runtime/guest.mjs', import.meta.url)), `${target}/guest.mjs`)
+      copyFileSync(
+        fileURLToPath(new URL('./runtime/guest.mjs', import.meta.url)),
+        `${target}/guest.mjs`,
+      )
       // The bundled registry skills, loaded (and validated) at startup.
-      cpSync(fileURLToPath(new URL('./skills', import.meta.url)), `${target}/skills`, { recursive: true })
+      cpSync(fileURLToPath(new URL('./skills', import.meta.url)), `${target}/skills`, {
+        recursive: true,
+      })
     },
   },
   // The ESM entry of ses (what the guest's `import 'ses'` loads), traced with its dependencies.
-  externals: { traceInclude: [join(dirname(createRequire(import.meta.url).resolve('ses/package.json')), 'index.js')] },
+  externals: {
+    traceInclude: [
+      join(dirname(createRequire(import.meta.url).resolve('ses/package.json')), 'index.js'),
+    ],
+  },
   experimental: { openAPI: false },
 })

@@ -17,7 +17,10 @@ async function runInProcess({ code, args }) {
 function runInFreshProcess({ code, args }) {
   const program = `const args = ${JSON.stringify(args)}; (async () => { ${code} })().then((value) => process.stdout.write('\\0' + JSON.stringify(value ?? null)))`
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'pipe', 'inherit'], env: {} })
+    const child = spawn(process.execPath, ['-e', program], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {},
+    })
     let out = ''
     child.stdout.on('data', (chunk) => (out += chunk))
     child.on('error', reject)
@@ -42,4 +45,6 @@ const server = createServer(async (req, res) => {
   }
 })
 server.keepAliveTimeout = 60_000
-server.listen(0, '127.0.0.1', () => console.log(`Listening on http://127.0.0.1:${server.address().port}`))
+server.listen(0, '127.0.0.1', () =>
+  console.log(`Listening on http://127.0.0.1:${server.address().port}`),
+)

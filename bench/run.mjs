@@ -16,13 +16,18 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
 const CODE = 'let n = 0; for (let i = 0; i < 1000; i++) n += i; return n + args.k'
 
 function start(command, args, env = {}) {
-  const child = spawn(command, args, { cwd: root, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   return new Promise((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (chunk) => {
       out += chunk
       const match = /Listening on http:\/\/[^\s]*:(\d+)/.exec(out)
-      if (match && (!env.NITRO_DATA_DIR || out.includes('[oauth3] store:'))) resolve({ child, url: `http://127.0.0.1:${match[1]}` })
+      if (match && (!env.NITRO_DATA_DIR || out.includes('[oauth3] store:')))
+        resolve({ child, url: `http://127.0.0.1:${match[1]}` })
     })
     child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)))
   })
@@ -33,20 +38,29 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
 function json(url, body, token) {
   const payload = body === undefined ? undefined : JSON.stringify(body)
   return new Promise((resolve, reject) => {
-    const request = http.request(url, {
-      method: payload === undefined ? 'GET' : 'POST',
-      agent,
-      headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    }, (response) => {
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk) => (text += chunk))
-      response.on('end', () => {
-        const data = JSON.parse(text)
-        if (response.statusCode >= 400) reject(new Error(`${response.statusCode} ${text}`))
-        else resolve(data)
-      })
-    })
+    const request = http.request(
+      url,
+      {
+        method: payload === undefined ? 'GET' : 'POST',
+        agent,
+        headers: {
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      },
+      (response) => {
+        let text = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk) => (text += chunk))
+        response.on('end', () => {
+          const data = JSON.parse(text)
+          if (response.statusCode >= 400) reject(new Error(`${response.statusCode} ${text}`))
+          else resolve(data)
+        })
+      },
+    )
     request.on('error', reject)
     request.end(payload)
   })
@@ -54,10 +68,12 @@ function json(url, body, token) {
 
 function get(url) {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent }, (response) => {
-      response.resume()
-      response.on('end', resolve)
-    }).on('error', reject)
+    http
+      .get(url, { agent }, (response) => {
+        response.resume()
+        response.on('end', resolve)
+      })
+      .on('error', reject)
   })
 }
 
@@ -81,12 +97,14 @@ async function latency(task, runs, warmup = Math.min(50, runs)) {
 async function throughput(task, seconds, concurrency) {
   const end = performance.now() + seconds * 1000
   let done = 0
-  await Promise.all(Array.from({ length: concurrency }, async (_, worker) => {
-    for (let i = 0; performance.now() < end; i++) {
-      await task(worker * 1e6 + i)
-      done++
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let i = 0; performance.now() < end; i++) {
+        await task(worker * 1e6 + i)
+        done++
+      }
+    }),
+  )
   return done / seconds
 }
 
@@ -102,8 +120,12 @@ const upstreamUrl = `http://127.0.0.1:${upstream.address().port}`
 
 const dataDir = mkdtempSync(join(tmpdir(), 'oauth3-bench-'))
 const oauth3 = await start(process.execPath, ['.output/server/index.mjs'], {
-  PORT: '0', HOST: '127.0.0.1', NITRO_DATA_DIR: dataDir, NITRO_SIGNUPS_PER_MINUTE: '1000',
-  NITRO_EXEC_QUEUE_MAX: '10000', NITRO_UPSTREAM_MAP: JSON.stringify({ 'https://api.bench.example.com': upstreamUrl }),
+  PORT: '0',
+  HOST: '127.0.0.1',
+  NITRO_DATA_DIR: dataDir,
+  NITRO_SIGNUPS_PER_MINUTE: '1000',
+  NITRO_EXEC_QUEUE_MAX: '10000',
+  NITRO_UPSTREAM_MAP: JSON.stringify({ 'https://api.bench.example.com': upstreamUrl }),
 })
 const floor = await start(process.execPath, ['bench/baselines.mjs', 'floor'])
 const perProcess = await start(process.execPath, ['bench/baselines.mjs', 'process'])
@@ -111,16 +133,41 @@ const perProcess = await start(process.execPath, ['bench/baselines.mjs', 'proces
 try {
   const agent = await json(`${oauth3.url}/signup`, { name: 'bench' })
   const owner = await json(`${oauth3.url}/signup`, { role: 'owner' })
-  const permit = await json(`${oauth3.url}/permit`, {
-    description: 'bench', max_executions: 1_000_000,
-    capabilities: [{ name: 'bench.ping', endpoint: 'https://api.bench.example.com/ping', method: 'GET', auth: { header: 'X-Api-Key', value: '{BENCH_KEY}' } }],
-  }, agent.token)
+  const permit = await json(
+    `${oauth3.url}/permit`,
+    {
+      description: 'bench',
+      max_executions: 1_000_000,
+      capabilities: [
+        {
+          name: 'bench.ping',
+          endpoint: 'https://api.bench.example.com/ping',
+          method: 'GET',
+          auth: { header: 'X-Api-Key', value: '{BENCH_KEY}' },
+        },
+      ],
+    },
+    agent.token,
+  )
   const token = new URL(permit.approval_url).searchParams.get('token')
-  await json(`${oauth3.url}/approve/${permit.request_id}`, { token, action: 'approve', manifest_sha256: permit.manifest_sha256, secrets: { BENCH_KEY: 'bench-secret-value' } }, owner.token)
+  await json(
+    `${oauth3.url}/approve/${permit.request_id}`,
+    {
+      token,
+      action: 'approve',
+      manifest_sha256: permit.manifest_sha256,
+      secrets: { BENCH_KEY: 'bench-secret-value' },
+    },
+    owner.token,
+  )
 
   const viaOAuth3 = (body) => async (i) => {
     const accepted = await json(`${oauth3.url}/execute`, { ...body, args: { k: i } }, agent.token)
-    const done = await json(`${oauth3.url}${new URL(accepted.status_url).pathname}?wait=true`, undefined, agent.token)
+    const done = await json(
+      `${oauth3.url}${new URL(accepted.status_url).pathname}?wait=true`,
+      undefined,
+      agent.token,
+    )
     if (done.status !== 'completed') throw new Error(JSON.stringify(done))
   }
   const noCapability = viaOAuth3({ code: CODE })
@@ -142,23 +189,44 @@ try {
   const rates = {
     'oauth3, no capability': await throughput(noCapability, THROUGHPUT_SECONDS, CONCURRENCY),
     'oauth3, one capability call': await throughput(oneCall, THROUGHPUT_SECONDS, CONCURRENCY),
-    'floor: node:http + new Function': await throughput(viaBaseline(floor.url), THROUGHPUT_SECONDS, CONCURRENCY),
+    'floor: node:http + new Function': await throughput(
+      viaBaseline(floor.url),
+      THROUGHPUT_SECONDS,
+      CONCURRENCY,
+    ),
   }
 
   const ms = (value) => value.toFixed(2).padStart(8)
-  console.log(`\nEnd-to-end execution latency (${SEQUENTIAL} sequential runs; process-per-run ${PROCESS_RUNS}), ms`)
-  console.log(`${'what'.padEnd(34)}${'p50'.padStart(8)}${'p99'.padStart(8)}   throughput (${CONCURRENCY} clients, ${THROUGHPUT_SECONDS} s)`)
+  console.log(
+    `\nEnd-to-end execution latency (${SEQUENTIAL} sequential runs; process-per-run ${PROCESS_RUNS}), ms`,
+  )
+  console.log(
+    `${'what'.padEnd(34)}${'p50'.padStart(8)}${'p99'.padStart(8)}   throughput (${CONCURRENCY} clients, ${THROUGHPUT_SECONDS} s)`,
+  )
   for (const [name, row] of Object.entries(rows)) {
-    console.log(`${name.padEnd(34)}${ms(row.p50)}${ms(row.p99)}   ${rates[name] ? `${rates[name].toFixed(0)} /s` : ''}`)
+    console.log(
+      `${name.padEnd(34)}${ms(row.p50)}${ms(row.p99)}   ${rates[name] ? `${rates[name].toFixed(0)} /s` : ''}`,
+    )
   }
   const base = rows['oauth3, no capability'].p50
   // The call's own cost: the same permit and code with and without the call, less the upstream's time.
-  const callOverhead = rows['oauth3, one capability call'].p50 - rows['oauth3, permit, no call'].p50 - rows['direct request to the upstream'].p50
+  const callOverhead =
+    rows['oauth3, one capability call'].p50 -
+    rows['oauth3, permit, no call'].p50 -
+    rows['direct request to the upstream'].p50
   console.log('\nRatios')
-  console.log(`  oauth3 / floor (p50):                 ${(base / rows['floor: node:http + new Function'].p50).toFixed(2)}x   (target: within 5x)`)
-  console.log(`  process-per-run / oauth3 (p50):       ${(rows['process per run'].p50 / base).toFixed(1)}x   (target: at least 20x)`)
-  console.log(`  capability call cost over a direct request: ${callOverhead.toFixed(2)} ms   (target: under 1 ms)`)
-  console.log(`  throughput, no capability:            ${rates['oauth3, no capability'].toFixed(0)} executions/s   (target: at least 300/s)`)
+  console.log(
+    `  oauth3 / floor (p50):                 ${(base / rows['floor: node:http + new Function'].p50).toFixed(2)}x   (target: within 5x)`,
+  )
+  console.log(
+    `  process-per-run / oauth3 (p50):       ${(rows['process per run'].p50 / base).toFixed(1)}x   (target: at least 20x)`,
+  )
+  console.log(
+    `  capability call cost over a direct request: ${callOverhead.toFixed(2)} ms   (target: under 1 ms)`,
+  )
+  console.log(
+    `  throughput, no capability:            ${rates['oauth3, no capability'].toFixed(0)} executions/s   (target: at least 300/s)`,
+  )
 } finally {
   for (const child of [oauth3.child, floor.child, perProcess.child]) child.kill('SIGTERM')
   upstream.close()

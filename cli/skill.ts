@@ -15,7 +15,8 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { isCatalogError } from '../server/utils/errors'
 import { validateSkillBundle } from '../server/utils/skills/validate'
 
-const USAGE = 'usage: skill validate|hash|publish <bundle folder> [--url URL --token TOKEN] [--allow-http]'
+const USAGE =
+  'usage: skill validate|hash|publish <bundle folder> [--url URL --token TOKEN] [--allow-http]'
 
 function readBundle(folder: string) {
   const dir = resolve(folder)
@@ -45,8 +46,14 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (command === 'validate') {
-    const { manifest, capabilities } = validateSkillBundle(bundle.manifest, bundle.code, { id: bundle.id, version: bundle.version, allowHttp: rest.includes('--allow-http') })
-    console.log(`ok ${manifest.id}@${manifest.version}: ${capabilities.map((capability) => capability.signature).join('; ') || 'no capabilities'}`)
+    const { manifest, capabilities } = validateSkillBundle(bundle.manifest, bundle.code, {
+      id: bundle.id,
+      version: bundle.version,
+      allowHttp: rest.includes('--allow-http'),
+    })
+    console.log(
+      `ok ${manifest.id}@${manifest.version}: ${capabilities.map((capability) => capability.signature).join('; ') || 'no capabilities'}`,
+    )
     return 0
   }
   if (command === 'publish') {
@@ -56,7 +63,11 @@ async function main(argv: string[]): Promise<number> {
       console.error('publish needs --url and --token (or OAUTH3_URL and OAUTH3_TOKEN)')
       return 2
     }
-    validateSkillBundle(bundle.manifest, bundle.code, { id: bundle.id, version: bundle.version, allowHttp: rest.includes('--allow-http') })
+    validateSkillBundle(bundle.manifest, bundle.code, {
+      id: bundle.id,
+      version: bundle.version,
+      allowHttp: rest.includes('--allow-http'),
+    })
     const response = await fetch(`${url.replace(/\/+$/, '')}/skills`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

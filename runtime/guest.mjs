@@ -30,9 +30,25 @@ lockdown({
 // Compartment globals that no guest needs and that reach raw or off-heap memory, shared memory,
 // GC observation or the sandbox machinery itself (SB-14): removed before any code runs.
 const WITHHELD_GLOBALS = [
-  'ArrayBuffer', 'SharedArrayBuffer', 'DataView', 'Atomics', 'WeakRef', 'FinalizationRegistry',
-  'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
-  'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Compartment', 'lockdown',
+  'ArrayBuffer',
+  'SharedArrayBuffer',
+  'DataView',
+  'Atomics',
+  'WeakRef',
+  'FinalizationRegistry',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+  'Compartment',
+  'lockdown',
 ]
 
 // If the server dies (even by SIGKILL) a guest spinning in a loop would never see the IPC
@@ -72,7 +88,9 @@ function send(message) {
 function selfTest() {
   const compartment = createCompartment()
   const stack = compartment.evaluate('new Error("probe").stack')
-  const visible = compartment.evaluate('[typeof process, typeof ArrayBuffer, typeof Compartment].join()')
+  const visible = compartment.evaluate(
+    '[typeof process, typeof ArrayBuffer, typeof Compartment].join()',
+  )
   return stack === '' && visible === 'undefined,undefined,undefined'
 }
 
@@ -120,11 +138,19 @@ function createRun(job) {
   let tooManyAtOnce
   function invoke(fn, argsList) {
     if (callCount >= job.limits.maxCalls) {
-      tooMany ??= harden(new GuestError(`subrequest_limit: at most ${job.limits.maxCalls} capability calls per execution`))
+      tooMany ??= harden(
+        new GuestError(
+          `subrequest_limit: at most ${job.limits.maxCalls} capability calls per execution`,
+        ),
+      )
       return Promise.reject(tooMany)
     }
     if (inFlight >= job.limits.maxCallsInFlight) {
-      tooManyAtOnce ??= harden(new GuestError(`subrequest_limit: at most ${job.limits.maxCallsInFlight} capability calls at once`))
+      tooManyAtOnce ??= harden(
+        new GuestError(
+          `subrequest_limit: at most ${job.limits.maxCallsInFlight} capability calls at once`,
+        ),
+      )
       return Promise.reject(tooManyAtOnce)
     }
     let payload
@@ -168,7 +194,8 @@ async function execute(job) {
   const run = createRun(job)
   current = { id: job.id, run }
   try {
-    for (const [name, value] of Object.entries(run.globals)) run.compartment.globalThis[name] = value
+    for (const [name, value] of Object.entries(run.globals))
+      run.compartment.globalThis[name] = value
     // SES rejects import expressions and direct eval here, before anything runs (SB-03, SB-07).
     const body = run.compartment.evaluate(`(async function () {\n${job.code}\n})`)
     const value = await body()
@@ -183,15 +210,38 @@ async function execute(job) {
 /** `return x` becomes result.value: JSON data only, and bounded before it is copied. */
 function serializeValue(value, maxBytes) {
   if (value === undefined) return { ok: true }
-  if (typeof value === 'string' && value.length > maxBytes) return { ok: false, error: { name: 'RangeError', message: 'result_too_large', code: 'result_too_large' } }
+  if (typeof value === 'string' && value.length > maxBytes)
+    return {
+      ok: false,
+      error: { name: 'RangeError', message: 'result_too_large', code: 'result_too_large' },
+    }
   let json
   try {
     json = JSON.stringify(value)
   } catch {
-    return { ok: false, error: { name: 'TypeError', message: 'the returned value is not JSON data', code: 'result_not_json' } }
+    return {
+      ok: false,
+      error: {
+        name: 'TypeError',
+        message: 'the returned value is not JSON data',
+        code: 'result_not_json',
+      },
+    }
   }
-  if (json === undefined) return { ok: false, error: { name: 'TypeError', message: 'the returned value is not JSON data', code: 'result_not_json' } }
-  if (Buffer.byteLength(json) > maxBytes) return { ok: false, error: { name: 'RangeError', message: 'result_too_large', code: 'result_too_large' } }
+  if (json === undefined)
+    return {
+      ok: false,
+      error: {
+        name: 'TypeError',
+        message: 'the returned value is not JSON data',
+        code: 'result_not_json',
+      },
+    }
+  if (Buffer.byteLength(json) > maxBytes)
+    return {
+      ok: false,
+      error: { name: 'RangeError', message: 'result_too_large', code: 'result_too_large' },
+    }
   return { ok: true, value: json }
 }
 
@@ -213,7 +263,14 @@ function formatPart(part) {
   if (part === undefined) return 'undefined'
   if (typeof part === 'function') return '[function]'
   if (typeof part === 'bigint' || typeof part === 'symbol') return String(part)
-  if (part instanceof Error || (part && typeof part === 'object' && typeof part.message === 'string' && typeof part.name === 'string' && !Array.isArray(part))) {
+  if (
+    part instanceof Error ||
+    (part &&
+      typeof part === 'object' &&
+      typeof part.message === 'string' &&
+      typeof part.name === 'string' &&
+      !Array.isArray(part))
+  ) {
     return `${part.name}: ${part.message}`
   }
   try {
@@ -235,7 +292,12 @@ process.on('message', (message) => {
 process.on('unhandledRejection', (reason) => {
   if (!current) return
   const { name, message } = describeError(reason)
-  send({ type: 'output', id: current.id, stream: 'stderr', text: `Unhandled promise rejection: ${name}: ${message}\n` })
+  send({
+    type: 'output',
+    id: current.id,
+    stream: 'stderr',
+    text: `Unhandled promise rejection: ${name}: ${message}\n`,
+  })
 })
 process.on('uncaughtException', (error) => {
   if (!current) return
@@ -244,7 +306,10 @@ process.on('uncaughtException', (error) => {
 process.on('disconnect', () => process.exit(0))
 
 if (!selfTest()) {
-  send({ type: 'fatal', reason: 'SES self-test failed: compartment errors carry a stack or host globals are visible' })
+  send({
+    type: 'fatal',
+    reason: 'SES self-test failed: compartment errors carry a stack or host globals are visible',
+  })
   process.exit(70)
 }
 send({ type: 'ready' })

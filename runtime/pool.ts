@@ -22,7 +22,15 @@ export interface ExecLimits {
   callArgsBytes: number
 }
 
-export type FailureCode = 'timed_out' | 'memory' | 'output_limit' | 'killed' | 'error' | 'result_too_large' | 'result_not_json' | 'shutdown'
+export type FailureCode =
+  | 'timed_out'
+  | 'memory'
+  | 'output_limit'
+  | 'killed'
+  | 'error'
+  | 'result_too_large'
+  | 'result_not_json'
+  | 'shutdown'
 
 export interface GuestJob {
   id: string
@@ -162,28 +170,58 @@ export function createGuestPool(options: PoolOptions) {
     const running = guest.running
     if (!running || message.id !== running.job.id) return
     if (message.type === 'output') collectOutput(guest, running, message.stream, message.text)
-    else if (message.type === 'limit') stopAndReplace(guest, running, { ok: false, exitCode: 1, failure: 'output_limit', error: `output_limit: output is over ${options.limits.outputBytes} bytes` })
+    else if (message.type === 'limit')
+      stopAndReplace(guest, running, {
+        ok: false,
+        exitCode: 1,
+        failure: 'output_limit',
+        error: `output_limit: output is over ${options.limits.outputBytes} bytes`,
+      })
     else if (message.type === 'call') void answerCall(guest, running, message)
     else if (message.type === 'done') onDone(guest, running, message)
   }
 
-  function collectOutput(guest: Guest, running: Running, stream: 'stdout' | 'stderr', text: string) {
+  function collectOutput(
+    guest: Guest,
+    running: Running,
+    stream: 'stdout' | 'stderr',
+    text: string,
+  ) {
     // The guest caps its own output; the parent caps again in case the guest lies.
     const size = Buffer.byteLength(String(text))
     if (running.outputBytes + size > options.limits.outputBytes + 1024) {
-      stopAndReplace(guest, running, { ok: false, exitCode: 1, failure: 'output_limit', error: `output_limit: output is over ${options.limits.outputBytes} bytes` })
+      stopAndReplace(guest, running, {
+        ok: false,
+        exitCode: 1,
+        failure: 'output_limit',
+        error: `output_limit: output is over ${options.limits.outputBytes} bytes`,
+      })
       return
     }
     running.outputBytes += size
     ;(stream === 'stderr' ? running.stderr : running.stdout).push(String(text))
   }
 
-  async function answerCall(guest: Guest, running: Running, message: Extract<GuestMessage, { type: 'call' }>) {
+  async function answerCall(
+    guest: Guest,
+    running: Running,
+    message: Extract<GuestMessage, { type: 'call' }>,
+  ) {
     running.calls++
     const reply = (body: { ok: true; value: unknown } | { ok: false; error: string }) => {
-      if (guest.running === running && !running.revoke.signal.aborted) guest.child.send({ type: 'callResult', id: running.job.id, callId: message.callId, ...body })
+      if (guest.running === running && !running.revoke.signal.aborted)
+        guest.child.send({
+          type: 'callResult',
+          id: running.job.id,
+          callId: message.callId,
+          ...body,
+        })
     }
-    if (running.calls > options.limits.maxCalls || running.revoke.signal.aborted || !running.job.functions.includes(message.fn)) {
+    if (
+      running.calls > options.limits.maxCalls ||
+      running.revoke.signal.aborted ||
+      !running.job.functions.includes(message.fn)
+    ) {
       reply({ ok: false, error: 'subrequest_limit: capability call refused' })
       return
     }
@@ -205,13 +243,33 @@ export function createGuestPool(options: PoolOptions) {
     }
   }
 
-  function onDone(guest: Guest, running: Running, message: Extract<GuestMessage, { type: 'done' }>) {
+  function onDone(
+    guest: Guest,
+    running: Running,
+    message: Extract<GuestMessage, { type: 'done' }>,
+  ) {
     if (message.ok) {
-      running.finish({ ok: true, exitCode: 0, ...(message.value !== undefined ? { valueJson: message.value } : {}) })
+      running.finish({
+        ok: true,
+        exitCode: 0,
+        ...(message.value !== undefined ? { valueJson: message.value } : {}),
+      })
     } else {
       const code = message.error?.code
-      if (code === 'result_too_large' || code === 'result_not_json') running.finish({ ok: false, exitCode: 1, failure: code, error: `${code}: ${code === 'result_too_large' ? `the returned value is over ${options.limits.resultBytes} bytes` : 'the returned value is not JSON data'}` })
-      else running.finish({ ok: false, exitCode: 1, failure: 'error', error: `${message.error?.name ?? 'Error'}: ${message.error?.message ?? ''}` })
+      if (code === 'result_too_large' || code === 'result_not_json')
+        running.finish({
+          ok: false,
+          exitCode: 1,
+          failure: code,
+          error: `${code}: ${code === 'result_too_large' ? `the returned value is over ${options.limits.resultBytes} bytes` : 'the returned value is not JSON data'}`,
+        })
+      else
+        running.finish({
+          ok: false,
+          exitCode: 1,
+          failure: 'error',
+          error: `${message.error?.name ?? 'Error'}: ${message.error?.message ?? ''}`,
+        })
     }
     // Calls the code started but never awaited end with it.
     running.revoke.abort()
@@ -221,7 +279,13 @@ export function createGuestPool(options: PoolOptions) {
 
   function onExit(guest: Guest, code: number | null, signal: NodeJS.Signals | null) {
     guests.delete(guest)
-    if (!guest.ready && !guest.retired && !closed && ++startFailures >= MAX_START_FAILURES && fatal === null) {
+    if (
+      !guest.ready &&
+      !guest.retired &&
+      !closed &&
+      ++startFailures >= MAX_START_FAILURES &&
+      fatal === null
+    ) {
       fatal = `sandbox processes exit before they are ready (last exit: ${signal ?? code}); check that ${options.entry} and the ses package are installed`
       log(`[oauth3] sandbox: ${fatal}`)
     }
@@ -230,17 +294,34 @@ export function createGuestPool(options: PoolOptions) {
     if (running) {
       // V8 aborts (SIGABRT / 134) when the heap limit is hit: that is a memory failure.
       const outOfMemory = signal === 'SIGABRT' || code === 134
-      running.finish(outOfMemory
-        ? { ok: false, exitCode: 137, failure: 'memory', error: 'memory: the execution ran out of memory' }
-        : { ok: false, exitCode: 137, failure: 'killed', error: `killed: the sandbox process ended (${signal ?? code})` })
+      running.finish(
+        outOfMemory
+          ? {
+              ok: false,
+              exitCode: 137,
+              failure: 'memory',
+              error: 'memory: the execution ran out of memory',
+            }
+          : {
+              ok: false,
+              exitCode: 137,
+              failure: 'killed',
+              error: `killed: the sandbox process ended (${signal ?? code})`,
+            },
+      )
     }
-    if (!closed && !guest.retired && fatal === null) log(`[oauth3] sandbox: a guest process ended (${signal ?? code}); replacing it`)
+    if (!closed && !guest.retired && fatal === null)
+      log(`[oauth3] sandbox: a guest process ended (${signal ?? code}); replacing it`)
     refill()
     for (const wake of idleWaiters.splice(0)) wake()
   }
 
   /** Revoke the execution's capabilities, end it, then kill its process; a new one replaces it. */
-  function stopAndReplace(guest: Guest, running: Running, result: Omit<GuestResult, 'durationMs' | 'stdout' | 'stderr'>) {
+  function stopAndReplace(
+    guest: Guest,
+    running: Running,
+    result: Omit<GuestResult, 'durationMs' | 'stdout' | 'stderr'>,
+  ) {
     running.revoke.abort()
     running.finish(result)
     guest.running = null
@@ -261,7 +342,9 @@ export function createGuestPool(options: PoolOptions) {
     if (closed) return
     for (const guest of guests) {
       if (!guest.ready || guest.running || guest.retired) continue
-      const index = queue.findIndex((item) => (runningByTenant.get(item.job.tenant) ?? 0) < options.perTenant)
+      const index = queue.findIndex(
+        (item) => (runningByTenant.get(item.job.tenant) ?? 0) < options.perTenant,
+      )
       if (index < 0) return
       const [item] = queue.splice(index, 1)
       start(guest, item)
@@ -288,24 +371,47 @@ export function createGuestPool(options: PoolOptions) {
         const left = (runningByTenant.get(job.tenant) ?? 1) - 1
         if (left <= 0) runningByTenant.delete(job.tenant)
         else runningByTenant.set(job.tenant, left)
-        item.resolve({ ...result, stdout: running.stdout.join(''), stderr: running.stderr.join(''), durationMs: Math.round(performance.now() - running.started) })
+        item.resolve({
+          ...result,
+          stdout: running.stdout.join(''),
+          stderr: running.stderr.join(''),
+          durationMs: Math.round(performance.now() - running.started),
+        })
         queueMicrotask(schedule)
       },
     }
     guest.running = running
     const timeoutMs = Math.min(job.timeoutMs ?? options.limits.timeoutMs, options.limits.timeoutMs)
     const deadline = setTimeout(() => {
-      if (guest.running === running) stopAndReplace(guest, running, { ok: false, exitCode: 124, failure: 'timed_out', error: `timed_out: the execution ran over ${timeoutMs} ms` })
+      if (guest.running === running)
+        stopAndReplace(guest, running, {
+          ok: false,
+          exitCode: 124,
+          failure: 'timed_out',
+          error: `timed_out: the execution ran over ${timeoutMs} ms`,
+        })
     }, timeoutMs)
     const rssLimit = (options.limits.memoryMb + MEMORY_HEADROOM_MB) * 1024 * 1024
     const watchdog = setInterval(async () => {
       const rss = await residentBytes(guest.child.pid)
-      if (rss > rssLimit && guest.running === running) stopAndReplace(guest, running, { ok: false, exitCode: 137, failure: 'memory', error: `memory: the execution used over ${options.limits.memoryMb + MEMORY_HEADROOM_MB} MB` })
+      if (rss > rssLimit && guest.running === running)
+        stopAndReplace(guest, running, {
+          ok: false,
+          exitCode: 137,
+          failure: 'memory',
+          error: `memory: the execution used over ${options.limits.memoryMb + MEMORY_HEADROOM_MB} MB`,
+        })
     }, options.memoryPollMs ?? 25)
     job.onStart?.()
     guest.child.send({
       type: 'run',
-      job: { id: job.id, code: job.code, args: job.args, functions: job.functions, limits: options.limits },
+      job: {
+        id: job.id,
+        code: job.code,
+        args: job.args,
+        functions: job.functions,
+        limits: options.limits,
+      },
     })
   }
 
@@ -319,7 +425,8 @@ export function createGuestPool(options: PoolOptions) {
     reserve(): Reservation {
       if (closed) throw new PoolClosedError()
       if (fatal !== null) throw new Error(fatal)
-      if (queue.length + reserved >= options.maxQueue) throw new PoolFullError(Math.max(1, Math.ceil(options.limits.timeoutMs / 1000 / 4)))
+      if (queue.length + reserved >= options.maxQueue)
+        throw new PoolFullError(Math.max(1, Math.ceil(options.limits.timeoutMs / 1000 / 4)))
       reserved++
       let held = true
       return {
@@ -346,7 +453,13 @@ export function createGuestPool(options: PoolOptions) {
         if (guest.running) busy++
         else if (guest.ready) ready++
       }
-      return { processes: guests.size, busy, ready, queued: queue.length, pids: [...guests].map((guest) => guest.child.pid) }
+      return {
+        processes: guests.size,
+        busy,
+        ready,
+        queued: queue.length,
+        pids: [...guests].map((guest) => guest.child.pid),
+      }
     },
     /** Resolves once `count` guests are started and idle (tests and startup). */
     async whenReady(count = options.size, timeoutMs = 15_000): Promise<void> {
@@ -369,7 +482,13 @@ export function createGuestPool(options: PoolOptions) {
         })
       }
       for (const guest of guests) {
-        if (guest.running) stopAndReplace(guest, guest.running, { ok: false, exitCode: 137, failure: 'shutdown', error: 'shutdown: the server is stopping' })
+        if (guest.running)
+          stopAndReplace(guest, guest.running, {
+            ok: false,
+            exitCode: 137,
+            failure: 'shutdown',
+            error: 'shutdown: the server is stopping',
+          })
         else retire(guest)
       }
       idleWaiters = []
@@ -389,7 +508,13 @@ type GuestMessage =
   | { type: 'output'; id: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'limit'; id: string; code: string }
   | { type: 'call'; id: string; callId: number; fn: string; args: string }
-  | { type: 'done'; id: string; ok: boolean; value?: string; error?: { name: string; message: string; code?: FailureCode } }
+  | {
+      type: 'done'
+      id: string
+      ok: boolean
+      value?: string
+      error?: { name: string; message: string; code?: FailureCode }
+    }
 
 /** Newline-delimited messages from a stream. */
 function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void) {

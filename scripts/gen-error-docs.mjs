@@ -2,7 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 
 const source = readFileSync(new URL('../server/utils/errors.ts', import.meta.url), 'utf8')
-const rows = [...source.matchAll(/^\s+([A-Z_]+): \[(\d+), '(.*)'\],$/gm)].map(([, code, status, message]) => `| \`${code}\` | ${status} | ${message} |`)
+const rows = [...source.matchAll(/^\s+([A-Z_]+): \[(\d+), '(.*)'\],$/gm)].map(
+  ([, code, status, message]) => `| \`${code}\` | ${status} | ${message} |`,
+)
 const text = `# Error codes
 
 Every error answers \`{ "error": "<message>", "code": "<CODE>", "details"?: {...} }\` with the status below.

@@ -9,7 +9,11 @@ import { toErrorResponse } from './utils/errors'
 
 export default defineNitroErrorHandler((error, event) => {
   const { status, body, retryAfterSeconds } = toErrorResponse(error)
-  if (status >= 500) console.error(`[oauth3] ${event.method} ${event.path.split('?')[0]} failed:`, error.cause ?? error)
+  if (status >= 500)
+    console.error(
+      `[oauth3] ${event.method} ${event.path.split('?')[0]} failed:`,
+      error.cause ?? error,
+    )
   setResponseStatus(event, status)
   setResponseHeader(event, 'content-type', 'application/json; charset=utf-8')
   setResponseHeader(event, 'cache-control', 'no-store')

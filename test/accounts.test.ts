@@ -21,7 +21,12 @@ describe('POST /signup', () => {
     expect(reply.body.token).toMatch(/^oa3_agent_/)
     const me = await api.get('/me', { token: reply.body.token })
     expect(me.status).toBe(200)
-    expect(me.body).toEqual({ tenant_id: reply.body.tenant_id, role: 'agent', name: 'my-agent', created_at: expect.any(Number) })
+    expect(me.body).toEqual({
+      tenant_id: reply.body.tenant_id,
+      role: 'agent',
+      name: 'my-agent',
+      created_at: expect.any(Number),
+    })
   })
 
   it('creates an owner on request, and accepts an empty body', async () => {
@@ -32,7 +37,15 @@ describe('POST /signup', () => {
   })
 
   it('refuses unknown fields, wrong types and unknown roles with 400 and a code (IN-02)', async () => {
-    for (const body of [{ name: 'a', admin: true }, { name: 123 }, { role: 'admin' }, { name: '' }, [], 'x', null]) {
+    for (const body of [
+      { name: 'a', admin: true },
+      { name: 123 },
+      { role: 'admin' },
+      { name: '' },
+      [],
+      'x',
+      null,
+    ]) {
       const reply = await api.post('/signup', body)
       expect(reply.status, JSON.stringify(body)).toBe(400)
       expect(reply.body.code).toBe('INVALID_BODY')
@@ -45,7 +58,10 @@ describe('errors are JSON, for every client', () => {
   it('IN-01: malformed JSON is a 400 with a generic message and no stack', async () => {
     const reply = await api.call('POST', '/signup', { raw: '{"a":' })
     expect(reply.status).toBe(400)
-    expect(reply.body).toEqual({ error: 'The request body is not valid JSON.', code: 'INVALID_JSON' })
+    expect(reply.body).toEqual({
+      error: 'The request body is not valid JSON.',
+      code: 'INVALID_JSON',
+    })
   })
 
   it('answers an unknown route to a browser with JSON, not HTML', async () => {
@@ -56,17 +72,30 @@ describe('errors are JSON, for every client', () => {
   })
 
   it('refuses a body that is not application/json (a cross-site form post) with 415', async () => {
-    const reply = await api.call('POST', '/signup', { raw: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    const reply = await api.call('POST', '/signup', {
+      raw: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
     expect(reply.status).toBe(415)
     expect(reply.body.code).toBe('UNSUPPORTED_MEDIA_TYPE')
   })
 
   it('IN-03: a 50 MB body is refused with 413 before it is read', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${server.url}/signup`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) } }, (res) => {
-        res.resume()
-        resolve(res.statusCode!)
-      })
+      const req = request(
+        `${server.url}/signup`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': String(50 * 1024 * 1024),
+          },
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode!)
+        },
+      )
       req.on('error', reject)
       req.write('{"name":"' + 'x'.repeat(64 * 1024))
     })
@@ -77,10 +106,14 @@ describe('errors are JSON, for every client', () => {
 
   it('IN-03: a chunked body that grows past the cap is refused with 413', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${server.url}/signup`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume()
-        resolve(res.statusCode!)
-      })
+      const req = request(
+        `${server.url}/signup`,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode!)
+        },
+      )
       req.on('error', reject)
       const chunk = 'x'.repeat(64 * 1024)
       req.write('{"name":"')
@@ -94,13 +127,18 @@ describe('errors are JSON, for every client', () => {
     const reply = await api.call('POST', '/signup', { raw: deep })
     expect(reply.status).toBe(400)
     expect(['TOO_DEEP', 'INVALID_BODY']).toContain(reply.body.code)
-    const nested = await api.call('POST', '/signup', { raw: '{"name":' + '['.repeat(40) + ']'.repeat(40) + '}' })
+    const nested = await api.call('POST', '/signup', {
+      raw: '{"name":' + '['.repeat(40) + ']'.repeat(40) + '}',
+    })
     expect(nested.status).toBe(400)
     expect(nested.body.code).toBe('TOO_DEEP')
   })
 
   it('rule 17: __proto__ and constructor keys are refused and change nothing', async () => {
-    for (const raw of ['{"__proto__":{"role":"owner"},"name":"x"}', '{"constructor":{"prototype":{"admin":true}}}']) {
+    for (const raw of [
+      '{"__proto__":{"role":"owner"},"name":"x"}',
+      '{"constructor":{"prototype":{"admin":true}}}',
+    ]) {
       const reply = await api.call('POST', '/signup', { raw })
       expect(reply.status).toBe(400)
       expect(reply.body.code).toBe('FORBIDDEN_KEY')
@@ -113,9 +151,17 @@ describe('errors are JSON, for every client', () => {
 describe('GET /me and auth', () => {
   it('AP-15: every tenant route without a token is 401', async () => {
     const routes: Array<[string, string]> = [
-      ['GET', '/me'], ['POST', '/agents'], ['POST', '/permit'], ['POST', '/approve/preq_000000000000000000000000'],
-      ['GET', '/sessions'], ['GET', '/sessions/permit_000000000000000000000000'], ['DELETE', '/sessions/permit_000000000000000000000000'],
-      ['POST', '/secrets'], ['GET', '/secrets'], ['DELETE', '/secrets/GH_TOKEN'], ['GET', '/execute/preq_000000000000000000000000/status'],
+      ['GET', '/me'],
+      ['POST', '/agents'],
+      ['POST', '/permit'],
+      ['POST', '/approve/preq_000000000000000000000000'],
+      ['GET', '/sessions'],
+      ['GET', '/sessions/permit_000000000000000000000000'],
+      ['DELETE', '/sessions/permit_000000000000000000000000'],
+      ['POST', '/secrets'],
+      ['GET', '/secrets'],
+      ['DELETE', '/secrets/GH_TOKEN'],
+      ['GET', '/execute/preq_000000000000000000000000/status'],
     ]
     for (const [method, path] of routes) {
       const reply = await api.call(method, path, { body: method === 'POST' ? {} : undefined })
@@ -125,7 +171,13 @@ describe('GET /me and auth', () => {
   })
 
   it('refuses malformed, unknown and approval tokens as bearer tokens', async () => {
-    for (const header of ['Bearer nope', 'Bearer oa3_agent_' + 'A'.repeat(43), 'Basic abc', 'bearer', `Bearer oa3_approval_${'A'.repeat(43)}`]) {
+    for (const header of [
+      'Bearer nope',
+      'Bearer oa3_agent_' + 'A'.repeat(43),
+      'Basic abc',
+      'bearer',
+      `Bearer oa3_approval_${'A'.repeat(43)}`,
+    ]) {
       const reply = await api.get('/me', { headers: { authorization: header } })
       expect(reply.status, header).toBe(401)
     }
@@ -134,7 +186,10 @@ describe('GET /me and auth', () => {
   it('MT-07: X-Tenant-Id and similar headers are ignored; identity comes from the token', async () => {
     const a = await signup(api, 'agent', 'tenant-a')
     const b = await signup(api, 'agent', 'tenant-b')
-    const reply = await api.get('/me', { token: b.token, headers: { 'x-tenant-id': a.tenant_id, 'x-user-id': a.tenant_id } })
+    const reply = await api.get('/me', {
+      token: b.token,
+      headers: { 'x-tenant-id': a.tenant_id, 'x-user-id': a.tenant_id },
+    })
     expect(reply.body.tenant_id).toBe(b.tenant_id)
     expect((await api.get('/me', { headers: { 'x-tenant-id': a.tenant_id } })).status).toBe(401)
   })
@@ -147,7 +202,12 @@ describe('POST /agents', () => {
     expect(reply.status).toBe(201)
     expect(reply.body.token).toMatch(/^oa3_agent_/)
     const me = await api.get('/me', { token: reply.body.token })
-    expect(me.body).toMatchObject({ tenant_id: reply.body.tenant_id, role: 'agent', name: 'helper', owner_id: owner.tenant_id })
+    expect(me.body).toMatchObject({
+      tenant_id: reply.body.tenant_id,
+      role: 'agent',
+      name: 'helper',
+      owner_id: owner.tenant_id,
+    })
   })
 
   it('is for owners only', async () => {

@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from 'vitest'
 import { client } from './helpers/http'
-import { GITHUB_CAPABILITY, approvalTokenOf, decide, pathOf, requestPermit, signup } from './helpers/flow'
+import {
+  GITHUB_CAPABILITY,
+  approvalTokenOf,
+  decide,
+  pathOf,
+  requestPermit,
+  signup,
+} from './helpers/flow'
 import { startServer, useTestServer } from './helpers/server'
 
 const server = useTestServer()
@@ -14,7 +21,12 @@ const api = client(() => server.url)
 describe('GET /approve/:id', () => {
   it('shows the request in full to the holder of the approval token', async () => {
     const agent = await signup(api, 'agent', 'issue-bot')
-    const permit = await requestPermit(api, agent.token, { description: 'File issues on GitHub', capabilities: [GITHUB_CAPABILITY], ttl_seconds: 3600, max_executions: 10 })
+    const permit = await requestPermit(api, agent.token, {
+      description: 'File issues on GitHub',
+      capabilities: [GITHUB_CAPABILITY],
+      ttl_seconds: 3600,
+      max_executions: 10,
+    })
     const reply = await api.get(pathOf(permit.approval_url))
     expect(reply.status).toBe(200)
     expect(reply.body).toMatchObject({
@@ -34,7 +46,13 @@ describe('GET /approve/:id', () => {
       },
     })
     const [capability] = reply.body.scope_request.capabilities
-    expect(capability).toMatchObject({ name: 'github.createIssue', function: 'createIssue', method: 'POST', endpoint: GITHUB_CAPABILITY.endpoint, auth: GITHUB_CAPABILITY.auth })
+    expect(capability).toMatchObject({
+      name: 'github.createIssue',
+      function: 'createIssue',
+      method: 'POST',
+      endpoint: GITHUB_CAPABILITY.endpoint,
+      auth: GITHUB_CAPABILITY.auth,
+    })
   })
 
   it('AP-06: a wrong token, or one with one character changed, is 403; an unknown id 404', async () => {
@@ -48,21 +66,29 @@ describe('GET /approve/:id', () => {
       expect(reply.body.code).toBe('INVALID_APPROVAL_TOKEN')
     }
     expect((await api.get(`/approve/${permit.request_id}`)).status).toBe(403)
-    expect((await api.get(`/approve/preq_000000000000000000000000?token=${token}`)).status).toBe(404)
+    expect((await api.get(`/approve/preq_000000000000000000000000?token=${token}`)).status).toBe(
+      404,
+    )
   })
 
-  it("IN-02: bracketed or repeated token parameters never match", async () => {
+  it('IN-02: bracketed or repeated token parameters never match', async () => {
     const agent = await signup(api)
     const permit = await requestPermit(api, agent.token)
     const token = approvalTokenOf(permit)
     expect((await api.get(`/approve/${permit.request_id}?token[$ne]=`)).status).toBe(403)
-    expect((await api.get(`/approve/${permit.request_id}?token=${token}&token=${token}`)).status).toBe(400)
+    expect(
+      (await api.get(`/approve/${permit.request_id}?token=${token}&token=${token}`)).status,
+    ).toBe(400)
   })
 
   it('AP-06: after repeated wrong tokens the request answers 429, even to the right token', async () => {
     const agent = await signup(api)
     const permit = await requestPermit(api, agent.token)
-    for (let i = 0; i < 10; i++) expect((await api.get(`/approve/${permit.request_id}?token=oa3_approval_${'A'.repeat(43)}`)).status).toBe(403)
+    for (let i = 0; i < 10; i++)
+      expect(
+        (await api.get(`/approve/${permit.request_id}?token=oa3_approval_${'A'.repeat(43)}`))
+          .status,
+      ).toBe(403)
     const reply = await api.get(pathOf(permit.approval_url))
     expect(reply.status).toBe(429)
     expect(reply.headers.get('retry-after')).toBeTruthy()
@@ -73,12 +99,31 @@ describe('POST /approve/:id', () => {
   it('approves once; the permit is active with the lowered terms and the secret stored', async () => {
     const agent = await signup(api)
     const owner = await signup(api, 'owner')
-    const permit = await requestPermit(api, agent.token, { description: 'x', capabilities: [GITHUB_CAPABILITY], ttl_seconds: 7200, max_executions: 50 })
-    const reply = await decide(api, owner.token, permit, 'approve', { secrets: { GH_TOKEN: 'ghp_approval_secret' }, ttl_seconds: 600, max_executions: 500 })
+    const permit = await requestPermit(api, agent.token, {
+      description: 'x',
+      capabilities: [GITHUB_CAPABILITY],
+      ttl_seconds: 7200,
+      max_executions: 50,
+    })
+    const reply = await decide(api, owner.token, permit, 'approve', {
+      secrets: { GH_TOKEN: 'ghp_approval_secret' },
+      ttl_seconds: 600,
+      max_executions: 500,
+    })
     expect(reply.status).toBe(200)
-    expect(reply.body).toEqual({ id: permit.request_id, status: 'completed', permit_id: permit.permit_id })
+    expect(reply.body).toEqual({
+      id: permit.request_id,
+      status: 'completed',
+      permit_id: permit.permit_id,
+    })
     const session = await api.get(`/sessions/${permit.permit_id}`, { token: owner.token })
-    expect(session.body).toMatchObject({ status: 'active', ttl_seconds: 600, max_executions: 50, owner_id: owner.tenant_id, agent_id: agent.tenant_id })
+    expect(session.body).toMatchObject({
+      status: 'active',
+      ttl_seconds: 600,
+      max_executions: 50,
+      owner_id: owner.tenant_id,
+      agent_id: agent.tenant_id,
+    })
     expect(session.body.expires_at - session.body.decided_at).toBe(600_000)
     expect((await api.get('/secrets', { token: owner.token })).body.secrets).toEqual(['GH_TOKEN'])
     expect((await api.get('/me', { token: agent.token })).body.owner_id).toBe(owner.tenant_id)
@@ -89,9 +134,17 @@ describe('POST /approve/:id', () => {
     const owner = await signup(api, 'owner')
     const permit = await requestPermit(api, agent.token)
     const reply = await decide(api, owner.token, permit, 'deny')
-    expect(reply.body).toEqual({ id: permit.request_id, status: 'denied', permit_id: permit.permit_id })
+    expect(reply.body).toEqual({
+      id: permit.request_id,
+      status: 'denied',
+      permit_id: permit.permit_id,
+    })
     const status = await api.get(pathOf(permit.status_url), { token: agent.token })
-    expect(status.body).toMatchObject({ request_id: permit.request_id, status: 'denied', permit_id: permit.permit_id })
+    expect(status.body).toMatchObject({
+      request_id: permit.request_id,
+      status: 'denied',
+      permit_id: permit.permit_id,
+    })
   })
 
   it('AP-04: replaying a successful approval is 409 and changes nothing', async () => {
@@ -104,14 +157,20 @@ describe('POST /approve/:id', () => {
     expect(replay.status).toBe(409)
     expect(replay.body.code).toBe('ALREADY_DECIDED')
     expect((await decide(api, owner.token, permit, 'deny')).status).toBe(409)
-    expect((await api.get(`/sessions/${permit.permit_id}`, { token: owner.token })).body).toEqual(before)
+    expect((await api.get(`/sessions/${permit.permit_id}`, { token: owner.token })).body).toEqual(
+      before,
+    )
   })
 
   it('AP-03: a manifest hash other than the current one is 409 and shows the current hash', async () => {
     const agent = await signup(api)
     const owner = await signup(api, 'owner')
     const permit = await requestPermit(api, agent.token)
-    const reply = await api.post(`/approve/${permit.request_id}`, { token: approvalTokenOf(permit), action: 'approve', manifest_sha256: 'a'.repeat(64) }, { token: owner.token })
+    const reply = await api.post(
+      `/approve/${permit.request_id}`,
+      { token: approvalTokenOf(permit), action: 'approve', manifest_sha256: 'a'.repeat(64) },
+      { token: owner.token },
+    )
     expect(reply.status).toBe(409)
     expect(reply.body.code).toBe('MANIFEST_CHANGED')
     expect(reply.body.details.manifest_sha256).toBe(permit.manifest_sha256)
@@ -122,7 +181,11 @@ describe('POST /approve/:id', () => {
     const agent = await signup(api)
     const owner = await signup(api, 'owner')
     const permit = await requestPermit(api, agent.token)
-    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => decide(api, owner.token, permit, i % 2 ? 'deny' : 'approve')))
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        decide(api, owner.token, permit, i % 2 ? 'deny' : 'approve'),
+      ),
+    )
     const winners = replies.filter((reply) => reply.status === 200)
     expect(winners).toHaveLength(1)
     expect(replies.filter((reply) => reply.status === 409)).toHaveLength(49)
@@ -135,12 +198,28 @@ describe('POST /approve/:id', () => {
     const owner = await signup(api, 'owner')
     const permit = await requestPermit(api, agent.token)
     expect((await decide(api, agent.token, permit)).status).toBe(403)
-    const noToken = await api.post(`/approve/${permit.request_id}`, { token: `oa3_approval_${'B'.repeat(43)}`, action: 'approve', manifest_sha256: permit.manifest_sha256 }, { token: owner.token })
+    const noToken = await api.post(
+      `/approve/${permit.request_id}`,
+      {
+        token: `oa3_approval_${'B'.repeat(43)}`,
+        action: 'approve',
+        manifest_sha256: permit.manifest_sha256,
+      },
+      { token: owner.token },
+    )
     expect(noToken.status).toBe(403)
-    const operator = await api.post(`/approve/${permit.request_id}`, { token: { $ne: '' }, action: 'approve', manifest_sha256: permit.manifest_sha256 }, { token: owner.token })
+    const operator = await api.post(
+      `/approve/${permit.request_id}`,
+      { token: { $ne: '' }, action: 'approve', manifest_sha256: permit.manifest_sha256 },
+      { token: owner.token },
+    )
     expect(operator.status).toBe(400)
     expect(operator.body.code).toBe('INVALID_BODY')
-    const badAction = await api.post(`/approve/${permit.request_id}`, { token: approvalTokenOf(permit), action: 'maybe', manifest_sha256: permit.manifest_sha256 }, { token: owner.token })
+    const badAction = await api.post(
+      `/approve/${permit.request_id}`,
+      { token: approvalTokenOf(permit), action: 'maybe', manifest_sha256: permit.manifest_sha256 },
+      { token: owner.token },
+    )
     expect(badAction.status).toBe(400)
   })
 
@@ -148,7 +227,12 @@ describe('POST /approve/:id', () => {
     const agent = await signup(api)
     const owner = await signup(api, 'owner')
     const permit = await requestPermit(api, agent.token)
-    for (const secrets of [{ GH_TOKEN: 'tok\nen' }, { GH_TOKEN: 'a\0b' }, { OTHER: 'x' }, { GH_TOKEN: 'x'.repeat(9000) }]) {
+    for (const secrets of [
+      { GH_TOKEN: 'tok\nen' },
+      { GH_TOKEN: 'a\0b' },
+      { OTHER: 'x' },
+      { GH_TOKEN: 'x'.repeat(9000) },
+    ]) {
       const reply = await decide(api, owner.token, permit, 'approve', { secrets })
       expect(reply.status).toBe(400)
     }
@@ -158,8 +242,26 @@ describe('POST /approve/:id', () => {
   it("GW-13: an owner's secret bound to one origin cannot be approved for another", async () => {
     const agent = await signup(api)
     const owner = await signup(api, 'owner')
-    expect((await api.post('/secrets', { name: 'MY_KEY', value: 'k', origin: 'https://api.one.example.org' }, { token: owner.token })).status).toBe(200)
-    const permit = await requestPermit(api, agent.token, { description: 'x', capabilities: [{ name: 'a.b', endpoint: 'https://api.two.example.org/x', method: 'GET', auth: { header: 'X-Api-Key', value: '{MY_KEY}' } }] })
+    expect(
+      (
+        await api.post(
+          '/secrets',
+          { name: 'MY_KEY', value: 'k', origin: 'https://api.one.example.org' },
+          { token: owner.token },
+        )
+      ).status,
+    ).toBe(200)
+    const permit = await requestPermit(api, agent.token, {
+      description: 'x',
+      capabilities: [
+        {
+          name: 'a.b',
+          endpoint: 'https://api.two.example.org/x',
+          method: 'GET',
+          auth: { header: 'X-Api-Key', value: '{MY_KEY}' },
+        },
+      ],
+    })
     const reply = await decide(api, owner.token, permit)
     expect(reply.status).toBe(400)
     expect(reply.body.code).toBe('SECRET_ORIGIN_MISMATCH')
@@ -169,9 +271,31 @@ describe('POST /approve/:id', () => {
     const agent = await signup(api)
     const owner = await signup(api, 'owner')
     await api.post('/secrets', { name: 'SVC_KEY', value: 'k' }, { token: owner.token })
-    const spec = (host: string) => ({ description: 'x', capabilities: [{ name: 'a.b', endpoint: `https://${host}/x`, method: 'GET', auth: { header: 'X-Api-Key', value: '{SVC_KEY}' } }] })
-    expect((await decide(api, owner.token, await requestPermit(api, agent.token, spec('api.first.example.org')))).status).toBe(200)
-    const second = await decide(api, owner.token, await requestPermit(api, agent.token, spec('api.second.example.org')))
+    const spec = (host: string) => ({
+      description: 'x',
+      capabilities: [
+        {
+          name: 'a.b',
+          endpoint: `https://${host}/x`,
+          method: 'GET',
+          auth: { header: 'X-Api-Key', value: '{SVC_KEY}' },
+        },
+      ],
+    })
+    expect(
+      (
+        await decide(
+          api,
+          owner.token,
+          await requestPermit(api, agent.token, spec('api.first.example.org')),
+        )
+      ).status,
+    ).toBe(200)
+    const second = await decide(
+      api,
+      owner.token,
+      await requestPermit(api, agent.token, spec('api.second.example.org')),
+    )
     expect(second.body.code).toBe('SECRET_ORIGIN_MISMATCH')
   })
 })
@@ -193,7 +317,9 @@ describe('agent binding', () => {
     const agent = await signup(api)
     const ownerA = await signup(api, 'owner')
     const ownerB = await signup(api, 'owner')
-    expect((await decide(api, ownerA.token, await requestPermit(api, agent.token))).status).toBe(200)
+    expect((await decide(api, ownerA.token, await requestPermit(api, agent.token))).status).toBe(
+      200,
+    )
     const next = await requestPermit(api, agent.token)
     const stolen = await decide(api, ownerB.token, next)
     expect(stolen.status).toBe(403)

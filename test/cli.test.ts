@@ -17,13 +17,26 @@ const cli = join(root, '.output', 'cli', 'skill.mjs')
 let work: string
 
 beforeAll(() => {
-  execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), ['cli/skill.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${cli}`, '--log-level=warning'], { cwd: root })
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'esbuild'),
+    [
+      'cli/skill.ts',
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--packages=external',
+      `--outfile=${cli}`,
+      '--log-level=warning',
+    ],
+    { cwd: root },
+  )
   work = mkdtempSync(join(tmpdir(), 'oauth3-cli-'))
 })
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 const server = useTestServer()
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' })
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' })
 
 function copyBundle(id: string, as: string) {
   const target = join(work, as, '1.0.0')
@@ -35,7 +48,9 @@ describe('skill CLI', () => {
   it('validates a good bundle and names its functions', () => {
     const result = run('validate', 'skills/github-create-issue/1.0.0')
     expect(result.status).toBe(0)
-    expect(result.stdout).toBe('ok github-create-issue@1.0.0: async function createIssue(owner, repo, title, body)\n')
+    expect(result.stdout).toBe(
+      'ok github-create-issue@1.0.0: async function createIssue(owner, repo, title, body)\n',
+    )
   })
 
   it('fails a bundle with the same error code the server would answer', () => {

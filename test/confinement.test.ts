@@ -16,15 +16,30 @@ const ECHO = {
   endpoint: 'https://api.echo.example.com/echo/{word}',
   method: 'GET',
   auth: { header: 'X-Api-Key', value: '{ECHO_KEY}' },
-  params: { word: { in: 'path', constraint: { type: 'regex', pattern: '[a-z]+', rationale: 'lowercase words' } } },
+  params: {
+    word: {
+      in: 'path',
+      constraint: { type: 'regex', pattern: '[a-z]+', rationale: 'lowercase words' },
+    },
+  },
 }
 
 let upstream: Upstream
 beforeAll(async () => {
-  upstream = await startUpstream((request, response) => sendJson(response, request.url.startsWith('/echo/fail') ? 500 : 200, { path: request.url, key: request.headers['x-api-key'] }))
+  upstream = await startUpstream((request, response) =>
+    sendJson(response, request.url.startsWith('/echo/fail') ? 500 : 200, {
+      path: request.url,
+      key: request.headers['x-api-key'],
+    }),
+  )
 })
 afterAll(() => upstream?.close())
-const server = useTestServer(() => ({ env: { NITRO_UPSTREAM_MAP: JSON.stringify({ 'https://api.echo.example.com': upstream.origin }), NITRO_EXEC_TIMEOUT_MS: '3000' } }))
+const server = useTestServer(() => ({
+  env: {
+    NITRO_UPSTREAM_MAP: JSON.stringify({ 'https://api.echo.example.com': upstream.origin }),
+    NITRO_EXEC_TIMEOUT_MS: '3000',
+  },
+}))
 const api = client(() => server.url)
 
 let agentToken: string
@@ -35,11 +50,19 @@ const stdoutOf = async (code: string) => (await run(api, agentToken, code)).resu
 
 describe('no ambient authority', () => {
   it('SB-01: process, require, fetch and globalThis.process are undefined', async () => {
-    expect(await stdoutOf('console.log(typeof process, typeof require, typeof fetch, typeof globalThis.process)')).toBe('undefined undefined undefined undefined\n')
+    expect(
+      await stdoutOf(
+        'console.log(typeof process, typeof require, typeof fetch, typeof globalThis.process)',
+      ),
+    ).toBe('undefined undefined undefined undefined\n')
   })
 
   it('SB-01: no timers, no Buffer, no module system, no host console', async () => {
-    expect(await stdoutOf('console.log([typeof setTimeout, typeof setInterval, typeof setImmediate, typeof queueMicrotask, typeof Buffer, typeof module, typeof exports, typeof __dirname, typeof WebAssembly].join(" "))')).toBe(
+    expect(
+      await stdoutOf(
+        'console.log([typeof setTimeout, typeof setInterval, typeof setImmediate, typeof queueMicrotask, typeof Buffer, typeof module, typeof exports, typeof __dirname, typeof WebAssembly].join(" "))',
+      ),
+    ).toBe(
       'undefined undefined undefined undefined undefined undefined undefined undefined undefined\n',
     )
   })
@@ -65,8 +88,16 @@ describe('no ambient authority', () => {
 
   it("SB-04: Function('return this')() never yields the host global", async () => {
     // Functions made inside the compartment are strict: `this` is undefined, not any global.
-    expect(await stdoutOf("const g = Function('return this')(); console.log(g === undefined || g === globalThis, typeof g?.process)")).toBe('true undefined\n')
-    expect(await stdoutOf("const g = Function('return globalThis')(); console.log(g === globalThis, typeof g.process, typeof g.args)")).toBe('true undefined object\n')
+    expect(
+      await stdoutOf(
+        "const g = Function('return this')(); console.log(g === undefined || g === globalThis, typeof g?.process)",
+      ),
+    ).toBe('true undefined\n')
+    expect(
+      await stdoutOf(
+        "const g = Function('return globalThis')(); console.log(g === globalThis, typeof g.process, typeof g.args)",
+      ),
+    ).toBe('true undefined object\n')
   })
 
   it('SB-05/SB-06: constructor chains to the Function constructor throw TypeError', async () => {
@@ -82,20 +113,42 @@ describe('no ambient authority', () => {
         try { attempt(); results.push('no error') } catch (e) { results.push(e.name) }
       }
       console.log(results.join(' '))`
-    const done = await execute(api, await capabilityAgentToken(), { permit_id: capabilityPermit, code })
+    const done = await execute(api, await capabilityAgentToken(), {
+      permit_id: capabilityPermit,
+      code,
+    })
     expect(done.result.stdout).toBe('TypeError TypeError TypeError TypeError TypeError\n')
   })
 
   it('SB-07: indirect eval sees the compartment global; direct eval is rejected with SES_EVAL_REJECTED', async () => {
-    expect(await stdoutOf("console.log((0, eval)('this') === globalThis, typeof (0, eval)('process'))")).toBe('true undefined\n')
+    expect(
+      await stdoutOf("console.log((0, eval)('this') === globalThis, typeof (0, eval)('process'))"),
+    ).toBe('true undefined\n')
     const direct = await run(api, agentToken, "const x = 1; eval('x')")
     expect(direct.status).toBe('failed')
     expect(direct.error).toContain('SES_EVAL_REJECTED')
   })
 
   it('SB-14: SharedArrayBuffer, Atomics, WeakRef, FinalizationRegistry and typed arrays are absent', async () => {
-    const names = ['SharedArrayBuffer', 'Atomics', 'WeakRef', 'FinalizationRegistry', 'Float64Array', 'ArrayBuffer', 'DataView', 'Uint8Array', 'Int32Array', 'BigInt64Array', 'Compartment', 'lockdown']
-    expect(await stdoutOf(`console.log([${names.map((name) => `typeof ${name}`).join(', ')}].join(' '))`)).toBe(names.map(() => 'undefined').join(' ') + '\n')
+    const names = [
+      'SharedArrayBuffer',
+      'Atomics',
+      'WeakRef',
+      'FinalizationRegistry',
+      'Float64Array',
+      'ArrayBuffer',
+      'DataView',
+      'Uint8Array',
+      'Int32Array',
+      'BigInt64Array',
+      'Compartment',
+      'lockdown',
+    ]
+    expect(
+      await stdoutOf(
+        `console.log([${names.map((name) => `typeof ${name}`).join(', ')}].join(' '))`,
+      ),
+    ).toBe(names.map(() => 'undefined').join(' ') + '\n')
   })
 
   it('SB-15: Date.now() and Math.random() throw in secure mode; no host clock', async () => {
@@ -119,12 +172,20 @@ describe('frozen intrinsics, fresh compartments', () => {
   })
 
   it('SB-09: Array.prototype.map, JSON.stringify and Promise.prototype.then cannot be replaced', async () => {
-    for (const code of ["Array.prototype.map = () => 'pwned'", "JSON.stringify = () => 'pwned'", 'Promise.prototype.then = () => 1']) {
+    for (const code of [
+      "Array.prototype.map = () => 'pwned'",
+      "JSON.stringify = () => 'pwned'",
+      'Promise.prototype.then = () => 1',
+    ]) {
       const done = await run(api, agentToken, code)
       expect(done.status, code).toBe('failed')
       expect(done.error).toMatch(/^TypeError/)
     }
-    const after = await run(api, agentToken, 'return { mapped: [1, 2].map((x) => x * 2), json: JSON.stringify({ a: 1 }), awaited: await Promise.resolve(3) }')
+    const after = await run(
+      api,
+      agentToken,
+      'return { mapped: [1, 2].map((x) => x * 2), json: JSON.stringify({ a: 1 }), awaited: await Promise.resolve(3) }',
+    )
     expect(after.result.value).toEqual({ mapped: [2, 4], json: '{"a":1}', awaited: 3 })
   })
 
@@ -132,7 +193,15 @@ describe('frozen intrinsics, fresh compartments', () => {
     await run(api, agentToken, "globalThis.leak = 'secretish'")
     const b = await signup(api)
     for (let i = 0; i < 6; i++) {
-      expect((await run(api, i % 2 ? agentToken : b.token, 'console.log(typeof globalThis.leak, typeof leak)')).result.stdout).toBe('undefined undefined\n')
+      expect(
+        (
+          await run(
+            api,
+            i % 2 ? agentToken : b.token,
+            'console.log(typeof globalThis.leak, typeof leak)',
+          )
+        ).result.stdout,
+      ).toBe('undefined undefined\n')
     }
   })
 
@@ -144,7 +213,11 @@ describe('frozen intrinsics, fresh compartments', () => {
         try { attempt(); results.push('changed') } catch (e) { results.push(e.name) }
       }
       console.log(results.join(' '))`
-    const done = await execute(api, token, { permit_id: capabilityPermit, code, args: { nested: { a: 1 } } })
+    const done = await execute(api, token, {
+      permit_id: capabilityPermit,
+      code,
+      args: { nested: { a: 1 } },
+    })
     expect(done.result.stdout).toBe('TypeError TypeError TypeError TypeError\n')
   })
 
@@ -158,7 +231,9 @@ describe('frozen intrinsics, fresh compartments', () => {
   })
 
   it('SB-13: RegExp legacy statics hold nothing', async () => {
-    const out = await stdoutOf("/(.+)/.test('x'); console.log(typeof RegExp.$1, RegExp.lastMatch === undefined || RegExp.lastMatch === null, typeof RegExp.input)")
+    const out = await stdoutOf(
+      "/(.+)/.test('x'); console.log(typeof RegExp.$1, RegExp.lastMatch === undefined || RegExp.lastMatch === null, typeof RegExp.input)",
+    )
     expect(out).toBe('undefined true undefined\n')
   })
 })
@@ -194,7 +269,13 @@ describe('what errors show', () => {
 describe('SB-24: explicit lockdown options', () => {
   it('LOCKDOWN_ERROR_TAMING=unsafe in the server environment changes nothing', async () => {
     const { startServer } = await import('./helpers/server')
-    const unsafe = await startServer({ env: { LOCKDOWN_ERROR_TAMING: 'unsafe', LOCKDOWN_STACK_FILTERING: 'verbose', NITRO_SANDBOX_POOL_SIZE: '1' } })
+    const unsafe = await startServer({
+      env: {
+        LOCKDOWN_ERROR_TAMING: 'unsafe',
+        LOCKDOWN_STACK_FILTERING: 'verbose',
+        NITRO_SANDBOX_POOL_SIZE: '1',
+      },
+    })
     try {
       const unsafeApi = client(unsafe.url)
       const agent = await signup(unsafeApi)

@@ -31,12 +31,28 @@ async function worker(api: Client, acked: Acked, stop: { now: boolean }) {
       const agent = await api.post('/signup', {})
       if (agent.status !== 201) return
       acked.agents.push(agent.body)
-      const permit = await api.post('/permit', { description: 'crash test', capabilities: [GITHUB_CAPABILITY] }, { token: agent.body.token })
+      const permit = await api.post(
+        '/permit',
+        { description: 'crash test', capabilities: [GITHUB_CAPABILITY] },
+        { token: agent.body.token },
+      )
       if (permit.status !== 202) return
       acked.permits.push({ agentToken: agent.body.token, permit_id: permit.body.permit_id })
-      const decision = await api.post(`/approve/${permit.body.request_id}`, { token: approvalTokenOf(permit.body), action: 'approve', manifest_sha256: permit.body.manifest_sha256 }, { token: owner.body.token })
+      const decision = await api.post(
+        `/approve/${permit.body.request_id}`,
+        {
+          token: approvalTokenOf(permit.body),
+          action: 'approve',
+          manifest_sha256: permit.body.manifest_sha256,
+        },
+        { token: owner.body.token },
+      )
       if (decision.status !== 200) return
-      acked.approvals.push({ ownerToken: owner.body.token, permit_id: permit.body.permit_id, request_id: permit.body.request_id })
+      acked.approvals.push({
+        ownerToken: owner.body.token,
+        permit_id: permit.body.permit_id,
+        request_id: permit.body.request_id,
+      })
     }
   } catch {
     // The connection died with the server: whatever was not answered was not acknowledged.
@@ -60,13 +76,21 @@ it('kill -9 mid-load, five times: every acknowledged write survives', async () =
   const server = await startServer({ dataDir })
   try {
     const api = client(server.url)
-    for (const agent of acked.agents) expect((await api.get('/me', { token: agent.token })).body.tenant_id).toBe(agent.tenant_id)
-    for (const permit of acked.permits) expect((await api.get(`/sessions/${permit.permit_id}`, { token: permit.agentToken })).status).toBe(200)
+    for (const agent of acked.agents)
+      expect((await api.get('/me', { token: agent.token })).body.tenant_id).toBe(agent.tenant_id)
+    for (const permit of acked.permits)
+      expect(
+        (await api.get(`/sessions/${permit.permit_id}`, { token: permit.agentToken })).status,
+      ).toBe(200)
     for (const approval of acked.approvals) {
-      const session = await api.get(`/sessions/${approval.permit_id}`, { token: approval.ownerToken })
+      const session = await api.get(`/sessions/${approval.permit_id}`, {
+        token: approval.ownerToken,
+      })
       expect(session.body.status).toBe('active')
     }
-    console.log(`crash test: ${acked.agents.length} signups, ${acked.permits.length} permits, ${acked.approvals.length} approvals acknowledged across 5 kills; all intact`)
+    console.log(
+      `crash test: ${acked.agents.length} signups, ${acked.permits.length} permits, ${acked.approvals.length} approvals acknowledged across 5 kills; all intact`,
+    )
   } finally {
     await server.stop()
   }
@@ -81,26 +105,42 @@ describe('executions across a kill -9 (RL-01, RL-02)', () => {
 
   it('RL-01: an execution running at the kill becomes failed/interrupted at restart and is never re-run', async () => {
     const dir = makeDataDir()
-    const env = { NITRO_UPSTREAM_MAP: JSON.stringify({ 'https://api.github.com': github.origin }), NITRO_EXEC_TIMEOUT_MS: '60000' }
+    const env = {
+      NITRO_UPSTREAM_MAP: JSON.stringify({ 'https://api.github.com': github.origin }),
+      NITRO_EXEC_TIMEOUT_MS: '60000',
+    }
     let server = await startServer({ dataDir: dir, env })
     try {
       const api = client(server.url)
-      const { agent, permit } = await approvedAgent(api, [GITHUB_CAPABILITY], { GH_TOKEN: 'ghp_rl01_token' })
-      const submitted = await api.post('/execute', { permit_id: permit.permit_id, code: 'await createIssue("a", "b", "t", "b"); for (;;) {}' }, { token: agent.token })
+      const { agent, permit } = await approvedAgent(api, [GITHUB_CAPABILITY], {
+        GH_TOKEN: 'ghp_rl01_token',
+      })
+      const submitted = await api.post(
+        '/execute',
+        { permit_id: permit.permit_id, code: 'await createIssue("a", "b", "t", "b"); for (;;) {}' },
+        { token: agent.token },
+      )
       const statusPath = pathOf(submitted.body.status_url)
-      for (let i = 0; i < 200 && github.seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      for (let i = 0; i < 200 && github.seen.length === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10))
       expect(github.seen).toHaveLength(1)
-      expect((await api.get(statusPath.replace('?wait=true', ''), { token: agent.token })).body.status).toBe('executing')
+      expect(
+        (await api.get(statusPath.replace('?wait=true', ''), { token: agent.token })).body.status,
+      ).toBe('executing')
       const guests = childPids(server.child.pid!)
       await server.kill9()
 
       server = await startServer({ dataDir: dir, env })
       const after = await client(server.url).get(statusPath, { token: agent.token })
-      expect(after.body).toMatchObject({ status: 'failed', error: expect.stringMatching(/^interrupted: /) })
+      expect(after.body).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/^interrupted: /),
+      })
       await new Promise((resolve) => setTimeout(resolve, 500))
       expect(github.seen).toHaveLength(1)
       // The killed server's guests ended themselves (no orphan keeps spinning).
-      for (let i = 0; i < 100 && guests.some(isRunning); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+      for (let i = 0; i < 100 && guests.some(isRunning); i++)
+        await new Promise((resolve) => setTimeout(resolve, 50))
       expect(guests.filter(isRunning)).toEqual([])
     } finally {
       await server.stop()
@@ -117,7 +157,9 @@ describe('executions across a kill -9 (RL-01, RL-02)', () => {
       const done = await execute(api, agent.token, { code: 'console.log("kept"); return { n: 7 }' })
       await server.kill9()
       server = await startServer({ dataDir: dir })
-      const again = await client(server.url).get(`/execute/${done.request_id}/status`, { token: agent.token })
+      const again = await client(server.url).get(`/execute/${done.request_id}/status`, {
+        token: agent.token,
+      })
       expect(again.body).toEqual(done)
     } finally {
       await server.stop()
@@ -128,7 +170,11 @@ describe('executions across a kill -9 (RL-01, RL-02)', () => {
 
 function childPids(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number)
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
   } catch {
     return []
   }
@@ -151,12 +197,18 @@ describe('graceful shutdown', () => {
     try {
       const api = client(server.url)
       const agent = await signup(api)
-      const submitted = await api.post('/execute', { code: 'let n = 0; for (let i = 0; i < 3e7; i++) n += i; return n > 0' }, { token: agent.token })
+      const submitted = await api.post(
+        '/execute',
+        { code: 'let n = 0; for (let i = 0; i < 3e7; i++) n += i; return n > 0' },
+        { token: agent.token },
+      )
       expect(submitted.status).toBe(202)
       await server.stop()
       expect(server.child.exitCode).toBe(0)
       server = await startServer({ dataDir: dir })
-      const done = await client(server.url).get(`/execute/${submitted.body.request_id}/status`, { token: agent.token })
+      const done = await client(server.url).get(`/execute/${submitted.body.request_id}/status`, {
+        token: agent.token,
+      })
       expect(done.body).toMatchObject({ status: 'completed', result: { value: true } })
     } finally {
       await server.stop()

@@ -23,8 +23,14 @@ beforeAll(async () => {
   attacker = await startUpstream((_, response) => sendJson(response, 200, { stolen: true }))
   upstream = await startUpstream(async (request, response) => {
     const path = request.url.split('?')[0]
-    if (path === '/echo') return sendJson(response, 200, { url: request.url, headers: request.headers, body: request.body })
-    if (path === '/redirect') return sendJson(response, 302, {}, { location: `${attacker.origin}/steal` })
+    if (path === '/echo')
+      return sendJson(response, 200, {
+        url: request.url,
+        headers: request.headers,
+        body: request.body,
+      })
+    if (path === '/redirect')
+      return sendJson(response, 302, {}, { location: `${attacker.origin}/steal` })
     if (path === '/bomb') {
       const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024))
       response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
@@ -36,7 +42,8 @@ beforeAll(async () => {
       response.on('close', () => clearInterval(timer))
       return
     }
-    if (path === '/fail') return sendJson(response, 403, { message: `bad credentials ${request.headers['x-api-key']}` })
+    if (path === '/fail')
+      return sendJson(response, 403, { message: `bad credentials ${request.headers['x-api-key']}` })
     if (path === '/text') {
       response.writeHead(200, { 'content-type': 'text/plain' })
       return response.end(`your key is ${request.headers['x-api-key']}`)
@@ -50,39 +57,90 @@ afterAll(async () => {
 })
 
 const ORIGIN = 'https://api.gateway.example.com'
-const server = useTestServer(() => ({ env: { NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }), NITRO_GATEWAY_TIMEOUT_MS: '1500', NITRO_GATEWAY_MAX_RESPONSE_BYTES: '1048576' } }))
+const server = useTestServer(() => ({
+  env: {
+    NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }),
+    NITRO_GATEWAY_TIMEOUT_MS: '1500',
+    NITRO_GATEWAY_MAX_RESPONSE_BYTES: '1048576',
+  },
+}))
 const api = client(() => server.url)
 const auth = { header: 'X-Api-Key', value: '{GW_KEY}' }
-const cap = (name: string, path: string, params: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ name: `api.${name}`, endpoint: `${ORIGIN}${path}`, method: 'GET', auth, params, ...extra })
+const cap = (
+  name: string,
+  path: string,
+  params: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) => ({ name: `api.${name}`, endpoint: `${ORIGIN}${path}`, method: 'GET', auth, params, ...extra })
 
 let agentToken: string
 let permitId: string
 beforeAll(async () => {
-  const { agent, permit } = await approvedAgent(api, [
-    cap('echo', '/echo', { q: { in: 'query' }, tag: { in: 'header' } }),
-    cap('item', '/items/{id}', { id: { in: 'path' } }),
-    cap('post', '/echo', { title: { in: 'body' }, count: { in: 'body', type: 'integer' } }, { method: 'POST' }),
-    cap('redirect', '/redirect'),
-    cap('bomb', '/bomb'),
-    cap('drip', '/drip', {}, { response: 'text' }),
-    cap('fail', '/fail'),
-    cap('text', '/text', {}, { response: 'text' }),
-    cap('raw', '/text', {}, { response: 'binary' }),
-    cap('owner', '/items/{owner}', { owner: { in: 'path', constraint: { type: 'regex', pattern: 'amiller', rationale: 'only amiller' } } }),
-    cap('pick', '/items/{kind}', { kind: { in: 'path', constraint: { type: 'enum', values: ['a', 'b'], rationale: 'a or b' } } }),
-    cap('page', '/echo', { per_page: { in: 'query', type: 'integer', constraint: { type: 'predicate', op: '<=', value: 50, rationale: 'small pages' } } }),
-  ], { GW_KEY: SECRET })
+  const { agent, permit } = await approvedAgent(
+    api,
+    [
+      cap('echo', '/echo', { q: { in: 'query' }, tag: { in: 'header' } }),
+      cap('item', '/items/{id}', { id: { in: 'path' } }),
+      cap(
+        'post',
+        '/echo',
+        { title: { in: 'body' }, count: { in: 'body', type: 'integer' } },
+        { method: 'POST' },
+      ),
+      cap('redirect', '/redirect'),
+      cap('bomb', '/bomb'),
+      cap('drip', '/drip', {}, { response: 'text' }),
+      cap('fail', '/fail'),
+      cap('text', '/text', {}, { response: 'text' }),
+      cap('raw', '/text', {}, { response: 'binary' }),
+      cap('owner', '/items/{owner}', {
+        owner: {
+          in: 'path',
+          constraint: { type: 'regex', pattern: 'amiller', rationale: 'only amiller' },
+        },
+      }),
+      cap('pick', '/items/{kind}', {
+        kind: { in: 'path', constraint: { type: 'enum', values: ['a', 'b'], rationale: 'a or b' } },
+      }),
+      cap('page', '/echo', {
+        per_page: {
+          in: 'query',
+          type: 'integer',
+          constraint: { type: 'predicate', op: '<=', value: 50, rationale: 'small pages' },
+        },
+      }),
+    ],
+    { GW_KEY: SECRET },
+  )
   agentToken = agent.token
   permitId = permit.permit_id
 })
 
 const exec = (code: string) => execute(api, agentToken, { permit_id: permitId, code })
-const outcome = (call: string) => `try { return { ok: await ${call} } } catch (e) { return { error: e.message } }`
+const outcome = (call: string) =>
+  `try { return { ok: await ${call} } } catch (e) { return { error: e.message } }`
 
 describe('URLs come from the template only', () => {
   it('GW-01–GW-04: traversal, separators, absolute and scheme-relative values in a path param are refused before any connect', async () => {
     const before = upstream.seen.length
-    for (const value of ['../../user/keys', '..', '.', '%2e%2e', '%2E%2E/%2e', '..\\\\..', 'a%2fb', 'a/b', '\\\\evil.example\\\\steal', '/\\\\evil', ' //evil', 'https://evil.example/x', '//evil.example/x', 'b?per_page=100&x=', 'b#', '']) {
+    for (const value of [
+      '../../user/keys',
+      '..',
+      '.',
+      '%2e%2e',
+      '%2E%2E/%2e',
+      '..\\\\..',
+      'a%2fb',
+      'a/b',
+      '\\\\evil.example\\\\steal',
+      '/\\\\evil',
+      ' //evil',
+      'https://evil.example/x',
+      '//evil.example/x',
+      'b?per_page=100&x=',
+      'b#',
+      '',
+    ]) {
       const done = await exec(outcome(`item(${JSON.stringify(value)})`))
       expect(done.result.value.error, value).toMatch(/single path segment/)
     }
@@ -131,7 +189,9 @@ describe('URLs come from the template only', () => {
 
   it('GW-10: CR/LF in a header value is refused with a fixed message that does not echo the value', async () => {
     const done = await exec(outcome('echo("q", "a\\r\\nX-Injected: 1")'))
-    expect(done.result.value.error).toBe('argument tag contains a character not allowed in a header')
+    expect(done.result.value.error).toBe(
+      'argument tag contains a character not allowed in a header',
+    )
   })
 
   it('rule 3: getters and toJSON in arguments cannot smuggle anything: arguments cross as JSON data', async () => {
@@ -169,19 +229,38 @@ describe('secrets', () => {
   it('GW-13 at call time: a secret bound to another origin is not sent', async () => {
     const agent = await signup(api)
     const owner = await signup(api, 'owner')
-    const permit = await requestPermit(api, agent.token, { description: 'x', capabilities: [cap('echo', '/echo')] })
-    expect((await decide(api, owner.token, permit, 'approve', { secrets: { GW_KEY: SECRET } })).status).toBe(200)
+    const permit = await requestPermit(api, agent.token, {
+      description: 'x',
+      capabilities: [cap('echo', '/echo')],
+    })
+    expect(
+      (await decide(api, owner.token, permit, 'approve', { secrets: { GW_KEY: SECRET } })).status,
+    ).toBe(200)
     // The owner rebinds the secret elsewhere after approving.
-    expect((await api.post('/secrets', { name: 'GW_KEY', value: SECRET, origin: 'https://api.elsewhere.example.org' }, { token: owner.token })).status).toBe(200)
+    expect(
+      (
+        await api.post(
+          '/secrets',
+          { name: 'GW_KEY', value: SECRET, origin: 'https://api.elsewhere.example.org' },
+          { token: owner.token },
+        )
+      ).status,
+    ).toBe(200)
     const before = upstream.seen.length
-    const done = await execute(api, agent.token, { permit_id: permit.permit_id, code: outcome('echo()') })
+    const done = await execute(api, agent.token, {
+      permit_id: permit.permit_id,
+      code: outcome('echo()'),
+    })
     expect(done.result.value.error).toMatch(/^secret_origin_mismatch/)
     expect(upstream.seen.length).toBe(before)
   })
 
   it('a secret the owner never stored fails the call, naming only the secret', async () => {
     const { agent, permit } = await approvedAgent(api, [cap('echo', '/echo')])
-    const done = await execute(api, agent.token, { permit_id: permit.permit_id, code: outcome('echo()') })
+    const done = await execute(api, agent.token, {
+      permit_id: permit.permit_id,
+      code: outcome('echo()'),
+    })
     expect(done.result.value.error).toBe('missing_secret: the permit owner has not stored GW_KEY')
   })
 })
@@ -209,28 +288,66 @@ describe('caps on size and time', () => {
 
 describe('permit state at call time', () => {
   it('AP-12: revoking stops the next call of a running execution; new executions get 403', async () => {
-    const { agent, owner, permit } = await approvedAgent(api, [cap('drip', '/drip', {}, { response: 'text' }), cap('echo', '/echo')], { GW_KEY: SECRET })
-    const running = execute(api, agent.token, { permit_id: permit.permit_id, code: `try { await drip() } catch {} ; ${outcome('echo()')}` })
+    const { agent, owner, permit } = await approvedAgent(
+      api,
+      [cap('drip', '/drip', {}, { response: 'text' }), cap('echo', '/echo')],
+      { GW_KEY: SECRET },
+    )
+    const running = execute(api, agent.token, {
+      permit_id: permit.permit_id,
+      code: `try { await drip() } catch {} ; ${outcome('echo()')}`,
+    })
     await new Promise((resolve) => setTimeout(resolve, 300))
-    expect((await api.delete(`/sessions/${permit.permit_id}`, { token: owner.token })).status).toBe(200)
+    expect((await api.delete(`/sessions/${permit.permit_id}`, { token: owner.token })).status).toBe(
+      200,
+    )
     const done = await running
     expect(done.result.value.error).toMatch(/^permit_inactive/)
-    expect((await api.post('/execute', { permit_id: permit.permit_id, code: 'return 1' }, { token: agent.token })).body.code).toBe('PERMIT_REVOKED')
+    expect(
+      (
+        await api.post(
+          '/execute',
+          { permit_id: permit.permit_id, code: 'return 1' },
+          { token: agent.token },
+        )
+      ).body.code,
+    ).toBe('PERMIT_REVOKED')
   })
 
-  it('GW-24: the human\'s per-minute limit holds across executions and restarts', async () => {
-    const isolated: RunningServer = await startServer({ keepData: true, env: { NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }) } })
+  it("GW-24: the human's per-minute limit holds across executions and restarts", async () => {
+    const isolated: RunningServer = await startServer({
+      keepData: true,
+      env: { NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }) },
+    })
     let restarted: RunningServer | undefined
     try {
       const local = client(isolated.url)
-      const { agent, permit } = await approvedAgent(local, [cap('echo', '/echo')], { GW_KEY: SECRET }, { calls_per_minute: 5 })
-      const five = 'const r = []; for (let i = 0; i < 5; i++) { try { await echo(); r.push("ok") } catch (e) { r.push(e.message.split(":")[0]) } } return r'
+      const { agent, permit } = await approvedAgent(
+        local,
+        [cap('echo', '/echo')],
+        { GW_KEY: SECRET },
+        { calls_per_minute: 5 },
+      )
+      const five =
+        'const r = []; for (let i = 0; i < 5; i++) { try { await echo(); r.push("ok") } catch (e) { r.push(e.message.split(":")[0]) } } return r'
       const first = await execute(local, agent.token, { permit_id: permit.permit_id, code: five })
       expect(first.result.value).toEqual(['ok', 'ok', 'ok', 'ok', 'ok'])
       await isolated.stop()
-      restarted = await startServer({ dataDir: isolated.dataDir, env: { NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }) } })
-      const second = await execute(client(restarted.url), agent.token, { permit_id: permit.permit_id, code: five })
-      expect(second.result.value).toEqual(['rate_limited', 'rate_limited', 'rate_limited', 'rate_limited', 'rate_limited'])
+      restarted = await startServer({
+        dataDir: isolated.dataDir,
+        env: { NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }) },
+      })
+      const second = await execute(client(restarted.url), agent.token, {
+        permit_id: permit.permit_id,
+        code: five,
+      })
+      expect(second.result.value).toEqual([
+        'rate_limited',
+        'rate_limited',
+        'rate_limited',
+        'rate_limited',
+        'rate_limited',
+      ])
     } finally {
       await restarted?.stop()
       await isolated.stop()
@@ -254,21 +371,62 @@ describe('GW-06 at connect time', () => {
 
   it('a name that resolves to loopback is refused after DNS, and nothing is reached', async () => {
     const request = { url: new URL(`http://localhost:${port}/x`), method: 'GET', headers: {} }
-    const attempt = unsafeHostFetch(request, { origin: `http://localhost:${port}`, mapped: false }, { timeoutMs: 2000, maxResponseBytes: 1024 }, new AbortController().signal)
+    const attempt = unsafeHostFetch(
+      request,
+      { origin: `http://localhost:${port}`, mapped: false },
+      { timeoutMs: 2000, maxResponseBytes: 1024 },
+      new AbortController().signal,
+    )
     await expect(attempt).rejects.toThrow(/blocked_address/)
     expect(reached).toBe(0)
   })
 
   it('only the operator map may point at a local server', async () => {
     const request = { url: new URL(`http://localhost:${port}/x`), method: 'GET', headers: {} }
-    const response = await unsafeHostFetch(request, { origin: `http://127.0.0.1:${port}`, mapped: true }, { timeoutMs: 2000, maxResponseBytes: 1024 }, new AbortController().signal)
+    const response = await unsafeHostFetch(
+      request,
+      { origin: `http://127.0.0.1:${port}`, mapped: true },
+      { timeoutMs: 2000, maxResponseBytes: 1024 },
+      new AbortController().signal,
+    )
     expect(response.body.toString()).toBe('reached')
   })
 
   it('classifies every spelling of a non-public address as blocked, after normalisation', () => {
-    for (const address of ['127.0.0.1', '127.1.2.3', '0.0.0.0', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '224.0.0.1', '255.255.255.255', '::1', '::', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '0:0:0:0:0:ffff:7f00:1', '64:ff9b::7f00:1', 'fc00::1', 'fd12::1', 'fe80::1', 'ff02::1', 'not an ip']) {
+    for (const address of [
+      '127.0.0.1',
+      '127.1.2.3',
+      '0.0.0.0',
+      '10.0.0.1',
+      '172.16.5.4',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:10.0.0.1',
+      '0:0:0:0:0:ffff:7f00:1',
+      '64:ff9b::7f00:1',
+      'fc00::1',
+      'fd12::1',
+      'fe80::1',
+      'ff02::1',
+      'not an ip',
+    ]) {
       expect(isPublicAddress(address), address).toBe(false)
     }
-    for (const address of ['8.8.8.8', '1.1.1.1', '140.82.112.6', '2606:4700:4700::1111', '2001:4860:4860::8888', '::ffff:8.8.8.8']) expect(isPublicAddress(address), address).toBe(true)
+    for (const address of [
+      '8.8.8.8',
+      '1.1.1.1',
+      '140.82.112.6',
+      '2606:4700:4700::1111',
+      '2001:4860:4860::8888',
+      '::ffff:8.8.8.8',
+    ])
+      expect(isPublicAddress(address), address).toBe(true)
   })
 })

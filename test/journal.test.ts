@@ -48,7 +48,11 @@ describe('journal driver', () => {
     try {
       const storage = createStorage({ driver: journalDriver({ dir, compactAtBytes: 64 * 1024 }) })
       for (let round = 0; round < 50; round++) {
-        await Promise.all(Array.from({ length: 20 }, (_, i) => storage.setItem(`k:${i}`, { round, pad: 'x'.repeat(100) })))
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            storage.setItem(`k:${i}`, { round, pad: 'x'.repeat(100) }),
+          ),
+        )
       }
       await storage.removeItem('k:0')
       await storage.setItem('k:1', { round: 'last' })
@@ -59,7 +63,9 @@ describe('journal driver', () => {
       expect(await reopened.getItem('k:1')).toEqual({ round: 'last' })
       expect(await reopened.getItem('k:7')).toEqual({ round: 49, pad: 'x'.repeat(100) })
       await reopened.dispose()
-      expect(readFileSync(join(dir, 'journal.log'), 'utf8').split('\n').filter(Boolean).length).toBeLessThan(200)
+      expect(
+        readFileSync(join(dir, 'journal.log'), 'utf8').split('\n').filter(Boolean).length,
+      ).toBeLessThan(200)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

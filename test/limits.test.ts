@@ -42,8 +42,19 @@ const server = useTestServer(() => ({
   },
 }))
 const api = client(() => server.url)
-const SLOW = { name: 'api.slow', endpoint: 'https://api.limits.example.com/slow/{n}', method: 'GET', auth: { header: 'X-Api-Key', value: '{LIMITS_KEY}' }, params: { n: { in: 'path' } } }
-const HANG = { name: 'api.hang', endpoint: 'https://api.limits.example.com/hang', method: 'GET', auth: { header: 'X-Api-Key', value: '{LIMITS_KEY}' } }
+const SLOW = {
+  name: 'api.slow',
+  endpoint: 'https://api.limits.example.com/slow/{n}',
+  method: 'GET',
+  auth: { header: 'X-Api-Key', value: '{LIMITS_KEY}' },
+  params: { n: { in: 'path' } },
+}
+const HANG = {
+  name: 'api.hang',
+  endpoint: 'https://api.limits.example.com/hang',
+  method: 'GET',
+  auth: { header: 'X-Api-Key', value: '{LIMITS_KEY}' },
+}
 
 async function timed<T>(task: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now()
@@ -67,20 +78,28 @@ describe('B. resource exhaustion', () => {
     expect(done.error).toMatch(/^timed_out: /)
     expect(ms).toBeGreaterThan(TIMEOUT_MS - 100)
     expect(ms).toBeLessThan(TIMEOUT_MS + 1000)
-    console.log(`/health while a guest spins: max ${Math.max(...health).toFixed(1)} ms; neighbour execution ${neighbour.ms.toFixed(1)} ms`)
+    console.log(
+      `/health while a guest spins: max ${Math.max(...health).toFixed(1)} ms; neighbour execution ${neighbour.ms.toFixed(1)} ms`,
+    )
     expect(Math.max(...health)).toBeLessThan(50)
   })
 
   it('RS-02: an endless microtask chain is killed', async () => {
     const agent = await signup(api)
-    const done = await run(api, agent.token, 'const f = () => Promise.resolve().then(f); f(); await new Promise(() => {})')
+    const done = await run(
+      api,
+      agent.token,
+      'const f = () => Promise.resolve().then(f); f(); await new Promise(() => {})',
+    )
     expect(done.status).toBe('failed')
     expect([124, 137]).toContain(done.result.exitCode)
   })
 
   it('RS-03: a memory bomb fails with memory / 137 within seconds; the host is fine', async () => {
     const agent = await signup(api)
-    const { value: done, ms } = await timed(() => run(api, agent.token, 'const a = []; for (;;) a.push(new Array(1e6).fill(1))'))
+    const { value: done, ms } = await timed(() =>
+      run(api, agent.token, 'const a = []; for (;;) a.push(new Array(1e6).fill(1))'),
+    )
     expect(done).toMatchObject({ status: 'failed', result: { exitCode: 137 } })
     expect(done.error).toMatch(/^memory: /)
     expect(ms).toBeLessThan(TIMEOUT_MS + 1000)
@@ -99,12 +118,18 @@ describe('B. resource exhaustion', () => {
     const done = await run(api, agent.token, 'const f = () => f(); f()')
     expect(done).toMatchObject({ status: 'failed', result: { exitCode: 1 } })
     expect(done.error).toMatch(/^RangeError: Maximum call stack/)
-    expect((await run(api, agent.token, 'return [1, 2].map((x) => x * 2)')).result.value).toEqual([2, 4])
+    expect((await run(api, agent.token, 'return [1, 2].map((x) => x * 2)')).result.value).toEqual([
+      2, 4,
+    ])
   })
 
   it('RS-07/RS-08: output floods are truncated at the cap with a marker; status output_limit', async () => {
     const agent = await signup(api)
-    for (const code of ["for (;;) console.log('y'.repeat(1e6))", "console.log(JSON.stringify(new Array(1e6).fill('a')))", "for (;;) console.error('e'.repeat(1000))"]) {
+    for (const code of [
+      "for (;;) console.log('y'.repeat(1e6))",
+      "console.log(JSON.stringify(new Array(1e6).fill('a')))",
+      "for (;;) console.error('e'.repeat(1000))",
+    ]) {
       const done = await run(api, agent.token, code)
       expect(done.status, code).toBe('failed')
       expect(done.error).toMatch(/^output_limit: /)
@@ -148,7 +173,9 @@ describe('B. resource exhaustion', () => {
   it('MT-08/RL-08: a tenant filling its share with loops leaves room for others; the pool recovers', async () => {
     const hog = await signup(api)
     const other = await signup(api)
-    const loops = Array.from({ length: 6 }, () => api.post('/execute', { code: 'for(;;){}' }, { token: hog.token }))
+    const loops = Array.from({ length: 6 }, () =>
+      api.post('/execute', { code: 'for(;;){}' }, { token: hog.token }),
+    )
     const accepted = (await Promise.all(loops)).filter((reply) => reply.status === 202)
     expect(accepted.length).toBeGreaterThan(0)
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -169,10 +196,14 @@ describe('rule 2: the deadline revokes capabilities first', () => {
     const { agent, permit } = await approvedAgent(api, [HANG], { LIMITS_KEY: SECRET })
     const before = hangClosedAt.length
     const started = performance.now()
-    const done = await execute(api, agent.token, { permit_id: permit.permit_id, code: 'await hang(); return "unreachable"' })
+    const done = await execute(api, agent.token, {
+      permit_id: permit.permit_id,
+      code: 'await hang(); return "unreachable"',
+    })
     expect(done.status).toBe('failed')
     expect(done.error).toMatch(/^timed_out: /)
-    for (let i = 0; i < 100 && hangClosedAt.length === before; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    for (let i = 0; i < 100 && hangClosedAt.length === before; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20))
     // The upstream would have answered after 10 s; its connection was closed at the 2 s deadline.
     expect(hangClosedAt.length).toBe(before + 1)
     expect(hangClosedAt.at(-1)! - started).toBeLessThan(TIMEOUT_MS + 1000)
@@ -183,7 +214,11 @@ describe('G. reliability', () => {
   it('RL-03: a guest killed with SIGKILL mid-call fails as killed; the pool replaces it', async () => {
     const { agent, permit } = await approvedAgent(api, [HANG], { LIMITS_KEY: SECRET })
     const before = new Set(guestPids())
-    const submitted = await api.post('/execute', { permit_id: permit.permit_id, code: 'await hang(); return "unreachable"' }, { token: agent.token })
+    const submitted = await api.post(
+      '/execute',
+      { permit_id: permit.permit_id, code: 'await hang(); return "unreachable"' },
+      { token: agent.token },
+    )
     await waitFor(() => upstream.seen.some((request) => request.url === '/hang'))
     // The busy guest is the one whose CPU time grew; kill every guest to be sure to hit it.
     for (const pid of guestPids()) process.kill(pid, 'SIGKILL')
@@ -196,56 +231,79 @@ describe('G. reliability', () => {
     expect((await run(api, agent.token, 'return "fresh"')).result.value).toBe('fresh')
   })
 
-  it('RL-05: 500 concurrent executions across 50 tenants: bounded queue, 429 with Retry-After, every accepted one ends', { timeout: 60_000 }, async () => {
-    const tenants = await Promise.all(Array.from({ length: 50 }, () => signup(api)))
-    const healthTimes: number[] = []
-    let stop = false
-    const prober = (async () => {
-      while (!stop) {
-        healthTimes.push((await timed(() => api.get('/health'))).ms)
-        await new Promise((resolve) => setTimeout(resolve, 20))
+  it(
+    'RL-05: 500 concurrent executions across 50 tenants: bounded queue, 429 with Retry-After, every accepted one ends',
+    { timeout: 60_000 },
+    async () => {
+      const tenants = await Promise.all(Array.from({ length: 50 }, () => signup(api)))
+      const healthTimes: number[] = []
+      let stop = false
+      const prober = (async () => {
+        while (!stop) {
+          healthTimes.push((await timed(() => api.get('/health'))).ms)
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+      })().catch(() => {})
+      let accepted: any[] = []
+      let refused: any[] = []
+      let finals: string[] = []
+      try {
+        // ~100–200 ms of work each: 3 processes finish at most ~30 a second, so 500 arrivals fill
+        // the queue (40) whatever else the machine is doing.
+        const code = 'let n = 0; for (let i = 0; i < 1e8; i++) n += i; return n'
+        const replies = await Promise.all(
+          Array.from({ length: 500 }, (_, i) =>
+            api.post('/execute', { code }, { token: tenants[i % 50].token }),
+          ),
+        )
+        accepted = replies.filter((reply) => reply.status === 202)
+        refused = replies.filter((reply) => reply.status === 429)
+        expect(accepted.length + refused.length).toBe(500)
+        expect(refused.length).toBeGreaterThan(0)
+        for (const reply of refused) {
+          expect(reply.body.code).toBe('OVERLOADED')
+          expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0)
+        }
+        finals = await Promise.all(
+          accepted.map((reply) =>
+            api
+              .get(pathOf(reply.body.status_url), {
+                token: tenants[replies.indexOf(reply) % 50].token,
+              })
+              .then((r) => `${r.body.status} ${r.body.error ?? ''}`.trim()),
+          ),
+        )
+      } finally {
+        stop = true
+        await prober
       }
-    })().catch(() => {})
-    let accepted: any[] = []
-    let refused: any[] = []
-    let finals: string[] = []
-    try {
-      // ~100–200 ms of work each: 3 processes finish at most ~30 a second, so 500 arrivals fill
-      // the queue (40) whatever else the machine is doing.
-      const code = 'let n = 0; for (let i = 0; i < 1e8; i++) n += i; return n'
-      const replies = await Promise.all(Array.from({ length: 500 }, (_, i) => api.post('/execute', { code }, { token: tenants[i % 50].token })))
-      accepted = replies.filter((reply) => reply.status === 202)
-      refused = replies.filter((reply) => reply.status === 429)
-      expect(accepted.length + refused.length).toBe(500)
-      expect(refused.length).toBeGreaterThan(0)
-      for (const reply of refused) {
-        expect(reply.body.code).toBe('OVERLOADED')
-        expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0)
-      }
-      finals = await Promise.all(accepted.map((reply) => api.get(pathOf(reply.body.status_url), { token: tenants[replies.indexOf(reply) % 50].token }).then((r) => `${r.body.status} ${r.body.error ?? ''}`.trim())))
-    } finally {
-      stop = true
-      await prober
-    }
-    expect(finals.filter((status) => status !== 'completed')).toEqual([])
-    const sorted = [...healthTimes].sort((a, b) => a - b)
-    const p99 = sorted[Math.floor(sorted.length * 0.99)]
-    console.log(`RL-05: ${accepted.length} accepted, ${refused.length} refused with 429; /health p99 ${p99.toFixed(1)} ms over ${sorted.length} probes`)
-    // A bound for "never hangs", not a benchmark: this test's own client shares a 2-core machine
-    // with the 500 requests it sends and with the other test files.
-    expect(p99).toBeLessThan(1000)
-  })
+      expect(finals.filter((status) => status !== 'completed')).toEqual([])
+      const sorted = [...healthTimes].sort((a, b) => a - b)
+      const p99 = sorted[Math.floor(sorted.length * 0.99)]
+      console.log(
+        `RL-05: ${accepted.length} accepted, ${refused.length} refused with 429; /health p99 ${p99.toFixed(1)} ms over ${sorted.length} probes`,
+      )
+      // A bound for "never hangs", not a benchmark: this test's own client shares a 2-core machine
+      // with the 500 requests it sends and with the other test files.
+      expect(p99).toBeLessThan(1000)
+    },
+  )
 
   it('RL-10: the server log holds no secret, bearer token or approval token', async () => {
     const { agent, owner, approvalToken } = await approvedAgent(api, [SLOW], { LIMITS_KEY: SECRET })
     const logs = server.logs()
-    for (const needle of [SECRET, agent.token, owner.token, approvalToken]) expect(logs).not.toContain(needle)
+    for (const needle of [SECRET, agent.token, owner.token, approvalToken])
+      expect(logs).not.toContain(needle)
   })
 })
 
 function guestPids(): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number)
+    return execFileSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
   } catch {
     return []
   }

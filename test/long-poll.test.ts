@@ -29,15 +29,23 @@ describe('long-poll', () => {
     const latencies: number[] = []
     for (let round = 0; round < 5; round++) {
       const next = round === 0 ? permit : await requestPermit(api, agent.token)
-      const poll = api.get(pathOf(next.status_url), { token: agent.token }).then((reply) => ({ reply, at: performance.now() }))
+      const poll = api
+        .get(pathOf(next.status_url), { token: agent.token })
+        .then((reply) => ({ reply, at: performance.now() }))
       await waitUntil(async () => (await longPolls()) >= 1)
       const decidedAt = performance.now()
       expect((await decide(api, owner.token, next)).status).toBe(200)
       const { reply, at } = await poll
-      expect(reply.body).toMatchObject({ request_id: next.request_id, status: 'completed', permit_id: next.permit_id })
+      expect(reply.body).toMatchObject({
+        request_id: next.request_id,
+        status: 'completed',
+        permit_id: next.permit_id,
+      })
       latencies.push(at - decidedAt)
     }
-    console.log(`long-poll wake latency (ms, decision sent → poll answered): ${latencies.map((ms) => ms.toFixed(1)).join(', ')}`)
+    console.log(
+      `long-poll wake latency (ms, decision sent → poll answered): ${latencies.map((ms) => ms.toFixed(1)).join(', ')}`,
+    )
     expect(Math.max(...latencies)).toBeLessThan(100)
   })
 
@@ -45,7 +53,9 @@ describe('long-poll', () => {
     const agent = await signup(api)
     const permit = await requestPermit(api, agent.token)
     const started = performance.now()
-    const reply = await api.get(`/execute/${permit.request_id}/status?wait=true&timeout=500`, { token: agent.token })
+    const reply = await api.get(`/execute/${permit.request_id}/status?wait=true&timeout=500`, {
+      token: agent.token,
+    })
     const elapsed = performance.now() - started
     expect(reply.body.status).toBe('pending')
     expect(elapsed).toBeGreaterThanOrEqual(490)
@@ -57,7 +67,12 @@ describe('long-poll', () => {
     const owner = await signup(api, 'owner')
     const permit = await requestPermit(api, agent.token)
     const now = await api.get(`/execute/${permit.request_id}/status`, { token: agent.token })
-    expect(now.body).toEqual({ request_id: permit.request_id, status: 'pending', permit_id: permit.permit_id, created_at: expect.any(Number) })
+    expect(now.body).toEqual({
+      request_id: permit.request_id,
+      status: 'pending',
+      permit_id: permit.permit_id,
+      created_at: expect.any(Number),
+    })
     await decide(api, owner.token, permit, 'deny')
     const started = performance.now()
     const done = await api.get(pathOf(permit.status_url), { token: agent.token })
@@ -65,16 +80,30 @@ describe('long-poll', () => {
     expect(done.body.finished_at).toEqual(expect.any(Number))
     expect(performance.now() - started).toBeLessThan(500)
     // The owner who decided may poll too.
-    expect((await api.get(pathOf(permit.status_url), { token: owner.token })).body.status).toBe('denied')
+    expect((await api.get(pathOf(permit.status_url), { token: owner.token })).body.status).toBe(
+      'denied',
+    )
   })
 
   it('refuses bad wait and timeout values', async () => {
     const agent = await signup(api)
     const permit = await requestPermit(api, agent.token)
-    for (const query of ['wait=maybe', 'wait=true&timeout=-1', 'wait=true&timeout=abc', 'wait=true&wait=false']) {
-      expect((await api.get(`/execute/${permit.request_id}/status?${query}`, { token: agent.token })).status, query).toBe(400)
+    for (const query of [
+      'wait=maybe',
+      'wait=true&timeout=-1',
+      'wait=true&timeout=abc',
+      'wait=true&wait=false',
+    ]) {
+      expect(
+        (await api.get(`/execute/${permit.request_id}/status?${query}`, { token: agent.token }))
+          .status,
+        query,
+      ).toBe(400)
     }
-    expect((await api.get('/execute/exec_000000000000000000000000/status', { token: agent.token })).status).toBe(404)
+    expect(
+      (await api.get('/execute/exec_000000000000000000000000/status', { token: agent.token }))
+        .status,
+    ).toBe(404)
     expect((await api.get('/execute/nonsense/status', { token: agent.token })).status).toBe(404)
   })
 
@@ -88,10 +117,14 @@ describe('long-poll', () => {
         const permit = permits[i % permits.length]
         const abort = new AbortController()
         setTimeout(() => abort.abort(), 30 + (i % 10))
-        return api.get(pathOf(permit.status_url), { token: agent.token, signal: abort.signal }).catch((error) => error)
+        return api
+          .get(pathOf(permit.status_url), { token: agent.token, signal: abort.signal })
+          .catch((error) => error)
       })
       const results = await Promise.all(batch)
-      expect(results.every((result) => result instanceof Error && result.name === 'AbortError')).toBe(true)
+      expect(
+        results.every((result) => result instanceof Error && result.name === 'AbortError'),
+      ).toBe(true)
       done += batch.length
     }
     await waitUntil(async () => (await longPolls()) === 0)
@@ -104,13 +137,19 @@ describe('long-poll', () => {
     const permit = await requestPermit(api, agent.token)
     const otherPermit = await requestPermit(api, other.token)
     const abort = new AbortController()
-    const held = Array.from({ length: 100 }, () => api.get(pathOf(permit.status_url), { token: agent.token, signal: abort.signal }).catch(() => null))
+    const held = Array.from({ length: 100 }, () =>
+      api
+        .get(pathOf(permit.status_url), { token: agent.token, signal: abort.signal })
+        .catch(() => null),
+    )
     await waitUntil(async () => (await longPolls()) >= 100)
     const refused = await api.get(pathOf(permit.status_url), { token: agent.token })
     expect(refused.status).toBe(429)
     expect(refused.body.code).toBe('TOO_MANY_LONG_POLLS')
     expect(refused.headers.get('retry-after')).toBe('1')
-    const fine = await api.get(`/execute/${otherPermit.request_id}/status?wait=true&timeout=50`, { token: other.token })
+    const fine = await api.get(`/execute/${otherPermit.request_id}/status?wait=true&timeout=50`, {
+      token: other.token,
+    })
     expect(fine.status).toBe(200)
     abort.abort()
     await Promise.all(held)

@@ -17,13 +17,25 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 
 describe('meta', () => {
   it('schemas/types.ts is generated from the current schemas', () => {
-    expect(() => execFileSync(process.execPath, ['scripts/gen-types.mjs', '--check'], { cwd: root, stdio: 'pipe' })).not.toThrow()
+    expect(() =>
+      execFileSync(process.execPath, ['scripts/gen-types.mjs', '--check'], {
+        cwd: root,
+        stdio: 'pipe',
+      }),
+    ).not.toThrow()
   })
 
   it('every schema file is compiled and exposed', () => {
-    const files = readdirSync(join(root, 'schemas')).filter((file) => file.endsWith('.schema.json')).sort()
-    expect(Object.values(SCHEMAS).map((schema) => schema.$id).sort()).toEqual(files)
-    for (const file of files) expect(JSON.parse(readFileSync(join(root, 'schemas', file), 'utf8')).$id).toBe(file)
+    const files = readdirSync(join(root, 'schemas'))
+      .filter((file) => file.endsWith('.schema.json'))
+      .sort()
+    expect(
+      Object.values(SCHEMAS)
+        .map((schema) => schema.$id)
+        .sort(),
+    ).toEqual(files)
+    for (const file of files)
+      expect(JSON.parse(readFileSync(join(root, 'schemas', file), 'utf8')).$id).toBe(file)
   })
 
   it('every route file is listed in API_ROUTES, and nothing else is', () => {
@@ -42,12 +54,15 @@ describe('meta', () => {
 
   it('every error code is documented in docs/errors.md with its status', () => {
     const doc = readFileSync(join(root, 'docs', 'errors.md'), 'utf8')
-    for (const [code, [status]] of Object.entries(ERROR_CATALOG)) expect(doc, code).toMatch(new RegExp(`\\| \`${code}\` \\| ${status} \\|`))
+    for (const [code, [status]] of Object.entries(ERROR_CATALOG))
+      expect(doc, code).toMatch(new RegExp(`\\| \`${code}\` \\| ${status} \\|`))
   })
 
   it('the OpenAPI document references only components it defines', () => {
     const doc = buildOpenApi('https://oauth3.example.com')
-    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"/]+)/g)].map((match) => match[1])
+    const refs = [
+      ...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"/]+)/g),
+    ].map((match) => match[1])
     for (const ref of refs) expect(doc.components.schemas, ref).toHaveProperty(ref)
     expect(Object.keys(doc.paths).length).toBe(new Set(API_ROUTES.map((route) => route.path)).size)
   })

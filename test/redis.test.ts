@@ -21,7 +21,11 @@ describe.skipIf(skip)(`two servers on one Redis${skip ? ` (skipped: ${skip})` : 
 
   beforeAll(async () => {
     const keyDir = makeDataDir()
-    const env = { NITRO_REDIS_URL: REDIS_URL!, NITRO_REDIS_PREFIX: prefix, NITRO_KEY_FILE: `${keyDir}/vault.key` }
+    const env = {
+      NITRO_REDIS_URL: REDIS_URL!,
+      NITRO_REDIS_PREFIX: prefix,
+      NITRO_KEY_FILE: `${keyDir}/vault.key`,
+    }
     ;[one, two] = await Promise.all([startServer({ env }), startServer({ env })])
     apiOne = client(one.url)
     apiTwo = client(two.url)
@@ -40,14 +44,20 @@ describe.skipIf(skip)(`two servers on one Redis${skip ? ` (skipped: ${skip})` : 
     expect((await apiTwo.get('/me', { token: agent.token })).body.tenant_id).toBe(agent.tenant_id)
     const owner = await signup(apiTwo, 'owner')
     await apiOne.post('/secrets', { name: 'GH_TOKEN', value: 'ghp_shared' }, { token: owner.token })
-    expect((await apiTwo.get('/secrets', { token: owner.token })).body.secrets).toEqual(['GH_TOKEN'])
+    expect((await apiTwo.get('/secrets', { token: owner.token })).body.secrets).toEqual([
+      'GH_TOKEN',
+    ])
   })
 
   it('50 concurrent approve/deny calls split across both processes: exactly one decision', async () => {
     const agent = await signup(apiOne)
     const owner = await signup(apiTwo, 'owner')
     const permit = await requestPermit(apiOne, agent.token)
-    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => decide(i % 2 ? apiOne : apiTwo, owner.token, permit, i % 3 ? 'approve' : 'deny')))
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        decide(i % 2 ? apiOne : apiTwo, owner.token, permit, i % 3 ? 'approve' : 'deny'),
+      ),
+    )
     expect(replies.filter((reply) => reply.status === 200)).toHaveLength(1)
     expect(replies.filter((reply) => reply.status === 409)).toHaveLength(49)
   })
@@ -56,8 +66,11 @@ describe.skipIf(skip)(`two servers on one Redis${skip ? ` (skipped: ${skip})` : 
     const agent = await signup(apiOne)
     const owner = await signup(apiOne, 'owner')
     const permit = await requestPermit(apiOne, agent.token)
-    const poll = apiOne.get(pathOf(permit.status_url), { token: agent.token }).then((reply) => ({ reply, at: performance.now() }))
-    for (let i = 0; i < 100 && (await apiOne.get('/health')).body.long_polls < 1; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    const poll = apiOne
+      .get(pathOf(permit.status_url), { token: agent.token })
+      .then((reply) => ({ reply, at: performance.now() }))
+    for (let i = 0; i < 100 && (await apiOne.get('/health')).body.long_polls < 1; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20))
     const decidedAt = performance.now()
     expect((await decide(apiTwo, owner.token, permit)).status).toBe(200)
     const { reply, at } = await poll

@@ -15,30 +15,65 @@ const api = client(() => server.url)
 describe('POST/GET/DELETE /secrets', () => {
   it('stores, lists names only, replaces and deletes', async () => {
     const owner = await signup(api, 'owner')
-    expect((await api.post('/secrets', { name: 'GH_TOKEN', value: 'ghp_first' }, { token: owner.token })).body).toEqual({ success: true, name: 'GH_TOKEN' })
-    expect((await api.post('/secrets', { name: 'OTHER_KEY', value: 'v', origin: 'https://api.example.org' }, { token: owner.token })).status).toBe(200)
-    expect((await api.post('/secrets', { name: 'GH_TOKEN', value: 'ghp_second' }, { token: owner.token })).status).toBe(200)
+    expect(
+      (await api.post('/secrets', { name: 'GH_TOKEN', value: 'ghp_first' }, { token: owner.token }))
+        .body,
+    ).toEqual({ success: true, name: 'GH_TOKEN' })
+    expect(
+      (
+        await api.post(
+          '/secrets',
+          { name: 'OTHER_KEY', value: 'v', origin: 'https://api.example.org' },
+          { token: owner.token },
+        )
+      ).status,
+    ).toBe(200)
+    expect(
+      (
+        await api.post(
+          '/secrets',
+          { name: 'GH_TOKEN', value: 'ghp_second' },
+          { token: owner.token },
+        )
+      ).status,
+    ).toBe(200)
     const list = await api.get('/secrets', { token: owner.token })
     expect(list.body).toEqual({ secrets: ['GH_TOKEN', 'OTHER_KEY'] })
     expect(list.text).not.toContain('ghp_')
     expect((await api.delete('/secrets/OTHER_KEY', { token: owner.token })).status).toBe(200)
     expect((await api.delete('/secrets/OTHER_KEY', { token: owner.token })).status).toBe(404)
-    expect((await api.get('/secrets', { token: owner.token })).body).toEqual({ secrets: ['GH_TOKEN'] })
+    expect((await api.get('/secrets', { token: owner.token })).body).toEqual({
+      secrets: ['GH_TOKEN'],
+    })
   })
 
   it('is for owners only', async () => {
     const agent = await signup(api)
-    expect((await api.post('/secrets', { name: 'X', value: 'y' }, { token: agent.token })).status).toBe(403)
+    expect(
+      (await api.post('/secrets', { name: 'X', value: 'y' }, { token: agent.token })).status,
+    ).toBe(403)
     expect((await api.get('/secrets', { token: agent.token })).status).toBe(403)
   })
 
   it('IN-08: names outside ^[A-Z][A-Z0-9_]{0,63}$ are 400 and touch nothing', async () => {
     const owner = await signup(api, 'owner')
-    for (const name of ['../../etc/passwd', 'a/b', 'A..B', '', 'x'.repeat(10_000), 'GH_TOKЕN', 'lower', '1ABC', 'A'.repeat(65)]) {
+    for (const name of [
+      '../../etc/passwd',
+      'a/b',
+      'A..B',
+      '',
+      'x'.repeat(10_000),
+      'GH_TOKЕN',
+      'lower',
+      '1ABC',
+      'A'.repeat(65),
+    ]) {
       const reply = await api.post('/secrets', { name, value: 'v' }, { token: owner.token })
       expect(reply.status, name.slice(0, 20)).toBe(400)
     }
-    expect((await api.delete('/secrets/..%2F..%2Fetc%2Fpasswd', { token: owner.token })).status).toBe(400)
+    expect(
+      (await api.delete('/secrets/..%2F..%2Fetc%2Fpasswd', { token: owner.token })).status,
+    ).toBe(400)
     expect((await api.get('/secrets', { token: owner.token })).body.secrets).toEqual([])
   })
 
@@ -53,9 +88,25 @@ describe('POST/GET/DELETE /secrets', () => {
 
   it('refuses an origin binding that contradicts a well-known secret name, or is not a public https origin', async () => {
     const owner = await signup(api, 'owner')
-    expect((await api.post('/secrets', { name: 'GH_TOKEN', value: 'v', origin: 'https://evil.example.org' }, { token: owner.token })).body.code).toBe('SECRET_ORIGIN_MISMATCH')
-    for (const origin of ['http://api.example.org', 'https://127.0.0.1', 'https://api.example.org/path', 'nope']) {
-      expect((await api.post('/secrets', { name: 'K', value: 'v', origin }, { token: owner.token })).status).toBe(400)
+    expect(
+      (
+        await api.post(
+          '/secrets',
+          { name: 'GH_TOKEN', value: 'v', origin: 'https://evil.example.org' },
+          { token: owner.token },
+        )
+      ).body.code,
+    ).toBe('SECRET_ORIGIN_MISMATCH')
+    for (const origin of [
+      'http://api.example.org',
+      'https://127.0.0.1',
+      'https://api.example.org/path',
+      'nope',
+    ]) {
+      expect(
+        (await api.post('/secrets', { name: 'K', value: 'v', origin }, { token: owner.token }))
+          .status,
+      ).toBe(400)
     }
   })
 })
@@ -71,11 +122,25 @@ describe('at rest', () => {
     await api.post('/secrets', { name: 'GH_TOKEN', value: secretB }, { token: ownerB.token })
     const permit = await requestPermit(api, agent.token)
     const approvalToken = approvalTokenOf(permit)
-    expect((await decide(api, ownerA.token, permit, 'approve', { secrets: { GH_TOKEN: 'ghp_CCCC_given_at_approval' } })).status).toBe(200)
+    expect(
+      (
+        await decide(api, ownerA.token, permit, 'approve', {
+          secrets: { GH_TOKEN: 'ghp_CCCC_given_at_approval' },
+        })
+      ).status,
+    ).toBe(200)
 
     const dump = readTree(join(server.dataDir, 'store'))
     expect(dump.length).toBeGreaterThan(1000)
-    for (const plaintext of [secretA, secretB, 'ghp_CCCC_given_at_approval', ownerA.token, ownerB.token, agent.token, approvalToken]) {
+    for (const plaintext of [
+      secretA,
+      secretB,
+      'ghp_CCCC_given_at_approval',
+      ownerA.token,
+      ownerB.token,
+      agent.token,
+      approvalToken,
+    ]) {
       expect(dump).not.toContain(plaintext)
       expect(dump).not.toContain(Buffer.from(plaintext).toString('base64'))
     }
@@ -92,14 +157,19 @@ describe('at rest', () => {
 
 /** The last value the journal holds for a key. */
 function lastStored(dump: string, key: string): string {
-  const lines = dump.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line)).filter((entry) => entry.k === key)
+  const lines = dump
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line))
+    .filter((entry) => entry.k === key)
   return lines.at(-1).v
 }
 
 function readTree(dir: string): string {
   let text = ''
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) text += entry.name + '\n' + readFileSync(join(entry.parentPath, entry.name), 'utf8') + '\n'
+    if (entry.isFile())
+      text += entry.name + '\n' + readFileSync(join(entry.parentPath, entry.name), 'utf8') + '\n'
   }
   return text
 }

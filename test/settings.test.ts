@@ -10,25 +10,54 @@ import { runUntilExit, startServer } from './helpers/server'
 describe('resolveSettings', () => {
   it('has safe defaults', () => {
     const settings = resolveSettings({}, '/srv')
-    expect(settings).toMatchObject({ publicUrl: null, dataDir: '/srv/.data', redisUrl: null, keyFile: '/srv/.data/vault.key', upstreamMap: {}, allowHttpEndpoints: false, dataFsync: false })
+    expect(settings).toMatchObject({
+      publicUrl: null,
+      dataDir: '/srv/.data',
+      redisUrl: null,
+      keyFile: '/srv/.data/vault.key',
+      upstreamMap: {},
+      allowHttpEndpoints: false,
+      dataFsync: false,
+    })
   })
 
   it('names every bad variable at once', () => {
     expect(() =>
-      resolveSettings({ publicUrl: 'ftp://x', redisUrl: 'http://r', upstreamMap: '{"nope":1}', approvalTtlSeconds: 0, allowHttpEndpoints: 'yes', redisPrefix: 'a b' }),
-    ).toThrow(/NITRO_PUBLIC_URL[\s\S]*NITRO_REDIS_URL[\s\S]*NITRO_REDIS_PREFIX[\s\S]*NITRO_UPSTREAM_MAP[\s\S]*NITRO_ALLOW_HTTP_ENDPOINTS[\s\S]*NITRO_APPROVAL_TTL_SECONDS/)
+      resolveSettings({
+        publicUrl: 'ftp://x',
+        redisUrl: 'http://r',
+        upstreamMap: '{"nope":1}',
+        approvalTtlSeconds: 0,
+        allowHttpEndpoints: 'yes',
+        redisPrefix: 'a b',
+      }),
+    ).toThrow(
+      /NITRO_PUBLIC_URL[\s\S]*NITRO_REDIS_URL[\s\S]*NITRO_REDIS_PREFIX[\s\S]*NITRO_UPSTREAM_MAP[\s\S]*NITRO_ALLOW_HTTP_ENDPOINTS[\s\S]*NITRO_APPROVAL_TTL_SECONDS/,
+    )
   })
 
   it('normalises the public URL and the upstream map (string or already-parsed object)', () => {
-    expect(resolveSettings({ publicUrl: 'https://oauth3.example.com/' }).publicUrl).toBe('https://oauth3.example.com')
-    expect(resolveSettings({ upstreamMap: '{"https://api.github.com/":"http://127.0.0.1:8081"}' }).upstreamMap).toEqual({ 'https://api.github.com': 'http://127.0.0.1:8081' })
-    expect(resolveSettings({ upstreamMap: { 'https://httpbin.org': 'http://127.0.0.1:9' } }).upstreamMap).toEqual({ 'https://httpbin.org': 'http://127.0.0.1:9' })
+    expect(resolveSettings({ publicUrl: 'https://oauth3.example.com/' }).publicUrl).toBe(
+      'https://oauth3.example.com',
+    )
+    expect(
+      resolveSettings({ upstreamMap: '{"https://api.github.com/":"http://127.0.0.1:8081"}' })
+        .upstreamMap,
+    ).toEqual({ 'https://api.github.com': 'http://127.0.0.1:8081' })
+    expect(
+      resolveSettings({ upstreamMap: { 'https://httpbin.org': 'http://127.0.0.1:9' } }).upstreamMap,
+    ).toEqual({ 'https://httpbin.org': 'http://127.0.0.1:9' })
   })
 })
 
 describe('startup', () => {
   it('exits with a clear message on a bad setting', async () => {
-    for (const [variable, value] of [['NITRO_PUBLIC_URL', 'not a url'], ['NITRO_REDIS_URL', 'mysql://x'], ['NITRO_UPSTREAM_MAP', '[1,2]'], ['NITRO_APPROVAL_TTL_SECONDS', '-5']]) {
+    for (const [variable, value] of [
+      ['NITRO_PUBLIC_URL', 'not a url'],
+      ['NITRO_REDIS_URL', 'mysql://x'],
+      ['NITRO_UPSTREAM_MAP', '[1,2]'],
+      ['NITRO_APPROVAL_TTL_SECONDS', '-5'],
+    ]) {
       const { code, output } = await runUntilExit({ [variable]: value })
       expect(code, variable).toBe(1)
       expect(output).toContain(variable)
@@ -37,9 +66,13 @@ describe('startup', () => {
   })
 
   it('logs the upstream map at startup', async () => {
-    const server = await startServer({ env: { NITRO_UPSTREAM_MAP: '{"https://api.github.com":"http://127.0.0.1:8081"}' } })
+    const server = await startServer({
+      env: { NITRO_UPSTREAM_MAP: '{"https://api.github.com":"http://127.0.0.1:8081"}' },
+    })
     try {
-      expect(server.logs()).toContain('NITRO_UPSTREAM_MAP: https://api.github.com -> http://127.0.0.1:8081')
+      expect(server.logs()).toContain(
+        'NITRO_UPSTREAM_MAP: https://api.github.com -> http://127.0.0.1:8081',
+      )
     } finally {
       await server.stop()
     }
@@ -60,15 +93,31 @@ describe('startup', () => {
     const server = await startServer({ env: { NITRO_PUBLIC_URL: 'https://oauth3.example.com' } })
     try {
       const api = client(server.url)
-      expect((await api.get('/health')).body).toEqual({ status: 'ok', tee: 'none', store: 'embedded', long_polls: 0 })
+      expect((await api.get('/health')).body).toEqual({
+        status: 'ok',
+        tee: 'none',
+        store: 'embedded',
+        long_polls: 0,
+      })
       const guide = await api.get('/')
       expect(guide.headers.get('content-type')).toMatch(/text\/markdown/)
       expect(guide.text).toContain('https://oauth3.example.com/signup')
       const openapi = await api.get('/openapi.json')
       expect(openapi.body.openapi).toBe('3.1.0')
       expect(openapi.body.servers).toEqual([{ url: 'https://oauth3.example.com' }])
-      expect(openapi.body.paths['/permit'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/permitRequest' })
-      for (const word of ['pending', 'completed', 'denied', 'expired', 'approved', 'executing', 'failed']) expect(guide.text).toContain(`\`${word}\``)
+      expect(
+        openapi.body.paths['/permit'].post.requestBody.content['application/json'].schema,
+      ).toEqual({ $ref: '#/components/schemas/permitRequest' })
+      for (const word of [
+        'pending',
+        'completed',
+        'denied',
+        'expired',
+        'approved',
+        'executing',
+        'failed',
+      ])
+        expect(guide.text).toContain(`\`${word}\``)
     } finally {
       await server.stop()
     }

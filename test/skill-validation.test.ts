@@ -7,8 +7,14 @@ import { compileArgsSchema } from '../server/utils/skills/validate'
 
 describe('args schemas', () => {
   it('keeps every compiled pattern distinct', () => {
-    const first = compileArgsSchema({ type: 'object', properties: { a: { type: 'string', pattern: '^[0-9]+$' } } })
-    const second = compileArgsSchema({ type: 'object', properties: { b: { type: 'string', pattern: '^[a-z]+$' } } })
+    const first = compileArgsSchema({
+      type: 'object',
+      properties: { a: { type: 'string', pattern: '^[0-9]+$' } },
+    })
+    const second = compileArgsSchema({
+      type: 'object',
+      properties: { b: { type: 'string', pattern: '^[a-z]+$' } },
+    })
     expect(first({ a: '123' })).toBe(true)
     expect(first({ a: 'abc' })).toBe(false)
     expect(second({ b: 'abc' })).toBe(true)
@@ -16,14 +22,27 @@ describe('args schemas', () => {
   })
 
   it('IN-14: evaluates a backtracking-prone pattern in linear time', () => {
-    const validate = compileArgsSchema({ type: 'object', properties: { s: { type: 'string', pattern: '^(a|a)*$' } } })
+    const validate = compileArgsSchema({
+      type: 'object',
+      properties: { s: { type: 'string', pattern: '^(a|a)*$' } },
+    })
     const started = performance.now()
     expect(validate({ s: 'a'.repeat(5000) + '!' })).toBe(false)
     expect(performance.now() - started).toBeLessThan(500)
   })
 
   it('refuses patterns RE2 cannot run (lookaround, backreferences)', () => {
-    expect(() => compileArgsSchema({ type: 'object', properties: { s: { type: 'string', pattern: '(a)\\1' } } })).toThrow()
-    expect(() => compileArgsSchema({ type: 'object', properties: { s: { type: 'string', pattern: 'a(?=b)' } } })).toThrow()
+    expect(() =>
+      compileArgsSchema({
+        type: 'object',
+        properties: { s: { type: 'string', pattern: '(a)\\1' } },
+      }),
+    ).toThrow()
+    expect(() =>
+      compileArgsSchema({
+        type: 'object',
+        properties: { s: { type: 'string', pattern: 'a(?=b)' } },
+      }),
+    ).toThrow()
   })
 })

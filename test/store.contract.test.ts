@@ -23,7 +23,10 @@ const backends: Backend[] = [
     async open() {
       const dir = makeDataDir()
       const store = await createEmbeddedStore({ dir })
-      return { store, dispose: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) }
+      return {
+        store,
+        dispose: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })),
+      }
     },
   },
   {
@@ -32,102 +35,122 @@ const backends: Backend[] = [
     async open() {
       const prefix = `test-${randomBytes(6).toString('hex')}`
       const store = await createRedisStore({ url: REDIS_URL!, prefix })
-      return { store, dispose: async () => (await store.close(), await dropRedisPrefix(REDIS_URL!, prefix)) }
+      return {
+        store,
+        dispose: async () => (await store.close(), await dropRedisPrefix(REDIS_URL!, prefix)),
+      }
     },
   },
 ]
 
 for (const backend of backends) {
-  describe.skipIf(backend.skip)(`store contract: ${backend.name}${backend.skip ? ` (skipped: ${backend.skip})` : ''}`, () => {
-    let store: Store
-    let dispose: () => Promise<void>
-    beforeAll(async () => ({ store, dispose } = await backend.open()))
-    afterAll(() => dispose?.())
+  describe.skipIf(backend.skip)(
+    `store contract: ${backend.name}${backend.skip ? ` (skipped: ${backend.skip})` : ''}`,
+    () => {
+      let store: Store
+      let dispose: () => Promise<void>
+      beforeAll(async () => ({ store, dispose } = await backend.open()))
+      afterAll(() => dispose?.())
 
-    it('reads back what it wrote, and null for absent keys', async () => {
-      await store.set('thing:a', { n: 1, nested: { list: [1, 'two'] } })
-      expect(await store.get('thing:a')).toEqual({ n: 1, nested: { list: [1, 'two'] } })
-      expect(await store.get('thing:missing')).toBeNull()
-      await store.remove('thing:a')
-      expect(await store.get('thing:a')).toBeNull()
-    })
-
-    it('a read after an acknowledged write sees it, while other reads race the writes', async () => {
-      let stop = false
-      const readers = Array.from({ length: 8 }, async () => {
-        while (!stop) await store.get('race:key')
+      it('reads back what it wrote, and null for absent keys', async () => {
+        await store.set('thing:a', { n: 1, nested: { list: [1, 'two'] } })
+        expect(await store.get('thing:a')).toEqual({ n: 1, nested: { list: [1, 'two'] } })
+        expect(await store.get('thing:missing')).toBeNull()
+        await store.remove('thing:a')
+        expect(await store.get('thing:a')).toBeNull()
       })
-      for (let i = 0; i < 200; i++) {
-        await store.update<number>('race:key', () => i)
-        expect(await store.get('race:key')).toBe(i)
-      }
-      stop = true
-      await Promise.all(readers)
-      expect(await store.get('race:key')).toBe(199)
-    })
 
-    it('lists keys under a prefix only', async () => {
-      await store.set('list:x:1', 1)
-      await store.set('list:x:2', 2)
-      await store.set('list:xy:3', 3)
-      await store.set('list:x', 0)
-      expect((await store.keys('list:x')).sort()).toEqual(['list:x:1', 'list:x:2'])
-    })
-
-    it('expires records on read', async () => {
-      await store.set('ttl:a', 'soon gone', { ttlMs: 50 })
-      expect(await store.get('ttl:a')).toBe('soon gone')
-      await new Promise((resolve) => setTimeout(resolve, 80))
-      expect(await store.get('ttl:a')).toBeNull()
-      expect(await store.createIfAbsent('ttl:a', 'again')).toBe(true)
-    })
-
-    it('createIfAbsent: exactly one of 50 concurrent writers wins', async () => {
-      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.createIfAbsent('once:a', { writer: i })))
-      expect(results.filter(Boolean)).toHaveLength(1)
-      const winner = results.indexOf(true)
-      expect(await store.get('once:a')).toEqual({ writer: winner })
-    })
-
-    it('update: 50 concurrent read-modify-writes lose nothing', async () => {
-      await store.set('cas:list', [] as number[])
-      await Promise.all(Array.from({ length: 50 }, (_, i) => store.update<number[]>('cas:list', (current) => [...(current ?? []), i])))
-      expect((await store.get<number[]>('cas:list'))!.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i))
-    })
-
-    it('update: an error thrown by mutate aborts the write and reaches the caller', async () => {
-      await store.set('cas:guard', { state: 'pending' })
-      const decide = (who: number) =>
-        store.update<{ state: string; by?: number }>('cas:guard', (current) => {
-          if (current?.state !== 'pending') throw new Error('already decided')
-          return { state: 'decided', by: who }
+      it('a read after an acknowledged write sees it, while other reads race the writes', async () => {
+        let stop = false
+        const readers = Array.from({ length: 8 }, async () => {
+          while (!stop) await store.get('race:key')
         })
-      const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => decide(i)))
-      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1)
-      expect(results.filter((result) => result.status === 'rejected').every((result) => (result as PromiseRejectedResult).reason.message === 'already decided')).toBe(true)
-    })
+        for (let i = 0; i < 200; i++) {
+          await store.update<number>('race:key', () => i)
+          expect(await store.get('race:key')).toBe(i)
+        }
+        stop = true
+        await Promise.all(readers)
+        expect(await store.get('race:key')).toBe(199)
+      })
 
-    it('update keeps the expiry of the record it replaces', async () => {
-      await store.set('cas:ttl', 1, { ttlMs: 80 })
-      await store.update<number>('cas:ttl', (n) => (n ?? 0) + 1)
-      expect(await store.get('cas:ttl')).toBe(2)
-      await new Promise((resolve) => setTimeout(resolve, 120))
-      expect(await store.get('cas:ttl')).toBeNull()
-    })
+      it('lists keys under a prefix only', async () => {
+        await store.set('list:x:1', 1)
+        await store.set('list:x:2', 2)
+        await store.set('list:xy:3', 3)
+        await store.set('list:x', 0)
+        expect((await store.keys('list:x')).sort()).toEqual(['list:x:1', 'list:x:2'])
+      })
 
-    it('increment: 100 concurrent increments count to 100, and a counter window expires', async () => {
-      await Promise.all(Array.from({ length: 100 }, () => store.increment('count:a')))
-      expect(await store.get('count:a')).toBe(100)
-      expect(await store.increment('count:w', 1, { ttlMs: 50 })).toBe(1)
-      expect(await store.increment('count:w', 1, { ttlMs: 50 })).toBe(2)
-      await new Promise((resolve) => setTimeout(resolve, 80))
-      expect(await store.increment('count:w', 1, { ttlMs: 50 })).toBe(1)
-    })
+      it('expires records on read', async () => {
+        await store.set('ttl:a', 'soon gone', { ttlMs: 50 })
+        expect(await store.get('ttl:a')).toBe('soon gone')
+        await new Promise((resolve) => setTimeout(resolve, 80))
+        expect(await store.get('ttl:a')).toBeNull()
+        expect(await store.createIfAbsent('ttl:a', 'again')).toBe(true)
+      })
 
-    it('refuses key shapes that could leave the namespace', async () => {
-      for (const key of ['../etc/passwd', 'a/b', 'a:..:b', '', 'a b', 'a:*']) {
-        await expect(store.set(key, 1)).rejects.toThrow(/invalid store key/)
-      }
-    })
-  })
+      it('createIfAbsent: exactly one of 50 concurrent writers wins', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => store.createIfAbsent('once:a', { writer: i })),
+        )
+        expect(results.filter(Boolean)).toHaveLength(1)
+        const winner = results.indexOf(true)
+        expect(await store.get('once:a')).toEqual({ writer: winner })
+      })
+
+      it('update: 50 concurrent read-modify-writes lose nothing', async () => {
+        await store.set('cas:list', [] as number[])
+        await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            store.update<number[]>('cas:list', (current) => [...(current ?? []), i]),
+          ),
+        )
+        expect((await store.get<number[]>('cas:list'))!.sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 50 }, (_, i) => i),
+        )
+      })
+
+      it('update: an error thrown by mutate aborts the write and reaches the caller', async () => {
+        await store.set('cas:guard', { state: 'pending' })
+        const decide = (who: number) =>
+          store.update<{ state: string; by?: number }>('cas:guard', (current) => {
+            if (current?.state !== 'pending') throw new Error('already decided')
+            return { state: 'decided', by: who }
+          })
+        const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => decide(i)))
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1)
+        expect(
+          results
+            .filter((result) => result.status === 'rejected')
+            .every(
+              (result) => (result as PromiseRejectedResult).reason.message === 'already decided',
+            ),
+        ).toBe(true)
+      })
+
+      it('update keeps the expiry of the record it replaces', async () => {
+        await store.set('cas:ttl', 1, { ttlMs: 80 })
+        await store.update<number>('cas:ttl', (n) => (n ?? 0) + 1)
+        expect(await store.get('cas:ttl')).toBe(2)
+        await new Promise((resolve) => setTimeout(resolve, 120))
+        expect(await store.get('cas:ttl')).toBeNull()
+      })
+
+      it('increment: 100 concurrent increments count to 100, and a counter window expires', async () => {
+        await Promise.all(Array.from({ length: 100 }, () => store.increment('count:a')))
+        expect(await store.get('count:a')).toBe(100)
+        expect(await store.increment('count:w', 1, { ttlMs: 50 })).toBe(1)
+        expect(await store.increment('count:w', 1, { ttlMs: 50 })).toBe(2)
+        await new Promise((resolve) => setTimeout(resolve, 80))
+        expect(await store.increment('count:w', 1, { ttlMs: 50 })).toBe(1)
+      })
+
+      it('refuses key shapes that could leave the namespace', async () => {
+        for (const key of ['../etc/passwd', 'a/b', 'a:..:b', '', 'a b', 'a:*']) {
+          await expect(store.set(key, 1)).rejects.toThrow(/invalid store key/)
+        }
+      })
+    },
+  )
 }

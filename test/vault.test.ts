@@ -23,7 +23,10 @@ describe('vault crypto', () => {
     const sealed = seal(key, 'ghp_value', 'secret:tenant_a:GH_TOKEN')
     expect(() => open(key, sealed, 'secret:tenant_b:GH_TOKEN')).toThrow()
     const parts = sealed.split('.')
-    parts[3] = Buffer.from('x' + Buffer.from(parts[3], 'base64').toString('latin1').slice(1), 'latin1').toString('base64')
+    parts[3] = Buffer.from(
+      'x' + Buffer.from(parts[3], 'base64').toString('latin1').slice(1),
+      'latin1',
+    ).toString('base64')
     expect(() => open(key, parts.join('.'), 'secret:tenant_a:GH_TOKEN')).toThrow()
     expect(() => open(randomBytes(32), sealed, 'secret:tenant_a:GH_TOKEN')).toThrow()
   })

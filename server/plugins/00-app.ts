@@ -18,11 +18,20 @@ export default defineNitroPlugin((nitro) => {
   const ready = startApp(settings).then(
     async (app) => {
       const interrupted = await failInterruptedExecutions(app)
-      if (interrupted) console.log(`[oauth3] ${interrupted} execution(s) interrupted by the last stop were marked failed`)
-      for (const [from, to] of Object.entries(settings.upstreamMap)) console.log(`[oauth3] NITRO_UPSTREAM_MAP: ${from} -> ${to} (tests and demos only)`)
+      if (interrupted)
+        console.log(
+          `[oauth3] ${interrupted} execution(s) interrupted by the last stop were marked failed`,
+        )
+      for (const [from, to] of Object.entries(settings.upstreamMap))
+        console.log(`[oauth3] NITRO_UPSTREAM_MAP: ${from} -> ${to} (tests and demos only)`)
       // The last startup line: tests and scripts wait for it.
-      const store = app.store.kind === 'redis' ? `redis (prefix ${settings.redisPrefix})` : `embedded (${settings.dataDir})`
-      console.log(`[oauth3] store: ${store}; sandbox: ${settings.sandboxPoolSize} processes; public URL: ${settings.publicUrl ?? 'http://localhost:<port>'}; tee: none`)
+      const store =
+        app.store.kind === 'redis'
+          ? `redis (prefix ${settings.redisPrefix})`
+          : `embedded (${settings.dataDir})`
+      console.log(
+        `[oauth3] store: ${store}; sandbox: ${settings.sandboxPoolSize} processes; public URL: ${settings.publicUrl ?? 'http://localhost:<port>'}; tee: none`,
+      )
       return app
     },
     (error) => {

@@ -21,7 +21,11 @@ export interface Tenant {
 const tenantKey = (id: string) => `tenant:${id}`
 const tokenKey = (hash: string) => `token:${hash}`
 
-export async function signUp(app: App, input: { name?: string; role?: Role }, clientAddress: string) {
+export async function signUp(
+  app: App,
+  input: { name?: string; role?: Role },
+  clientAddress: string,
+) {
   await assertWithinRate(app.store, 'signup', clientAddress, app.settings.signupsPerMinute, 60_000)
   const role = input.role ?? 'agent'
   const { tenant, token } = await createTenant(app, role, input.name ?? role)
@@ -29,7 +33,10 @@ export async function signUp(app: App, input: { name?: string; role?: Role }, cl
     tenant_id: tenant.tenant_id,
     role,
     token,
-    message: role === 'agent' ? 'Save this token: it is shown once. Next: POST /permit.' : 'Save this token: it is shown once. Approve permits at their approval_url.',
+    message:
+      role === 'agent'
+        ? 'Save this token: it is shown once. Next: POST /permit.'
+        : 'Save this token: it is shown once. Approve permits at their approval_url.',
   }
 }
 
@@ -39,7 +46,13 @@ export async function mintAgent(app: App, owner: Tenant, input: { name?: string 
 }
 
 async function createTenant(app: App, role: Role, name: string, ownerId?: string) {
-  const tenant: Tenant = { tenant_id: createId('tenant'), role, name, created_at: Date.now(), ...(ownerId ? { owner_id: ownerId } : {}) }
+  const tenant: Tenant = {
+    tenant_id: createId('tenant'),
+    role,
+    name,
+    created_at: Date.now(),
+    ...(ownerId ? { owner_id: ownerId } : {}),
+  }
   const token = createToken(role)
   // The tenant record first: a token that resolves always has its tenant.
   await app.store.set(tenantKey(tenant.tenant_id), tenant)
@@ -58,7 +71,13 @@ export function getTenant(app: App, id: string): Promise<Tenant | null> {
 }
 
 export function describeTenant(tenant: Tenant) {
-  return { tenant_id: tenant.tenant_id, role: tenant.role, name: tenant.name, created_at: tenant.created_at, ...(tenant.owner_id ? { owner_id: tenant.owner_id } : {}) }
+  return {
+    tenant_id: tenant.tenant_id,
+    role: tenant.role,
+    name: tenant.name,
+    created_at: tenant.created_at,
+    ...(tenant.owner_id ? { owner_id: tenant.owner_id } : {}),
+  }
 }
 
 /**

@@ -10,11 +10,22 @@ import { paginate, type PageQuery } from './pagination'
 import { canSeePermit, isApprovalTokenFor, permitKey, type PermitRecord } from './permits'
 import { isIdShaped } from './tokens'
 
-export async function readPermitForActivity(app: App, permitId: string, viewer: Tenant | null, approvalToken: string | undefined): Promise<PermitRecord> {
-  const permit = isIdShaped(permitId, 'permit') ? await app.store.get<PermitRecord>(permitKey(permitId)) : null
+export async function readPermitForActivity(
+  app: App,
+  permitId: string,
+  viewer: Tenant | null,
+  approvalToken: string | undefined,
+): Promise<PermitRecord> {
+  const permit = isIdShaped(permitId, 'permit')
+    ? await app.store.get<PermitRecord>(permitKey(permitId))
+    : null
   if (!permit) fail('NOT_FOUND')
   if (viewer && canSeePermit(permit, viewer)) return permit
-  if (approvalToken !== undefined && (await isApprovalTokenFor(app, approvalToken, permit.request_id))) return permit
+  if (
+    approvalToken !== undefined &&
+    (await isApprovalTokenFor(app, approvalToken, permit.request_id))
+  )
+    return permit
   if (!viewer && approvalToken === undefined) fail('UNAUTHORIZED')
   return fail('NOT_FOUND')
 }
@@ -22,7 +33,9 @@ export async function readPermitForActivity(app: App, permitId: string, viewer: 
 export async function listActions(app: App, permit: PermitRecord, query: PageQuery) {
   const prefix = permitExecutionsPrefix(permit.permit_id)
   const ids = (await app.store.keys(prefix)).map((key) => key.slice(prefix.length + 1))
-  const records = (await Promise.all(ids.map((id) => app.store.get<ExecutionRecord>(executionKey(id)))))
+  const records = (
+    await Promise.all(ids.map((id) => app.store.get<ExecutionRecord>(executionKey(id))))
+  )
     .filter((record): record is ExecutionRecord => record !== null)
     .sort((a, b) => b.created_at - a.created_at || (a.request_id < b.request_id ? 1 : -1))
   const { page, next_cursor } = paginate(records, (record) => record.request_id, query)

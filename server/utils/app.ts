@@ -85,7 +85,10 @@ export async function createApp(settings: Settings): Promise<App> {
  * source checkout (`nitro dev`) they are found in the project folder instead.
  */
 function resolveBesideEntry(name: string, sourcePath = name): string {
-  const candidates = [join(dirname(process.argv[1] ?? ''), name), resolve(process.cwd(), sourcePath)]
+  const candidates = [
+    join(dirname(process.argv[1] ?? ''), name),
+    resolve(process.cwd(), sourcePath),
+  ]
   const found = candidates.find((candidate) => existsSync(candidate))
   if (!found) throw new Error(`${name} is missing (looked in ${candidates.join(', ')})`)
   return found

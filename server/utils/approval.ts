@@ -22,11 +22,28 @@ import { isIdShaped } from './tokens'
 import type { ApproveRequest } from '../../schemas/types'
 
 /** Find the request and check its approval token; wrong tokens are counted and, past a limit, refused with 429. */
-export async function readRequestWithToken(app: App, requestId: string, token: unknown, clientAddress: string): Promise<PermitRecord> {
+export async function readRequestWithToken(
+  app: App,
+  requestId: string,
+  token: unknown,
+  clientAddress: string,
+): Promise<PermitRecord> {
   if (!isIdShaped(requestId, 'preq')) fail('NOT_FOUND')
   const window = LIMITS.APPROVAL_FAILURE_WINDOW_MS
-  await assertUnderCount(app.store, 'approval-failures', requestId, LIMITS.APPROVAL_FAILURES_MAX, window)
-  await assertUnderCount(app.store, 'approval-failures-ip', clientAddress, LIMITS.APPROVAL_FAILURES_MAX * 5, window)
+  await assertUnderCount(
+    app.store,
+    'approval-failures',
+    requestId,
+    LIMITS.APPROVAL_FAILURES_MAX,
+    window,
+  )
+  await assertUnderCount(
+    app.store,
+    'approval-failures-ip',
+    clientAddress,
+    LIMITS.APPROVAL_FAILURES_MAX * 5,
+    window,
+  )
   const permit = await readPermitByRequest(app, requestId)
   if (!permit) fail('NOT_FOUND')
   if (!(await isApprovalTokenFor(app, token, requestId))) {
@@ -34,7 +51,8 @@ export async function readRequestWithToken(app: App, requestId: string, token: u
     await countAttempt(app.store, 'approval-failures-ip', clientAddress, window)
     fail('INVALID_APPROVAL_TOKEN')
   }
-  if (permit.state === 'pending' && Date.now() >= permit.request_expires_at) fail('APPROVAL_EXPIRED')
+  if (permit.state === 'pending' && Date.now() >= permit.request_expires_at)
+    fail('APPROVAL_EXPIRED')
   return permit
 }
 
@@ -47,7 +65,11 @@ export async function describeApproval(app: App, permit: PermitRecord, viewer: T
     status: requestStatusOf(permit),
     created_at: permit.created_at,
     expires_at: permit.request_expires_at,
-    agent: { tenant_id: permit.agent_id, name: agent?.name ?? '', ...(agent?.owner_id ? { owner_id: agent.owner_id } : {}) },
+    agent: {
+      tenant_id: permit.agent_id,
+      name: agent?.name ?? '',
+      ...(agent?.owner_id ? { owner_id: agent.owner_id } : {}),
+    },
     scope_request: {
       permit_id: permit.permit_id,
       description: permit.description,
@@ -64,13 +86,22 @@ export async function describeApproval(app: App, permit: PermitRecord, viewer: T
   }
 }
 
-export async function decidePermit(app: App, owner: Tenant, requestId: string, body: ApproveRequest, clientAddress: string) {
+export async function decidePermit(
+  app: App,
+  owner: Tenant,
+  requestId: string,
+  body: ApproveRequest,
+  clientAddress: string,
+) {
   const permit = await readRequestWithToken(app, requestId, body.token, clientAddress)
   if (permit.owner_id && permit.owner_id !== owner.tenant_id) fail('NOT_YOUR_AGENT')
   assertStillPending(permit, body.manifest_sha256)
   const approving = body.action === 'approve'
   for (const [name, value] of Object.entries(body.secrets ?? {})) {
-    if (!permit.secrets.includes(name)) fail('INVALID_SECRET', { details: { reason: 'only secrets this permit uses can be given at approval' } })
+    if (!permit.secrets.includes(name))
+      fail('INVALID_SECRET', {
+        details: { reason: 'only secrets this permit uses can be given at approval' },
+      })
     assertSecretValue(value)
   }
   // Everything but the decision is written first: the compare-and-set below is the commit point,
@@ -83,15 +114,21 @@ export async function decidePermit(app: App, owner: Tenant, requestId: string, b
     }
     await bindAgentToOwner(app, permit.agent_id, owner.tenant_id)
   }
-  await app.store.set(`${ownerPermitsPrefix(owner.tenant_id)}:${permit.permit_id}`, { requested_at: permit.created_at })
+  await app.store.set(`${ownerPermitsPrefix(owner.tenant_id)}:${permit.permit_id}`, {
+    requested_at: permit.created_at,
+  })
 
   const decided = await app.store.update<PermitRecord>(permitKey(permit.permit_id), (current) => {
     if (!current) return fail('NOT_FOUND')
     assertStillPending(current, body.manifest_sha256)
     const now = Date.now()
-    if (!approving) return { ...current, state: 'denied', owner_id: owner.tenant_id, decided_at: now }
+    if (!approving)
+      return { ...current, state: 'denied', owner_id: owner.tenant_id, decided_at: now }
     const ttl = Math.min(current.requested.ttl_seconds, body.ttl_seconds ?? Infinity)
-    const maxExecutions = Math.min(current.requested.max_executions, body.max_executions ?? Infinity)
+    const maxExecutions = Math.min(
+      current.requested.max_executions,
+      body.max_executions ?? Infinity,
+    )
     return {
       ...current,
       state: 'approved',
@@ -110,5 +147,6 @@ export async function decidePermit(app: App, owner: Tenant, requestId: string, b
 function assertStillPending(permit: PermitRecord, manifestSha256: string) {
   if (permit.state !== 'pending') fail('ALREADY_DECIDED')
   if (Date.now() >= permit.request_expires_at) fail('APPROVAL_EXPIRED')
-  if (permit.manifest_sha256 !== manifestSha256) fail('MANIFEST_CHANGED', { details: { manifest_sha256: permit.manifest_sha256 } })
+  if (permit.manifest_sha256 !== manifestSha256)
+    fail('MANIFEST_CHANGED', { details: { manifest_sha256: permit.manifest_sha256 } })
 }

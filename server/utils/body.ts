@@ -10,7 +10,11 @@ import { LIMITS } from './limits'
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
-export async function readJsonBody<T>(event: H3Event, assert: (value: unknown) => T, maxBytes: number = LIMITS.BODY_MAX_BYTES): Promise<T> {
+export async function readJsonBody<T>(
+  event: H3Event,
+  assert: (value: unknown) => T,
+  maxBytes: number = LIMITS.BODY_MAX_BYTES,
+): Promise<T> {
   const type = getRequestHeader(event, 'content-type') ?? ''
   if (!/^application\/json\s*(;|$)/i.test(type)) fail('UNSUPPORTED_MEDIA_TYPE')
   const text = await readCappedText(event, maxBytes)
@@ -25,7 +29,10 @@ export async function readJsonBody<T>(event: H3Event, assert: (value: unknown) =
 }
 
 /** An empty body counts as `{}` for endpoints whose fields are all optional. */
-export async function readOptionalJsonBody<T>(event: H3Event, assert: (value: unknown) => T): Promise<T> {
+export async function readOptionalJsonBody<T>(
+  event: H3Event,
+  assert: (value: unknown) => T,
+): Promise<T> {
   const length = getRequestHeader(event, 'content-length')
   const chunked = getRequestHeader(event, 'transfer-encoding')
   if ((length === undefined || length === '0') && !chunked) return assert({})
@@ -72,7 +79,8 @@ export function assertPlainJson(value: unknown, maxDepth: number = LIMITS.JSON_M
 }
 
 // C0/C1 controls (but tab, LF, CR), bidi controls and zero-width characters (IN-17).
-const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/
+const INVISIBLE =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/
 
 /** Every string (keys too) in text an approver will read must render as what it is. */
 export function assertVisibleText(value: unknown): void {

@@ -3,10 +3,19 @@
  */
 import { API_ROUTES } from './api-routes'
 
-const AUTH_LABEL = { none: 'no auth', agent: 'agent token', owner: 'owner token', tenant: 'any token', 'approval-token': '?token= from approval_url' } as const
+const AUTH_LABEL = {
+  none: 'no auth',
+  agent: 'agent token',
+  owner: 'owner token',
+  tenant: 'any token',
+  'approval-token': '?token= from approval_url',
+} as const
 
 export function renderGuide(origin: string): string {
-  const endpoints = API_ROUTES.map((route) => `| \`${route.method} ${route.path}\` | ${AUTH_LABEL[route.auth]} | ${route.summary} |`).join('\n')
+  const endpoints = API_ROUTES.map(
+    (route) =>
+      `| \`${route.method} ${route.path}\` | ${AUTH_LABEL[route.auth]} | ${route.summary} |`,
+  ).join('\n')
   return `# OAuth3
 
 Attested execution for AI agents — TEE-sandboxed, human-approved, capability-scoped.

@@ -41,6 +41,7 @@ function readOrCreateKeyFile(file: string): Buffer {
 
 function decode(text: string, file: string): Buffer {
   const key = Buffer.from(text.trim(), 'base64')
-  if (key.length !== KEY_BYTES) throw new Error(`The key file ${file} does not hold a 32-byte base64 key`)
+  if (key.length !== KEY_BYTES)
+    throw new Error(`The key file ${file} does not hold a 32-byte base64 key`)
   return key
 }

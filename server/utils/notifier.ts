@@ -47,7 +47,13 @@ function createLocalWaiters() {
     if (set) for (const wake of [...set]) wake('woken')
   }
 
-  return { wait, wakeAll, get waiting() { return count } }
+  return {
+    wait,
+    wakeAll,
+    get waiting() {
+      return count
+    },
+  }
 }
 
 export function createLocalNotifier(): Notifier {

@@ -17,7 +17,11 @@ export function readPageQuery(event: H3Event): PageQuery {
   return { ...(cursor ? { cursor } : {}), ...(limit ? { limit } : {}) }
 }
 
-export function paginate<T>(items: T[], idOf: (item: T) => string, query: PageQuery): { page: T[]; next_cursor: string | null } {
+export function paginate<T>(
+  items: T[],
+  idOf: (item: T) => string,
+  query: PageQuery,
+): { page: T[]; next_cursor: string | null } {
   const start = query.cursor ? items.findIndex((item) => idOf(item) === query.cursor) + 1 : 0
   const limit = clamp(query.limit ?? LIMITS.PAGE_SIZE_DEFAULT, 1, LIMITS.PAGE_SIZE_MAX)
   const page = items.slice(start, start + limit)

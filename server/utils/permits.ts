@@ -62,14 +62,25 @@ export const approvalTokenKey = (hash: string) => `approval:${hash}`
 export const agentPermitsPrefix = (agentId: string) => `agent-permits:${agentId}`
 export const ownerPermitsPrefix = (ownerId: string) => `owner-permits:${ownerId}`
 
-export async function requestPermit(app: App, agent: Tenant, body: PermitRequest, publicOrigin: string) {
+export async function requestPermit(
+  app: App,
+  agent: Tenant,
+  body: PermitRequest,
+  publicOrigin: string,
+) {
   const { description, capabilities, skill } = await resolveRequest(app, body)
   const origins = secretOrigins(capabilities)
   const requested = {
     ttl_seconds: body.ttl_seconds ?? LIMITS.PERMIT_TTL_DEFAULT_S,
     max_executions: body.max_executions ?? LIMITS.MAX_EXECUTIONS_DEFAULT,
   }
-  const manifest = { version: 1, description, capabilities, ...requested, ...(skill ? { skill: { id: skill.id, version: skill.version, sha256: skill.sha256 } } : {}) }
+  const manifest = {
+    version: 1,
+    description,
+    capabilities,
+    ...requested,
+    ...(skill ? { skill: { id: skill.id, version: skill.version, sha256: skill.sha256 } } : {}),
+  }
   const now = Date.now()
   const record: PermitRecord = {
     permit_id: createId('permit'),
@@ -94,9 +105,15 @@ export async function requestPermit(app: App, agent: Tenant, body: PermitRequest
   const ttlMs = (app.settings.approvalTtlSeconds + APPROVAL_TOKEN_GRACE_S) * 1000
   // Pointers and index first, the permit record last: it is the commit point, and a crash before
   // it leaves only pointers to nothing (read as 404), never a permit that cannot be found.
-  await app.store.set(`${agentPermitsPrefix(agent.tenant_id)}:${record.permit_id}`, { created_at: now })
+  await app.store.set(`${agentPermitsPrefix(agent.tenant_id)}:${record.permit_id}`, {
+    created_at: now,
+  })
   await app.store.set(requestKey(record.request_id), { permit_id: record.permit_id })
-  await app.store.set(approvalTokenKey(hashToken(approvalToken)), { request_id: record.request_id }, { ttlMs })
+  await app.store.set(
+    approvalTokenKey(hashToken(approvalToken)),
+    { request_id: record.request_id },
+    { ttlMs },
+  )
   await app.store.set(permitKey(record.permit_id), record)
 
   return {
@@ -105,16 +122,23 @@ export async function requestPermit(app: App, agent: Tenant, body: PermitRequest
     permit_id: record.permit_id,
     approval_url: `${publicOrigin}/approve/${record.request_id}?token=${approvalToken}`,
     status_url: `${publicOrigin}/execute/${record.request_id}/status?wait=true`,
-    capabilities: capabilities.map((capability) => ({ name: capability.name, signature: capability.signature })),
+    capabilities: capabilities.map((capability) => ({
+      name: capability.name,
+      signature: capability.signature,
+    })),
     manifest_sha256: record.manifest_sha256,
     message: 'Permit request awaiting approval — poll status_url',
   }
 }
 
 /** Capabilities come from the specs given, or from the registry skill named (never both). */
-async function resolveRequest(app: App, body: PermitRequest): Promise<{ description: string; capabilities: NormalizedCapability[]; skill?: PermitSkill }> {
+async function resolveRequest(
+  app: App,
+  body: PermitRequest,
+): Promise<{ description: string; capabilities: NormalizedCapability[]; skill?: PermitSkill }> {
   if (body.skill_id !== undefined) {
-    if (body.capabilities !== undefined) fail('INVALID_BODY', { details: { reason: 'give capabilities or skill_id, not both' } })
+    if (body.capabilities !== undefined)
+      fail('INVALID_BODY', { details: { reason: 'give capabilities or skill_id, not both' } })
     const found = await resolveSkill(app, body.skill_id)
     const skill: PermitSkill = {
       id: found.id,
@@ -126,39 +150,68 @@ async function resolveRequest(app: App, body: PermitRequest): Promise<{ descript
       args: found.manifest.args,
       ...(found.manifest.timeout_ms ? { timeout_ms: found.manifest.timeout_ms } : {}),
     }
-    return { description: body.description ?? found.description, capabilities: found.capabilities, skill }
+    return {
+      description: body.description ?? found.description,
+      capabilities: found.capabilities,
+      skill,
+    }
   }
-  if (body.capabilities === undefined || body.capabilities.length === 0 || body.description === undefined) {
-    fail('INVALID_BODY', { details: { reason: 'a permit request needs a description and capabilities, or a skill_id' } })
+  if (
+    body.capabilities === undefined ||
+    body.capabilities.length === 0 ||
+    body.description === undefined
+  ) {
+    fail('INVALID_BODY', {
+      details: { reason: 'a permit request needs a description and capabilities, or a skill_id' },
+    })
   }
-  return { description: body.description, capabilities: normalizeCapabilities(body.capabilities, { allowHttp: app.settings.allowHttpEndpoints }) }
+  return {
+    description: body.description,
+    capabilities: normalizeCapabilities(body.capabilities, {
+      allowHttp: app.settings.allowHttpEndpoints,
+    }),
+  }
 }
 
 /** Is `token` the approval token of this permit request? Found by hash, never compared as text. */
-export async function isApprovalTokenFor(app: App, token: unknown, requestId: string): Promise<boolean> {
+export async function isApprovalTokenFor(
+  app: App,
+  token: unknown,
+  requestId: string,
+): Promise<boolean> {
   if (!isTokenShaped(token)) return false
   const entry = await app.store.get<{ request_id: string }>(approvalTokenKey(hashToken(token)))
   return entry?.request_id === requestId
 }
 
-export async function readPermitByRequest(app: App, requestId: string): Promise<PermitRecord | null> {
+export async function readPermitByRequest(
+  app: App,
+  requestId: string,
+): Promise<PermitRecord | null> {
   const pointer = await app.store.get<{ permit_id: string }>(requestKey(requestId))
   return pointer ? app.store.get<PermitRecord>(permitKey(pointer.permit_id)) : null
 }
 
 export function requestStatusOf(permit: PermitRecord, now = Date.now()): RequestStatus {
-  if (permit.decided_at !== undefined && (permit.state === 'approved' || permit.state === 'revoked')) return 'completed'
+  if (
+    permit.decided_at !== undefined &&
+    (permit.state === 'approved' || permit.state === 'revoked')
+  )
+    return 'completed'
   if (permit.state === 'denied' || permit.state === 'revoked') return 'denied'
   return now >= permit.request_expires_at ? 'expired' : 'pending'
 }
 
 export function permitStatusOf(permit: PermitRecord, now = Date.now()): PermitStatus {
   if (permit.state === 'pending') return now >= permit.request_expires_at ? 'expired' : 'pending'
-  if (permit.state === 'approved') return permit.expires_at !== undefined && now >= permit.expires_at ? 'expired' : 'active'
+  if (permit.state === 'approved')
+    return permit.expires_at !== undefined && now >= permit.expires_at ? 'expired' : 'active'
   return permit.state
 }
 
 /** The agent that asked, and the owner that decided, see a permit; everyone else gets 404. */
 export function canSeePermit(permit: PermitRecord, tenant: Tenant): boolean {
-  return tenant.role === 'agent' ? permit.agent_id === tenant.tenant_id : permit.owner_id === tenant.tenant_id && permit.decided_at !== undefined
+  return tenant.role === 'agent'
+    ? permit.agent_id === tenant.tenant_id
+    : permit.owner_id === tenant.tenant_id && permit.decided_at !== undefined
 }

@@ -8,14 +8,21 @@ import { fail } from './errors'
 export function readQueryString(event: H3Event, name: string, maxLength = 200): string | undefined {
   const value = getQuery(event)[name]
   if (value === undefined) return undefined
-  if (typeof value !== 'string' || value.length > maxLength) fail('INVALID_QUERY', { details: { parameter: name } })
+  if (typeof value !== 'string' || value.length > maxLength)
+    fail('INVALID_QUERY', { details: { parameter: name } })
   return value
 }
 
-export function readQueryInteger(event: H3Event, name: string, min: number, max: number): number | undefined {
+export function readQueryInteger(
+  event: H3Event,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
   const text = readQueryString(event, name, 16)
   if (text === undefined || text === '') return undefined
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) fail('INVALID_QUERY', { details: { parameter: name, min, max } })
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
+    fail('INVALID_QUERY', { details: { parameter: name, min, max } })
   return Number(text)
 }
 

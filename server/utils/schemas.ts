@@ -49,7 +49,14 @@ export const SCHEMAS = {
   tiktokHistory,
 } as const
 
-const ajv = new Ajv({ strict: true, allowUnionTypes: true, allErrors: false, coerceTypes: false, useDefaults: false, removeAdditional: false })
+const ajv = new Ajv({
+  strict: true,
+  allowUnionTypes: true,
+  allErrors: false,
+  coerceTypes: false,
+  useDefaults: false,
+  removeAdditional: false,
+})
 for (const schema of Object.values(SCHEMAS)) ajv.addSchema(schema)
 
 function compiled<T>(schema: { $id: string }): ValidateFunction<T> {
@@ -62,7 +69,9 @@ export function describeSchemaErrors(errors: ErrorObject[] | null | undefined) {
     path: error.instancePath || '/',
     rule: error.keyword,
     message: error.message ?? 'invalid',
-    ...(error.keyword === 'additionalProperties' ? { property: safeName(error.params.additionalProperty) } : {}),
+    ...(error.keyword === 'additionalProperties'
+      ? { property: safeName(error.params.additionalProperty) }
+      : {}),
   }))
 }
 
@@ -73,7 +82,8 @@ function safeName(value: unknown): string {
 function defineAssert<T>(schema: { $id: string }, code: ErrorCode = 'INVALID_BODY') {
   const validate = compiled<T>(schema)
   return (value: unknown, extraDetails: Record<string, unknown> = {}): T => {
-    if (!validate(value)) fail(code, { details: { ...extraDetails, errors: describeSchemaErrors(validate.errors) } })
+    if (!validate(value))
+      fail(code, { details: { ...extraDetails, errors: describeSchemaErrors(validate.errors) } })
     return value as T
   }
 }
@@ -84,9 +94,21 @@ export const assertApproveRequest = defineAssert<ApproveRequest>(approve)
 export const assertPermitRequest = defineAssert<PermitRequest>(permitRequest)
 export const assertExecuteRequest = defineAssert<ExecuteRequest>(executeRequest)
 export const assertCookiesUploadRequest = defineAssert<CookiesUploadRequest>(cookiesUpload)
-export const assertSkillManifest = defineAssert<SkillManifest>(skillManifest, 'SKILL_MANIFEST_INVALID')
+export const assertSkillManifest = defineAssert<SkillManifest>(
+  skillManifest,
+  'SKILL_MANIFEST_INVALID',
+)
 export const assertSkillPublishRequest = defineAssert<SkillPublishRequest>(skillPublish)
 export const assertSecretPutRequest = defineAssert<SecretPutRequest>(secretPut)
-export const assertApiGatewayCapability = defineAssert<ApiGatewayCapability>(apiGateway, 'INVALID_CAPABILITY')
-export const assertCookieSessionCapability = defineAssert<CookieSessionCapability>(cookieSession, 'INVALID_CAPABILITY')
-export const assertTiktokHistoryCapability = defineAssert<TiktokHistoryCapability>(tiktokHistory, 'INVALID_CAPABILITY')
+export const assertApiGatewayCapability = defineAssert<ApiGatewayCapability>(
+  apiGateway,
+  'INVALID_CAPABILITY',
+)
+export const assertCookieSessionCapability = defineAssert<CookieSessionCapability>(
+  cookieSession,
+  'INVALID_CAPABILITY',
+)
+export const assertTiktokHistoryCapability = defineAssert<TiktokHistoryCapability>(
+  tiktokHistory,
+  'INVALID_CAPABILITY',
+)

@@ -30,25 +30,49 @@ export function assertSecretName(name: unknown): asserts name is string {
 }
 
 export function assertSecretValue(value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0 || Buffer.byteLength(value) > LIMITS.SECRET_VALUE_MAX_BYTES || /[\r\n\0]/.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    Buffer.byteLength(value) > LIMITS.SECRET_VALUE_MAX_BYTES ||
+    /[\r\n\0]/.test(value)
+  ) {
     fail('INVALID_SECRET')
   }
 }
 
-export async function putSecret(app: App, ownerId: string, input: { name: string; value: string; origin?: string }) {
+export async function putSecret(
+  app: App,
+  ownerId: string,
+  input: { name: string; value: string; origin?: string },
+) {
   assertSecretName(input.name)
   assertSecretValue(input.value)
-  const origin = input.origin === undefined ? KNOWN_SECRET_ORIGINS[input.name]?.[0] : parseOrigin(app, input.origin)
+  const origin =
+    input.origin === undefined
+      ? KNOWN_SECRET_ORIGINS[input.name]?.[0]
+      : parseOrigin(app, input.origin)
   const known = KNOWN_SECRET_ORIGINS[input.name]
-  if (origin && known && !known.includes(origin)) fail('SECRET_ORIGIN_MISMATCH', { details: { secret: input.name, allowed_origins: [...known] } })
-  await storeSealedSecret(app, ownerId, input.name, input.value, (current) => ((origin ?? current?.origin) ? { origin: origin ?? current!.origin } : {}))
+  if (origin && known && !known.includes(origin))
+    fail('SECRET_ORIGIN_MISMATCH', { details: { secret: input.name, allowed_origins: [...known] } })
+  await storeSealedSecret(app, ownerId, input.name, input.value, (current) =>
+    (origin ?? current?.origin) ? { origin: origin ?? current!.origin } : {},
+  )
   return { success: true as const, name: input.name }
 }
 
 /** Seal and store one secret (the value is already validated); `extra` adds its binding fields. */
-export async function storeSealedSecret(app: App, ownerId: string, name: string, plaintext: string, extra: (current: SecretRecord | null) => Partial<SecretRecord>) {
+export async function storeSealedSecret(
+  app: App,
+  ownerId: string,
+  name: string,
+  plaintext: string,
+  extra: (current: SecretRecord | null) => Partial<SecretRecord>,
+) {
   const key = secretKey(ownerId, name)
-  if (!(await app.store.get(key)) && (await app.store.keys(secretsPrefix(ownerId))).length >= LIMITS.SECRETS_PER_OWNER_MAX) {
+  if (
+    !(await app.store.get(key)) &&
+    (await app.store.keys(secretsPrefix(ownerId))).length >= LIMITS.SECRETS_PER_OWNER_MAX
+  ) {
     fail('TOO_MANY_SECRETS', { details: { max: LIMITS.SECRETS_PER_OWNER_MAX } })
   }
   const sealed = seal(app.keys.vaultKey(), plaintext, key)
@@ -64,7 +88,9 @@ export async function storeSealedSecret(app: App, ownerId: string, name: string,
 
 export async function listSecretNames(app: App, ownerId: string): Promise<string[]> {
   const prefix = `${secretsPrefix(ownerId)}:`
-  return (await app.store.keys(secretsPrefix(ownerId))).map((key) => key.slice(prefix.length)).sort()
+  return (await app.store.keys(secretsPrefix(ownerId)))
+    .map((key) => key.slice(prefix.length))
+    .sort()
 }
 
 export async function deleteSecret(app: App, ownerId: string, name: string) {
@@ -79,16 +105,24 @@ export async function deleteSecret(app: App, ownerId: string, name: string) {
  * At approval: every secret the permit uses must be bound to the origin that will receive it.
  * Unbound ones are bound now (first use decides); a mismatch refuses the approval.
  */
-export async function bindSecretOrigins(app: App, ownerId: string, origins: Record<string, string>): Promise<void> {
+export async function bindSecretOrigins(
+  app: App,
+  ownerId: string,
+  origins: Record<string, string>,
+): Promise<void> {
   for (const [name, origin] of Object.entries(origins)) {
     const key = secretKey(ownerId, name)
     const record = await app.store.get<SecretRecord>(key)
     if (!record) continue
-    if (record.origin && record.origin !== origin) fail('SECRET_ORIGIN_MISMATCH', { details: { secret: name, bound_origin: record.origin } })
+    if (record.origin && record.origin !== origin)
+      fail('SECRET_ORIGIN_MISMATCH', { details: { secret: name, bound_origin: record.origin } })
     if (!record.origin) {
       await app.store.update<SecretRecord>(key, (current) => {
         if (!current) return fail('NOT_FOUND')
-        if (current.origin && current.origin !== origin) return fail('SECRET_ORIGIN_MISMATCH', { details: { secret: name, bound_origin: current.origin } })
+        if (current.origin && current.origin !== origin)
+          return fail('SECRET_ORIGIN_MISMATCH', {
+            details: { secret: name, bound_origin: current.origin },
+          })
         return { ...current, origin }
       })
     }
@@ -96,14 +130,22 @@ export async function bindSecretOrigins(app: App, ownerId: string, origins: Reco
 }
 
 /** Which of `names` this owner has not stored yet. */
-export async function missingSecrets(app: App, ownerId: string | undefined, names: string[]): Promise<string[]> {
+export async function missingSecrets(
+  app: App,
+  ownerId: string | undefined,
+  names: string[],
+): Promise<string[]> {
   if (!ownerId) return [...names]
   const have = new Set(await listSecretNames(app, ownerId))
   return names.filter((name) => !have.has(name))
 }
 
 /** Decrypts an owner's secret for the gateway. Never pass the result to anything that leaves the host. */
-export async function unsafeRevealSecret(app: App, ownerId: string, name: string): Promise<{ value: string; origin?: string; cookie_domain?: string } | null> {
+export async function unsafeRevealSecret(
+  app: App,
+  ownerId: string,
+  name: string,
+): Promise<{ value: string; origin?: string; cookie_domain?: string } | null> {
   const key = secretKey(ownerId, name)
   const record = await app.store.get<SecretRecord>(key)
   if (!record) return null
@@ -121,6 +163,12 @@ function parseOrigin(app: App, origin: string): string {
   } catch {
     return fail('UNSAFE_ENDPOINT', { details: { reason: 'origin is not a URL' } })
   }
-  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) fail('UNSAFE_ENDPOINT', { details: { reason: 'give an origin only, such as https://api.example.com' } })
-  return parseEndpointTemplate(`${url.origin}/`, { allowHttp: app.settings.allowHttpEndpoints, pathParams: new Set() }).origin
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
+    fail('UNSAFE_ENDPOINT', {
+      details: { reason: 'give an origin only, such as https://api.example.com' },
+    })
+  return parseEndpointTemplate(`${url.origin}/`, {
+    allowHttp: app.settings.allowHttpEndpoints,
+    pathParams: new Set(),
+  }).origin
 }

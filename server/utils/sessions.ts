@@ -33,7 +33,15 @@ export function describePermit(permit: PermitRecord) {
     })),
     secrets: permit.secrets,
     networks: permit.networks,
-    ...(permit.skill ? { skill: { id: permit.skill.id, version: permit.skill.version, sha256: permit.skill.sha256 } } : {}),
+    ...(permit.skill
+      ? {
+          skill: {
+            id: permit.skill.id,
+            version: permit.skill.version,
+            sha256: permit.skill.sha256,
+          },
+        }
+      : {}),
     manifest_sha256: permit.manifest_sha256,
     ttl_seconds: permit.ttl_seconds,
     max_executions: permit.max_executions,
@@ -45,14 +53,23 @@ export function describePermit(permit: PermitRecord) {
   }
 }
 
-export async function readVisiblePermit(app: App, tenant: Tenant, permitId: string): Promise<PermitRecord> {
-  const permit = isIdShaped(permitId, 'permit') ? await app.store.get<PermitRecord>(permitKey(permitId)) : null
+export async function readVisiblePermit(
+  app: App,
+  tenant: Tenant,
+  permitId: string,
+): Promise<PermitRecord> {
+  const permit = isIdShaped(permitId, 'permit')
+    ? await app.store.get<PermitRecord>(permitKey(permitId))
+    : null
   if (!permit || !canSeePermit(permit, tenant)) fail('NOT_FOUND')
   return permit
 }
 
 export async function listPermits(app: App, tenant: Tenant, query: PageQuery) {
-  const prefix = tenant.role === 'agent' ? agentPermitsPrefix(tenant.tenant_id) : ownerPermitsPrefix(tenant.tenant_id)
+  const prefix =
+    tenant.role === 'agent'
+      ? agentPermitsPrefix(tenant.tenant_id)
+      : ownerPermitsPrefix(tenant.tenant_id)
   const ids = (await app.store.keys(prefix)).map((key) => key.slice(prefix.length + 1))
   const permits = (await Promise.all(ids.map((id) => app.store.get<PermitRecord>(permitKey(id)))))
     .filter((permit): permit is PermitRecord => permit !== null && canSeePermit(permit, tenant))

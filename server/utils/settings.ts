@@ -52,27 +52,41 @@ export function resolveSettings(raw: Raw, cwd = process.cwd()): Settings {
   }
   const bool = (key: string, variable: string): boolean => {
     const value = raw[key]
-    if (value === undefined || value === '' || value === false || value === 'false' || value === 0) return false
+    if (value === undefined || value === '' || value === false || value === 'false' || value === 0)
+      return false
     if (value === true || value === 'true' || value === 1) return true
     problems.push(`${variable} must be true or false`)
     return false
   }
-  const int = (key: string, variable: string, min: number, max: number, fallback: number): number => {
+  const int = (
+    key: string,
+    variable: string,
+    min: number,
+    max: number,
+    fallback: number,
+  ): number => {
     const value = raw[key]
     if (value === undefined || value === '') return fallback
     const n = typeof value === 'number' ? value : Number(value)
-    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${variable} must be an integer from ${min} to ${max}`)
+    if (!Number.isInteger(n) || n < min || n > max)
+      problems.push(`${variable} must be an integer from ${min} to ${max}`)
     return n
   }
 
   const publicUrl = parsePublicUrl(text('publicUrl', 'NITRO_PUBLIC_URL'), problems)
   const dataDir = resolve(cwd, text('dataDir', 'NITRO_DATA_DIR') || './.data')
   const redisUrl = text('redisUrl', 'NITRO_REDIS_URL') || null
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('NITRO_REDIS_URL must start with redis:// or rediss://')
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl))
+    problems.push('NITRO_REDIS_URL must start with redis:// or rediss://')
   const redisPrefix = text('redisPrefix', 'NITRO_REDIS_PREFIX') || 'oauth3'
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(redisPrefix)) problems.push('NITRO_REDIS_PREFIX must match ^[A-Za-z0-9_-]{1,64}$')
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(redisPrefix))
+    problems.push('NITRO_REDIS_PREFIX must match ^[A-Za-z0-9_-]{1,64}$')
   const keyFileRaw = text('keyFile', 'NITRO_KEY_FILE')
-  const keyFile = keyFileRaw ? (isAbsolute(keyFileRaw) ? keyFileRaw : resolve(cwd, keyFileRaw)) : resolve(dataDir, 'vault.key')
+  const keyFile = keyFileRaw
+    ? isAbsolute(keyFileRaw)
+      ? keyFileRaw
+      : resolve(cwd, keyFileRaw)
+    : resolve(dataDir, 'vault.key')
 
   const settings: Settings = {
     publicUrl,
@@ -83,24 +97,80 @@ export function resolveSettings(raw: Raw, cwd = process.cwd()): Settings {
     dataFsync: bool('dataFsync', 'NITRO_DATA_FSYNC'),
     upstreamMap: parseUpstreamMap(raw.upstreamMap, problems),
     allowHttpEndpoints: bool('allowHttpEndpoints', 'NITRO_ALLOW_HTTP_ENDPOINTS'),
-    approvalTtlSeconds: int('approvalTtlSeconds', 'NITRO_APPROVAL_TTL_SECONDS', 1, 30 * 24 * 3600, 7 * 24 * 3600),
+    approvalTtlSeconds: int(
+      'approvalTtlSeconds',
+      'NITRO_APPROVAL_TTL_SECONDS',
+      1,
+      30 * 24 * 3600,
+      7 * 24 * 3600,
+    ),
     signupsPerMinute: int('signupsPerMinute', 'NITRO_SIGNUPS_PER_MINUTE', 1, 1_000_000, 30),
-    nodeId: text('nodeId', 'NITRO_NODE_ID') || `${hostname()}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`,
+    nodeId:
+      text('nodeId', 'NITRO_NODE_ID') ||
+      `${hostname()}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`,
     sandboxPoolSize: int('sandboxPoolSize', 'NITRO_SANDBOX_POOL_SIZE', 1, 64, defaultPoolSize()),
     execPerTenant: 0,
     execQueueMax: int('execQueueMax', 'NITRO_EXEC_QUEUE_MAX', 1, 100_000, LIMITS.EXEC_QUEUE_MAX),
-    execTimeoutMs: int('execTimeoutMs', 'NITRO_EXEC_TIMEOUT_MS', 100, 300_000, LIMITS.EXEC_TIMEOUT_MS),
+    execTimeoutMs: int(
+      'execTimeoutMs',
+      'NITRO_EXEC_TIMEOUT_MS',
+      100,
+      300_000,
+      LIMITS.EXEC_TIMEOUT_MS,
+    ),
     execMemoryMb: int('execMemoryMb', 'NITRO_EXEC_MEMORY_MB', 64, 4096, LIMITS.EXEC_MEMORY_MB),
-    execOutputBytes: int('execOutputBytes', 'NITRO_EXEC_OUTPUT_BYTES', 1024, 16 * 1024 * 1024, LIMITS.EXEC_OUTPUT_BYTES),
+    execOutputBytes: int(
+      'execOutputBytes',
+      'NITRO_EXEC_OUTPUT_BYTES',
+      1024,
+      16 * 1024 * 1024,
+      LIMITS.EXEC_OUTPUT_BYTES,
+    ),
     execMaxCalls: int('execMaxCalls', 'NITRO_EXEC_MAX_CALLS', 1, 10_000, LIMITS.EXEC_MAX_CALLS),
-    execMaxCallsInFlight: int('execMaxCallsInFlight', 'NITRO_EXEC_MAX_CALLS_IN_FLIGHT', 1, 256, LIMITS.EXEC_MAX_CALLS_IN_FLIGHT),
-    execResultBytes: int('execResultBytes', 'NITRO_EXEC_RESULT_BYTES', 1024, 16 * 1024 * 1024, LIMITS.EXEC_RESULT_BYTES),
-    gatewayTimeoutMs: int('gatewayTimeoutMs', 'NITRO_GATEWAY_TIMEOUT_MS', 100, 120_000, LIMITS.GATEWAY_TIMEOUT_MS),
-    gatewayMaxResponseBytes: int('gatewayMaxResponseBytes', 'NITRO_GATEWAY_MAX_RESPONSE_BYTES', 1024, 64 * 1024 * 1024, LIMITS.GATEWAY_MAX_RESPONSE_BYTES),
-    gatewayMaxRequestBytes: int('gatewayMaxRequestBytes', 'NITRO_GATEWAY_MAX_REQUEST_BYTES', 1024, 16 * 1024 * 1024, LIMITS.GATEWAY_MAX_REQUEST_BYTES),
+    execMaxCallsInFlight: int(
+      'execMaxCallsInFlight',
+      'NITRO_EXEC_MAX_CALLS_IN_FLIGHT',
+      1,
+      256,
+      LIMITS.EXEC_MAX_CALLS_IN_FLIGHT,
+    ),
+    execResultBytes: int(
+      'execResultBytes',
+      'NITRO_EXEC_RESULT_BYTES',
+      1024,
+      16 * 1024 * 1024,
+      LIMITS.EXEC_RESULT_BYTES,
+    ),
+    gatewayTimeoutMs: int(
+      'gatewayTimeoutMs',
+      'NITRO_GATEWAY_TIMEOUT_MS',
+      100,
+      120_000,
+      LIMITS.GATEWAY_TIMEOUT_MS,
+    ),
+    gatewayMaxResponseBytes: int(
+      'gatewayMaxResponseBytes',
+      'NITRO_GATEWAY_MAX_RESPONSE_BYTES',
+      1024,
+      64 * 1024 * 1024,
+      LIMITS.GATEWAY_MAX_RESPONSE_BYTES,
+    ),
+    gatewayMaxRequestBytes: int(
+      'gatewayMaxRequestBytes',
+      'NITRO_GATEWAY_MAX_REQUEST_BYTES',
+      1024,
+      16 * 1024 * 1024,
+      LIMITS.GATEWAY_MAX_REQUEST_BYTES,
+    ),
   }
   // By default one tenant may hold all but one sandbox process, so others always get a turn.
-  settings.execPerTenant = int('execPerTenant', 'NITRO_EXEC_PER_TENANT', 1, 64, Math.max(1, settings.sandboxPoolSize - 1))
+  settings.execPerTenant = int(
+    'execPerTenant',
+    'NITRO_EXEC_PER_TENANT',
+    1,
+    64,
+    Math.max(1, settings.sandboxPoolSize - 1),
+  )
   if (problems.length) throw new SettingsError(`Invalid settings:\n  - ${problems.join('\n  - ')}`)
   return settings
 }
@@ -109,7 +179,13 @@ function parsePublicUrl(value: string, problems: string[]): string | null {
   if (!value) return null
   try {
     const url = new URL(value)
-    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash) {
+    if (
+      (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+      url.username ||
+      url.password ||
+      url.search ||
+      url.hash
+    ) {
       throw new Error('shape')
     }
     return url.origin + url.pathname.replace(/\/+$/, '')

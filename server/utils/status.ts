@@ -30,9 +30,15 @@ interface StatusReading {
 
 type StatusSource = (app: App, tenant: Tenant, id: string) => Promise<StatusReading | null>
 
-async function readPermitRequest(app: App, tenant: Tenant, id: string): Promise<StatusReading | null> {
+async function readPermitRequest(
+  app: App,
+  tenant: Tenant,
+  id: string,
+): Promise<StatusReading | null> {
   const permit = await readPermitByRequest(app, id)
-  const visible = permit && (tenant.role === 'agent' ? permit.agent_id === tenant.tenant_id : canSeePermit(permit, tenant))
+  const visible =
+    permit &&
+    (tenant.role === 'agent' ? permit.agent_id === tenant.tenant_id : canSeePermit(permit, tenant))
   if (!visible) return null
   const status = requestStatusOf(permit)
   return {
@@ -41,17 +47,30 @@ async function readPermitRequest(app: App, tenant: Tenant, id: string): Promise<
       status,
       permit_id: permit.permit_id,
       created_at: permit.created_at,
-      ...(permit.decided_at !== undefined ? { finished_at: permit.decided_at } : status === 'expired' ? { finished_at: permit.request_expires_at } : {}),
+      ...(permit.decided_at !== undefined
+        ? { finished_at: permit.decided_at }
+        : status === 'expired'
+          ? { finished_at: permit.request_expires_at }
+          : {}),
     },
     ...(status === 'pending' ? { changesAt: permit.request_expires_at } : {}),
   }
 }
 
 /** An execution is visible to the agent that ran it and to the owner of its permit. */
-export async function readVisibleExecution(app: App, tenant: Tenant, id: string): Promise<ExecutionRecord | null> {
-  const record = isIdShaped(id, 'exec') ? await app.store.get<ExecutionRecord>(executionKey(id)) : null
+export async function readVisibleExecution(
+  app: App,
+  tenant: Tenant,
+  id: string,
+): Promise<ExecutionRecord | null> {
+  const record = isIdShaped(id, 'exec')
+    ? await app.store.get<ExecutionRecord>(executionKey(id))
+    : null
   if (!record) return null
-  return record.agent_id === tenant.tenant_id || (tenant.role === 'owner' && record.owner_id === tenant.tenant_id) ? record : null
+  return record.agent_id === tenant.tenant_id ||
+    (tenant.role === 'owner' && record.owner_id === tenant.tenant_id)
+    ? record
+    : null
 }
 
 async function readExecution(app: App, tenant: Tenant, id: string): Promise<StatusReading | null> {
@@ -60,17 +79,28 @@ async function readExecution(app: App, tenant: Tenant, id: string): Promise<Stat
 }
 
 /** Status sources by id prefix. */
-export const STATUS_SOURCES: Record<string, StatusSource> = { preq: readPermitRequest, exec: readExecution }
+export const STATUS_SOURCES: Record<string, StatusSource> = {
+  preq: readPermitRequest,
+  exec: readExecution,
+}
 
 export async function readStatus(app: App, tenant: Tenant, id: string): Promise<StatusReading> {
   const prefix = id.split('_')[0]
-  const source = Object.hasOwn(STATUS_SOURCES, prefix) && isIdShaped(id, prefix) ? STATUS_SOURCES[prefix] : undefined
+  const source =
+    Object.hasOwn(STATUS_SOURCES, prefix) && isIdShaped(id, prefix)
+      ? STATUS_SOURCES[prefix]
+      : undefined
   const reading = source ? await source(app, tenant, id) : null
   if (!reading) fail('NOT_FOUND')
   return reading
 }
 
-export async function waitForStatus(app: App, tenant: Tenant, id: string, options: { timeoutMs: number; signal: AbortSignal }): Promise<StatusBody> {
+export async function waitForStatus(
+  app: App,
+  tenant: Tenant,
+  id: string,
+  options: { timeoutMs: number; signal: AbortSignal },
+): Promise<StatusBody> {
   let reading = await readStatus(app, tenant, id)
   if (TERMINAL_STATUSES.has(reading.body.status)) return reading.body
   const release = holdLongPollSlot(app, tenant.tenant_id)
@@ -99,7 +129,8 @@ export async function waitForStatus(app: App, tenant: Tenant, id: string, option
 
 function holdLongPollSlot(app: App, tenantId: string): () => void {
   const held = app.longPolls.get(tenantId) ?? 0
-  if (held >= LIMITS.LONG_POLLS_PER_TENANT_MAX) fail('TOO_MANY_LONG_POLLS', { retryAfterSeconds: 1 })
+  if (held >= LIMITS.LONG_POLLS_PER_TENANT_MAX)
+    fail('TOO_MANY_LONG_POLLS', { retryAfterSeconds: 1 })
   app.longPolls.set(tenantId, held + 1)
   let released = false
   return () => {

@@ -27,5 +27,10 @@ export function createId(prefix: 'tenant' | 'preq' | 'permit' | 'exec'): string 
 }
 
 export function isIdShaped(value: unknown, prefix: string): value is string {
-  return typeof value === 'string' && value.length === prefix.length + 25 && value.startsWith(`${prefix}_`) && /^[a-f0-9]{24}$/.test(value.slice(prefix.length + 1))
+  return (
+    typeof value === 'string' &&
+    value.length === prefix.length + 25 &&
+    value.startsWith(`${prefix}_`) &&
+    /^[a-f0-9]{24}$/.test(value.slice(prefix.length + 1))
+  )
 }

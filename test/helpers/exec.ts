@@ -19,11 +19,22 @@ export async function run(api: Client, agentToken: string, code: string, args?: 
 }
 
 /** An agent with an approved permit for `capabilities`, its owner holding `secrets`. */
-export async function approvedAgent(api: Client, capabilities: unknown[], secrets: Record<string, string> = {}, approveExtra: Record<string, unknown> = {}) {
+export async function approvedAgent(
+  api: Client,
+  capabilities: unknown[],
+  secrets: Record<string, string> = {},
+  approveExtra: Record<string, unknown> = {},
+) {
   const agent = await signup(api)
   const owner = await signup(api, 'owner')
-  const permit: PermitAnswer = await requestPermit(api, agent.token, { description: 'test', capabilities })
-  const reply = await decide(api, owner.token, permit, 'approve', { ...(Object.keys(secrets).length ? { secrets } : {}), ...approveExtra })
+  const permit: PermitAnswer = await requestPermit(api, agent.token, {
+    description: 'test',
+    capabilities,
+  })
+  const reply = await decide(api, owner.token, permit, 'approve', {
+    ...(Object.keys(secrets).length ? { secrets } : {}),
+    ...approveExtra,
+  })
   expect(reply.status, reply.text).toBe(200)
   return { agent, owner, permit, approvalToken: approvalTokenOf(permit) }
 }

@@ -10,10 +10,19 @@ export const GITHUB_CAPABILITY = {
   endpoint: 'https://api.github.com/repos/{owner}/{repo}/issues',
   method: 'POST',
   auth: { header: 'Authorization', value: 'token {GH_TOKEN}' },
-  params: { owner: { in: 'path' }, repo: { in: 'path' }, title: { in: 'body' }, body: { in: 'body' } },
+  params: {
+    owner: { in: 'path' },
+    repo: { in: 'path' },
+    title: { in: 'body' },
+    body: { in: 'body' },
+  },
 }
 
-export async function signup(api: Client, role: 'agent' | 'owner' = 'agent', name = `${role}-${Math.random().toString(36).slice(2, 8)}`) {
+export async function signup(
+  api: Client,
+  role: 'agent' | 'owner' = 'agent',
+  name = `${role}-${Math.random().toString(36).slice(2, 8)}`,
+) {
   const reply = await api.post('/signup', { name, role })
   expect(reply.status, reply.text).toBe(201)
   return reply.body as { tenant_id: string; token: string; role: string }
@@ -28,7 +37,14 @@ export interface PermitAnswer {
   capabilities: Array<{ name: string; signature: string }>
 }
 
-export async function requestPermit(api: Client, agentToken: string, body: Record<string, unknown> = { description: 'File issues on GitHub', capabilities: [GITHUB_CAPABILITY] }) {
+export async function requestPermit(
+  api: Client,
+  agentToken: string,
+  body: Record<string, unknown> = {
+    description: 'File issues on GitHub',
+    capabilities: [GITHUB_CAPABILITY],
+  },
+) {
   const reply = await api.post('/permit', body, { token: agentToken })
   expect(reply.status, reply.text).toBe(202)
   return reply.body as PermitAnswer
@@ -44,6 +60,16 @@ export function pathOf(url: string): string {
   return parsed.pathname + parsed.search
 }
 
-export async function decide(api: Client, ownerToken: string, permit: PermitAnswer, action: 'approve' | 'deny' = 'approve', extra: Record<string, unknown> = {}) {
-  return api.post(`/approve/${permit.request_id}`, { token: approvalTokenOf(permit), action, manifest_sha256: permit.manifest_sha256, ...extra }, { token: ownerToken })
+export async function decide(
+  api: Client,
+  ownerToken: string,
+  permit: PermitAnswer,
+  action: 'approve' | 'deny' = 'approve',
+  extra: Record<string, unknown> = {},
+) {
+  return api.post(
+    `/approve/${permit.request_id}`,
+    { token: approvalTokenOf(permit), action, manifest_sha256: permit.manifest_sha256, ...extra },
+    { token: ownerToken },
+  )
 }

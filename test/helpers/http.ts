@@ -17,13 +17,22 @@ export interface CallOptions {
   signal?: AbortSignal
 }
 
-export async function call<T = any>(base: string, method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
+export async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers }
   if (options.token) headers.authorization = `Bearer ${options.token}`
   let body: string | undefined
   if (options.raw !== undefined) body = options.raw
   else if (options.body !== undefined) body = JSON.stringify(options.body)
-  if (body !== undefined && !Object.keys(headers).some((key) => key.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
+  if (
+    body !== undefined &&
+    !Object.keys(headers).some((key) => key.toLowerCase() === 'content-type')
+  )
+    headers['content-type'] = 'application/json'
   const response = await fetch(base + path, { method, headers, body, signal: options.signal })
   const text = await response.text()
   let parsed: unknown = text
@@ -40,9 +49,12 @@ export function client(base: string | (() => string)) {
   const url = typeof base === 'string' ? () => base : base
   return {
     get: <T = any>(path: string, options?: CallOptions) => call<T>(url(), 'GET', path, options),
-    post: <T = any>(path: string, body?: unknown, options?: CallOptions) => call<T>(url(), 'POST', path, { ...options, body }),
-    delete: <T = any>(path: string, options?: CallOptions) => call<T>(url(), 'DELETE', path, options),
-    call: <T = any>(method: string, path: string, options?: CallOptions) => call<T>(url(), method, path, options),
+    post: <T = any>(path: string, body?: unknown, options?: CallOptions) =>
+      call<T>(url(), 'POST', path, { ...options, body }),
+    delete: <T = any>(path: string, options?: CallOptions) =>
+      call<T>(url(), 'DELETE', path, options),
+    call: <T = any>(method: string, path: string, options?: CallOptions) =>
+      call<T>(url(), method, path, options),
   }
 }
 

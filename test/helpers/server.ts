@@ -87,9 +87,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 }
 
 /** Run the server entry expecting it to exit (bad settings); resolves with its code and output. */
-export function runUntilExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export function runUntilExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   const dataDir = makeDataDir()
-  const child = spawn(process.execPath, [ENTRY], { env: { PATH: process.env.PATH ?? '', PORT: '0', NITRO_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [ENTRY], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', NITRO_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout.on('data', (chunk) => (output += chunk))
   child.stderr.on('data', (chunk) => (output += chunk))

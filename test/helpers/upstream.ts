@@ -25,7 +25,12 @@ export async function startUpstream(handler: UpstreamHandler): Promise<Upstream>
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
-    const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }
+    const request = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    }
     seen.push(request)
     try {
       await handler(request, res)
@@ -39,11 +44,20 @@ export async function startUpstream(handler: UpstreamHandler): Promise<Upstream>
   return {
     origin: `http://127.0.0.1:${port}`,
     seen,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 
-export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   response.writeHead(status, { 'content-type': 'application/json', ...headers })
   response.end(JSON.stringify(body))
 }
@@ -53,10 +67,19 @@ export function fakeGithub(): UpstreamHandler {
   let number = 0
   return (request, response) => {
     const match = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(request.url)
-    if (request.method !== 'POST' || !match) return sendJson(response, 404, { message: 'Not Found' })
-    if (!/^token .+/.test(String(request.headers.authorization ?? ''))) return sendJson(response, 401, { message: 'Requires authentication' })
+    if (request.method !== 'POST' || !match)
+      return sendJson(response, 404, { message: 'Not Found' })
+    if (!/^token .+/.test(String(request.headers.authorization ?? '')))
+      return sendJson(response, 401, { message: 'Requires authentication' })
     const body = JSON.parse(request.body || '{}')
     number++
-    sendJson(response, 201, { id: 1000 + number, number, title: body.title, body: body.body, state: 'open', html_url: `https://github.com/${match[1]}/${match[2]}/issues/${number}` })
+    sendJson(response, 201, {
+      id: 1000 + number,
+      number,
+      title: body.title,
+      body: body.body,
+      state: 'open',
+      html_url: `https://github.com/${match[1]}/${match[2]}/issues/${number}`,
+    })
   }
 }

@@ -4,6 +4,11 @@ import { fileURLToPath } from 'node:url'
 
 export default function setup() {
   const root = fileURLToPath(new URL('../..', import.meta.url))
-  const nitro = fileURLToPath(new URL('../../node_modules/nitropack/dist/cli/index.mjs', import.meta.url))
-  execFileSync(process.execPath, [nitro, 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+  const nitro = fileURLToPath(
+    new URL('../../node_modules/nitropack/dist/cli/index.mjs', import.meta.url),
+  )
+  execFileSync(process.execPath, [nitro, 'build'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
 }

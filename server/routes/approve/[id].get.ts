@@ -7,6 +7,11 @@ import { readQueryString } from '../../utils/query'
 export default defineEventHandler(async (event) => {
   const app = await useApp()
   const token = readQueryString(event, 'token')
-  const permit = await readRequestWithToken(app, getRouterParam(event, 'id') ?? '', token, getClientAddress(event))
+  const permit = await readRequestWithToken(
+    app,
+    getRouterParam(event, 'id') ?? '',
+    token,
+    getClientAddress(event),
+  )
   return describeApproval(app, permit, await readTenant(event, app))
 })

@@ -12,10 +12,17 @@ export function assertConstraint(param: Param): void {
   if (constraint.type === 'regex') compileAnchored(constraint.pattern)
   if (constraint.type === 'predicate') {
     const numeric = ['>=', '<=', '>', '<'].includes(constraint.op)
-    if (numeric && typeof constraint.value !== 'number') fail('INVALID_CAPABILITY', { details: { reason: 'numeric predicates need a number value' } })
-    if (constraint.op === 'in' && !Array.isArray(constraint.value)) fail('INVALID_CAPABILITY', { details: { reason: 'the in predicate needs an array value' } })
-    if ((constraint.op === 'prefix' || constraint.op === 'suffix') && typeof constraint.value !== 'string') {
-      fail('INVALID_CAPABILITY', { details: { reason: 'prefix and suffix predicates need a string value' } })
+    if (numeric && typeof constraint.value !== 'number')
+      fail('INVALID_CAPABILITY', { details: { reason: 'numeric predicates need a number value' } })
+    if (constraint.op === 'in' && !Array.isArray(constraint.value))
+      fail('INVALID_CAPABILITY', { details: { reason: 'the in predicate needs an array value' } })
+    if (
+      (constraint.op === 'prefix' || constraint.op === 'suffix') &&
+      typeof constraint.value !== 'string'
+    ) {
+      fail('INVALID_CAPABILITY', {
+        details: { reason: 'prefix and suffix predicates need a string value' },
+      })
     }
   }
 }

@@ -2,21 +2,45 @@
  * The capability types, each with its JSON Schema and the checks that turn an agent's spec into
  * a NormalizedCapability. New types register here; GET /plugins lists them.
  */
-import { SCHEMAS, assertApiGatewayCapability, assertCookieSessionCapability, assertTiktokHistoryCapability } from '../schemas'
+import {
+  SCHEMAS,
+  assertApiGatewayCapability,
+  assertCookieSessionCapability,
+  assertTiktokHistoryCapability,
+} from '../schemas'
 import { fail } from '../errors'
 import type { Params } from '../../../schemas/types'
 import { assertConstraint } from './constraints'
 import { parseEndpointTemplate } from './endpoint'
 import { KNOWN_SECRET_ORIGINS } from './known-secrets'
-import type { CapabilityContext, CapabilityType, NormalizedCapability, NormalizedParam } from './spec'
+import type {
+  CapabilityContext,
+  CapabilityType,
+  NormalizedCapability,
+  NormalizedParam,
+} from './spec'
 
 export type { NormalizedCapability, CapabilityType } from './spec'
 export { KNOWN_SECRET_ORIGINS } from './known-secrets'
 
 /** Headers an agent's params may never set (SECURITY.md rule 7). */
 const FORBIDDEN_HEADERS = new Set([
-  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'host', 'content-length', 'transfer-encoding',
-  'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-host',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
 ])
 const SECRET_PLACEHOLDER = /\{([^{}]*)\}/g
 const TIKTOK_ORIGIN = 'https://www.tiktok.com'
@@ -29,7 +53,8 @@ interface CapabilityTypeDefinition {
 
 export const CAPABILITY_TYPES: Record<CapabilityType, CapabilityTypeDefinition> = {
   'api-gateway': {
-    description: 'An HTTPS endpoint template called with the owner secret named in auth.value, in that one header.',
+    description:
+      'An HTTPS endpoint template called with the owner secret named in auth.value, in that one header.',
     schema: SCHEMAS.apiGateway,
     normalize(raw, context) {
       const spec = assertApiGatewayCapability(raw)
@@ -39,25 +64,48 @@ export const CAPABILITY_TYPES: Record<CapabilityType, CapabilityTypeDefinition> 
     },
   },
   'cookie-session': {
-    description: "An HTTPS endpoint called with the owner's uploaded cookies for its domain and the owner's user agent.",
+    description:
+      "An HTTPS endpoint called with the owner's uploaded cookies for its domain and the owner's user agent.",
     schema: SCHEMAS.cookieSession,
     normalize(raw, context) {
       const spec = assertCookieSessionCapability(raw)
-      for (const header of Object.keys(spec.extra_headers ?? {})) assertHeaderName(header, { allowAuthorization: false })
+      for (const header of Object.keys(spec.extra_headers ?? {}))
+        assertHeaderName(header, { allowAuthorization: false })
       const capability = buildHttpCapability('cookie-session', spec, context, [spec.cookie_secret])
       assertCookieDomain(spec.cookie_secret, new URL(capability.origin).hostname)
-      return { ...capability, cookie_secret: spec.cookie_secret, ...(spec.extra_headers ? { extra_headers: { ...spec.extra_headers } } : {}) }
+      return {
+        ...capability,
+        cookie_secret: spec.cookie_secret,
+        ...(spec.extra_headers ? { extra_headers: { ...spec.extra_headers } } : {}),
+      }
     },
   },
   'tiktok-history': {
-    description: "The owner's TikTok watch history with uploaded cookies: watchHistory(count, max_cursor) → {videos, has_more, next_cursor}.",
+    description:
+      "The owner's TikTok watch history with uploaded cookies: watchHistory(count, max_cursor) → {videos, has_more, next_cursor}.",
     schema: SCHEMAS.tiktokHistory,
     normalize(raw) {
       const spec = assertTiktokHistoryCapability(raw)
       assertCookieDomain(spec.cookie_secret, 'www.tiktok.com')
       const params: Record<string, NormalizedParam> = {
-        count: { in: 'query', type: 'integer', required: false, description: 'Videos per page, 1 to 20.', constraint: { type: 'predicate', op: '<=', value: 20, rationale: 'TikTok pages hold at most 20 videos' } },
-        max_cursor: { in: 'query', type: 'string', required: false, description: 'Cursor from the previous page.' },
+        count: {
+          in: 'query',
+          type: 'integer',
+          required: false,
+          description: 'Videos per page, 1 to 20.',
+          constraint: {
+            type: 'predicate',
+            op: '<=',
+            value: 20,
+            rationale: 'TikTok pages hold at most 20 videos',
+          },
+        },
+        max_cursor: {
+          in: 'query',
+          type: 'string',
+          required: false,
+          description: 'Cursor from the previous page.',
+        },
       }
       return {
         type: 'tiktok-history',
@@ -80,14 +128,25 @@ export const CAPABILITY_TYPES: Record<CapabilityType, CapabilityTypeDefinition> 
 }
 
 /** Validate and normalise a list of capability specs; function names must be unique. */
-export function normalizeCapabilities(specs: unknown[], context: CapabilityContext): NormalizedCapability[] {
+export function normalizeCapabilities(
+  specs: unknown[],
+  context: CapabilityContext,
+): NormalizedCapability[] {
   const seen = new Set<string>()
   return specs.map((spec, index) => {
     const type = ((spec as { type?: unknown }).type ?? 'api-gateway') as string
-    const definition = Object.hasOwn(CAPABILITY_TYPES, type) ? CAPABILITY_TYPES[type as CapabilityType] : undefined
-    if (!definition) fail('INVALID_CAPABILITY', { details: { index, reason: 'unknown capability type', types: Object.keys(CAPABILITY_TYPES) } })
+    const definition = Object.hasOwn(CAPABILITY_TYPES, type)
+      ? CAPABILITY_TYPES[type as CapabilityType]
+      : undefined
+    if (!definition)
+      fail('INVALID_CAPABILITY', {
+        details: { index, reason: 'unknown capability type', types: Object.keys(CAPABILITY_TYPES) },
+      })
     const capability = withIndex(index, () => definition.normalize(spec, context))
-    if (seen.has(capability.function)) fail('INVALID_CAPABILITY', { details: { index, reason: 'two capabilities expose the same function name' } })
+    if (seen.has(capability.function))
+      fail('INVALID_CAPABILITY', {
+        details: { index, reason: 'two capabilities expose the same function name' },
+      })
     seen.add(capability.function)
     assertKnownSecretOrigins(capability, index)
     return capability
@@ -104,7 +163,9 @@ export function secretOrigins(capabilities: NormalizedCapability[]): Record<stri
     for (const secret of capability.secrets) {
       if (secret === capability.cookie_secret) continue
       if (origins[secret] && origins[secret] !== capability.origin) {
-        fail('SECRET_ORIGIN_MISMATCH', { details: { index, secret, reason: 'one secret may serve one origin only' } })
+        fail('SECRET_ORIGIN_MISMATCH', {
+          details: { index, secret, reason: 'one secret may serve one origin only' },
+        })
       }
       origins[secret] = capability.origin
     }
@@ -114,13 +175,25 @@ export function secretOrigins(capabilities: NormalizedCapability[]): Record<stri
 
 function buildHttpCapability(
   type: CapabilityType,
-  spec: { name: string; description?: string; doc_url?: string; endpoint: string; method: NormalizedCapability['method']; params?: Params; response?: NormalizedCapability['response']; auth?: { header: string; value: string } },
+  spec: {
+    name: string
+    description?: string
+    doc_url?: string
+    endpoint: string
+    method: NormalizedCapability['method']
+    params?: Params
+    response?: NormalizedCapability['response']
+    auth?: { header: string; value: string }
+  },
   context: CapabilityContext,
   secrets: string[],
 ): NormalizedCapability {
   const params = normalizeParams(spec.params ?? {})
   const pathParams = new Set(Object.keys(params).filter((key) => params[key].in === 'path'))
-  const endpoint = parseEndpointTemplate(spec.endpoint, { allowHttp: context.allowHttp, pathParams })
+  const endpoint = parseEndpointTemplate(spec.endpoint, {
+    allowHttp: context.allowHttp,
+    pathParams,
+  })
   const fn = lastSegment(spec.name)
   return {
     type,
@@ -143,9 +216,16 @@ function buildHttpCapability(
 function normalizeParams(params: Params): Record<string, NormalizedParam> {
   const out: Record<string, NormalizedParam> = {}
   for (const [key, param] of Object.entries(params)) {
-    if (param.in === 'header') assertHeaderName(key.replaceAll('_', '-'), { allowAuthorization: false })
-    if (param.in === 'path' && param.type && !['string', 'number', 'integer'].includes(param.type)) {
-      fail('INVALID_CAPABILITY', { details: { param: key, reason: 'path params are strings or numbers' } })
+    if (param.in === 'header')
+      assertHeaderName(key.replaceAll('_', '-'), { allowAuthorization: false })
+    if (
+      param.in === 'path' &&
+      param.type &&
+      !['string', 'number', 'integer'].includes(param.type)
+    ) {
+      fail('INVALID_CAPABILITY', {
+        details: { param: key, reason: 'path params are strings or numbers' },
+      })
     }
     assertConstraint(param)
     out[key] = {
@@ -161,21 +241,32 @@ function normalizeParams(params: Params): Record<string, NormalizedParam> {
 
 /** auth.value holds only literal text and {SECRET} placeholders; params never flow into it. */
 function secretsInAuth(value: string): string[] {
-  if (/[\r\n\0]/.test(value)) fail('INVALID_CAPABILITY', { details: { reason: 'auth.value may not contain CR, LF or NUL' } })
+  if (/[\r\n\0]/.test(value))
+    fail('INVALID_CAPABILITY', { details: { reason: 'auth.value may not contain CR, LF or NUL' } })
   const names: string[] = []
   for (const [, name] of value.matchAll(SECRET_PLACEHOLDER)) {
-    if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(name)) fail('INVALID_CAPABILITY', { details: { reason: 'auth.value placeholders must name secrets in UPPER_SNAKE case' } })
+    if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(name))
+      fail('INVALID_CAPABILITY', {
+        details: { reason: 'auth.value placeholders must name secrets in UPPER_SNAKE case' },
+      })
     if (!names.includes(name)) names.push(name)
   }
-  if (/[{}]/.test(value.replace(SECRET_PLACEHOLDER, ''))) fail('INVALID_CAPABILITY', { details: { reason: 'unbalanced braces in auth.value' } })
+  if (/[{}]/.test(value.replace(SECRET_PLACEHOLDER, '')))
+    fail('INVALID_CAPABILITY', { details: { reason: 'unbalanced braces in auth.value' } })
   return names
 }
 
 function assertHeaderName(name: string, options: { allowAuthorization: boolean }) {
   const lower = name.toLowerCase()
-  if (!/^[a-z0-9-]{1,64}$/.test(lower)) fail('INVALID_CAPABILITY', { details: { reason: 'a header name is not valid' } })
-  if (FORBIDDEN_HEADERS.has(lower) && !(options.allowAuthorization && (lower === 'authorization' || lower === 'proxy-authorization'))) {
-    fail('INVALID_CAPABILITY', { details: { reason: 'this header cannot be set by a capability', header: lower } })
+  if (!/^[a-z0-9-]{1,64}$/.test(lower))
+    fail('INVALID_CAPABILITY', { details: { reason: 'a header name is not valid' } })
+  if (
+    FORBIDDEN_HEADERS.has(lower) &&
+    !(options.allowAuthorization && (lower === 'authorization' || lower === 'proxy-authorization'))
+  ) {
+    fail('INVALID_CAPABILITY', {
+      details: { reason: 'this header cannot be set by a capability', header: lower },
+    })
   }
 }
 
@@ -185,7 +276,9 @@ function assertCookieDomain(secret: string, hostname: string) {
   for (let i = 0; i < labels.length - 1; i++) {
     if (`COOKIES_${labels.slice(i).join('_').replaceAll('-', '_').toUpperCase()}` === secret) return
   }
-  fail('SECRET_ORIGIN_MISMATCH', { details: { secret, reason: 'cookies of one domain are sent only to that domain' } })
+  fail('SECRET_ORIGIN_MISMATCH', {
+    details: { secret, reason: 'cookies of one domain are sent only to that domain' },
+  })
 }
 
 function assertKnownSecretOrigins(capability: NormalizedCapability, index: number) {

@@ -3,7 +3,12 @@
  * endpoint rules, with defaults filled in and the facts an approver reads derived from it
  * (function signature, secrets it uses, origin it reaches).
  */
-import type { ApiGatewayCapability, CookieSessionCapability, Param, TiktokHistoryCapability } from '../../../schemas/types'
+import type {
+  ApiGatewayCapability,
+  CookieSessionCapability,
+  Param,
+  TiktokHistoryCapability,
+} from '../../../schemas/types'
 
 export type CapabilityType = 'api-gateway' | 'cookie-session' | 'tiktok-history'
 export type ParamIn = Param['in']
@@ -37,7 +42,8 @@ export interface NormalizedCapability {
   secrets: string[]
 }
 
-export type CapabilitySpec = ApiGatewayCapability | CookieSessionCapability | TiktokHistoryCapability
+export type CapabilitySpec =
+  ApiGatewayCapability | CookieSessionCapability | TiktokHistoryCapability
 
 export interface CapabilityContext {
   allowHttp: boolean

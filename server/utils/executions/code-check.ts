@@ -8,12 +8,26 @@ import { fail } from '../errors'
 import { LIMITS } from '../limits'
 
 export function assertRunnableCode(code: string): void {
-  if (bracketDepth(code) > LIMITS.CODE_MAX_NESTING) fail('TOO_DEEP', { details: { max_nesting: LIMITS.CODE_MAX_NESTING } })
+  if (bracketDepth(code) > LIMITS.CODE_MAX_NESTING)
+    fail('TOO_DEEP', { details: { max_nesting: LIMITS.CODE_MAX_NESTING } })
   try {
-    parse(code, { ecmaVersion: 'latest', sourceType: 'script', allowAwaitOutsideFunction: true, allowReturnOutsideFunction: true })
+    parse(code, {
+      ecmaVersion: 'latest',
+      sourceType: 'script',
+      allowAwaitOutsideFunction: true,
+      allowReturnOutsideFunction: true,
+    })
   } catch (error) {
     const { line, column } = (error as { loc?: { line: number; column: number } }).loc ?? {}
-    fail('SYNTAX_ERROR', { details: { line, column, reason: String((error as Error).message).replace(/\s*\(\d+:\d+\)$/, '').slice(0, 200) } })
+    fail('SYNTAX_ERROR', {
+      details: {
+        line,
+        column,
+        reason: String((error as Error).message)
+          .replace(/\s*\(\d+:\d+\)$/, '')
+          .slice(0, 200),
+      },
+    })
   }
 }
 

@@ -1,3 +1,8 @@
 export { executeCode } from './submit'
 export { failInterruptedExecutions } from './recover'
-export { describeExecution, executionKey, permitExecutionsPrefix, type ExecutionRecord } from './records'
+export {
+  describeExecution,
+  executionKey,
+  permitExecutionsPrefix,
+  type ExecutionRecord,
+} from './records'

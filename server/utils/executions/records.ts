@@ -37,7 +37,8 @@ export const executionKey = (id: string) => `exec:${id}`
 export const runningPrefix = (node: string) => `running:${node}`
 export const permitExecutionsPrefix = (permitId: string) => `permit-execs:${permitId}`
 export const permitUsageKey = (permitId: string) => `permit-usage:${permitId}`
-export const idempotencyKey = (agentId: string, digest: string) => `idempotency:${agentId}:${digest}`
+export const idempotencyKey = (agentId: string, digest: string) =>
+  `idempotency:${agentId}:${digest}`
 
 export const isTerminal = (status: ExecutionStatus) => status === 'completed' || status === 'failed'
 

@@ -16,7 +16,12 @@ export async function failInterruptedExecutions(app: App): Promise<number> {
       await app.store.remove(key)
       continue
     }
-    await finishExecution(app, id, undefined, 'interrupted: the server restarted while this execution was pending or running; it was not re-run')
+    await finishExecution(
+      app,
+      id,
+      undefined,
+      'interrupted: the server restarted while this execution was pending or running; it was not re-run',
+    )
   }
   return keys.length
 }

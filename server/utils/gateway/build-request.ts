@@ -22,9 +22,14 @@ const UNSAFE_SEGMENT = /[/\\%?#\u0000-\u001f\u007f\s]/
 const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/
 const patterns = new Map<string, RE2JS>()
 
-export function buildUpstreamRequest(capability: NormalizedCapability, args: unknown[], maxBodyBytes: number): UpstreamRequest {
+export function buildUpstreamRequest(
+  capability: NormalizedCapability,
+  args: unknown[],
+  maxBodyBytes: number,
+): UpstreamRequest {
   const names = Object.keys(capability.params)
-  if (args.length > names.length) throw new CapabilityCallError(`${capability.function} takes ${names.length} arguments`)
+  if (args.length > names.length)
+    throw new CapabilityCallError(`${capability.function} takes ${names.length} arguments`)
   const values: Record<string, unknown> = {}
   names.forEach((name, index) => {
     const value = args[index] ?? undefined
@@ -32,23 +37,32 @@ export function buildUpstreamRequest(capability: NormalizedCapability, args: unk
     if (value !== undefined && value !== null) values[name] = value
   })
 
-  const path = capability.endpoint.slice(capability.origin.length).replace(/\{(\w+)\}/g, (_, name: string) => encodeSegment(name, values[name]))
+  const path = capability.endpoint
+    .slice(capability.origin.length)
+    .replace(/\{(\w+)\}/g, (_, name: string) => encodeSegment(name, values[name]))
   const url = new URL(capability.origin + path)
   if (url.origin !== capability.origin || !samePathShape(capability, url.pathname)) {
     throw new CapabilityCallError('the built URL does not match the approved endpoint')
   }
 
-  const headers: Record<string, string> = { accept: capability.response === 'json' ? 'application/json' : '*/*', 'user-agent': 'oauth3-gateway' }
+  const headers: Record<string, string> = {
+    accept: capability.response === 'json' ? 'application/json' : '*/*',
+    'user-agent': 'oauth3-gateway',
+  }
   const body: Record<string, unknown> = {}
   let hasBody = false
   for (const [name, param] of Object.entries(capability.params)) {
     if (!(name in values)) continue
     const value = values[name]
     if (param.in === 'query') {
-      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(item))
+      for (const item of Array.isArray(value) ? value : [value])
+        url.searchParams.append(name, String(item))
     } else if (param.in === 'header') {
       const text = String(value)
-      if (HEADER_VALUE_FORBIDDEN.test(text)) throw new CapabilityCallError(`argument ${name} contains a character not allowed in a header`)
+      if (HEADER_VALUE_FORBIDDEN.test(text))
+        throw new CapabilityCallError(
+          `argument ${name} contains a character not allowed in a header`,
+        )
       headers[name.replaceAll('_', '-').toLowerCase()] = text
     } else if (param.in === 'body') {
       body[name] = value
@@ -58,7 +72,8 @@ export function buildUpstreamRequest(capability: NormalizedCapability, args: unk
   const request: UpstreamRequest = { url, method: capability.method, headers }
   if (hasBody) {
     request.body = JSON.stringify(body)
-    if (Buffer.byteLength(request.body) > maxBodyBytes) throw new CapabilityCallError('request_too_large: the request body is over the limit')
+    if (Buffer.byteLength(request.body) > maxBodyBytes)
+      throw new CapabilityCallError('request_too_large: the request body is over the limit')
     headers['content-type'] = 'application/json'
   }
   return request
@@ -70,30 +85,49 @@ function checkValue(name: string, param: NormalizedParam, value: unknown) {
     return
   }
   const ok =
-    param.type === 'string' ? typeof value === 'string' && value.length <= STRING_MAX
-    : param.type === 'number' ? typeof value === 'number' && Number.isFinite(value)
-    : param.type === 'integer' ? Number.isSafeInteger(value)
-    : param.type === 'boolean' ? typeof value === 'boolean'
-    : param.type === 'array' ? Array.isArray(value)
-    : param.type === 'object' ? typeof value === 'object' && !Array.isArray(value)
-    : false
-  if (!ok) throw new CapabilityCallError(`argument ${name} must be a${param.type === 'integer' || param.type === 'object' || param.type === 'array' ? 'n' : ''} ${param.type}`)
+    param.type === 'string'
+      ? typeof value === 'string' && value.length <= STRING_MAX
+      : param.type === 'number'
+        ? typeof value === 'number' && Number.isFinite(value)
+        : param.type === 'integer'
+          ? Number.isSafeInteger(value)
+          : param.type === 'boolean'
+            ? typeof value === 'boolean'
+            : param.type === 'array'
+              ? Array.isArray(value)
+              : param.type === 'object'
+                ? typeof value === 'object' && !Array.isArray(value)
+                : false
+  if (!ok)
+    throw new CapabilityCallError(
+      `argument ${name} must be a${param.type === 'integer' || param.type === 'object' || param.type === 'array' ? 'n' : ''} ${param.type}`,
+    )
   if (param.in === 'query' || param.in === 'header') {
     const items = Array.isArray(value) ? value : [value]
-    if (param.in === 'header' && Array.isArray(value)) throw new CapabilityCallError(`argument ${name} must be a single value`)
-    if (items.some((item) => item === null || typeof item === 'object')) throw new CapabilityCallError(`argument ${name} must hold plain values`)
+    if (param.in === 'header' && Array.isArray(value))
+      throw new CapabilityCallError(`argument ${name} must be a single value`)
+    if (items.some((item) => item === null || typeof item === 'object'))
+      throw new CapabilityCallError(`argument ${name} must hold plain values`)
   }
   if (param.constraint && !satisfies(param.constraint, value)) {
-    throw new CapabilityCallError(`argument ${name} violates its approved constraint: ${param.constraint.rationale}`)
+    throw new CapabilityCallError(
+      `argument ${name} violates its approved constraint: ${param.constraint.rationale}`,
+    )
   }
 }
 
-function satisfies(constraint: NonNullable<NormalizedParam['constraint']>, value: unknown): boolean {
+function satisfies(
+  constraint: NonNullable<NormalizedParam['constraint']>,
+  value: unknown,
+): boolean {
   switch (constraint.type) {
     case 'regex': {
       let pattern = patterns.get(constraint.pattern)
-      if (!pattern) patterns.set(constraint.pattern, (pattern = compileAnchored(constraint.pattern)))
-      return (typeof value === 'string' || typeof value === 'number') && pattern.matches(String(value))
+      if (!pattern)
+        patterns.set(constraint.pattern, (pattern = compileAnchored(constraint.pattern)))
+      return (
+        (typeof value === 'string' || typeof value === 'number') && pattern.matches(String(value))
+      )
     }
     case 'enum':
       return (constraint.values as unknown[]).includes(value)
@@ -109,10 +143,18 @@ function predicate(op: string, value: unknown, expected: unknown): boolean {
   if (op === 'in') return Array.isArray(expected) && expected.includes(value as never)
   if (op === '==') return value === expected
   if (op === '!=') return value !== expected
-  if (op === 'prefix') return typeof value === 'string' && typeof expected === 'string' && value.startsWith(expected)
-  if (op === 'suffix') return typeof value === 'string' && typeof expected === 'string' && value.endsWith(expected)
+  if (op === 'prefix')
+    return typeof value === 'string' && typeof expected === 'string' && value.startsWith(expected)
+  if (op === 'suffix')
+    return typeof value === 'string' && typeof expected === 'string' && value.endsWith(expected)
   if (typeof value !== 'number' || typeof expected !== 'number') return false
-  return op === '>=' ? value >= expected : op === '<=' ? value <= expected : op === '>' ? value > expected : value < expected
+  return op === '>='
+    ? value >= expected
+    : op === '<='
+      ? value <= expected
+      : op === '>'
+        ? value > expected
+        : value < expected
 }
 
 /** A path value is one segment: no separators, no dot segments, no pre-encoded bytes. */
@@ -130,8 +172,12 @@ function samePathShape(capability: NormalizedCapability, pathname: string): bool
   const actual = pathname.split('/')
   if (expected.length !== actual.length) return false
   return expected.every((segment, index) => {
-    if (!segment.includes('{')) return new URL(capability.origin + '/' + segment).pathname.slice(1) === actual[index]
-    const shape = segment.split(/\{\w+\}/).map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')
+    if (!segment.includes('{'))
+      return new URL(capability.origin + '/' + segment).pathname.slice(1) === actual[index]
+    const shape = segment
+      .split(/\{\w+\}/)
+      .map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]+')
     return new RegExp(`^${shape}$`).test(actual[index])
   })
 }

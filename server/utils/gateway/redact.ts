@@ -19,7 +19,9 @@ export function createRedactor(values: Iterable<string>): Redactor {
     needles.add(base64.replace(/=+$/, ''))
     needles.add(Buffer.from(value).toString('base64url'))
   }
-  const ordered = [...needles].filter((needle) => needle.length >= MIN_LENGTH).sort((a, b) => b.length - a.length)
+  const ordered = [...needles]
+    .filter((needle) => needle.length >= MIN_LENGTH)
+    .sort((a, b) => b.length - a.length)
   if (ordered.length === 0) return (text) => text
   return (text) => {
     let out = text

@@ -25,19 +25,36 @@ interface AwemeItem {
 
 export function assertWatchHistoryArgs(args: unknown[]) {
   const [count, cursor] = args
-  if (count !== undefined && count !== null && (!Number.isInteger(count) || (count as number) < 1 || (count as number) > 20)) {
+  if (
+    count !== undefined &&
+    count !== null &&
+    (!Number.isInteger(count) || (count as number) < 1 || (count as number) > 20)
+  ) {
     throw new CapabilityCallError('argument count must be an integer from 1 to 20')
   }
-  if (cursor !== undefined && cursor !== null && typeof cursor !== 'string' && !Number.isSafeInteger(cursor)) {
-    throw new CapabilityCallError('argument max_cursor must be the next_cursor of the previous page')
+  if (
+    cursor !== undefined &&
+    cursor !== null &&
+    typeof cursor !== 'string' &&
+    !Number.isSafeInteger(cursor)
+  ) {
+    throw new CapabilityCallError(
+      'argument max_cursor must be the next_cursor of the previous page',
+    )
   }
   if (typeof cursor === 'number') args[1] = String(cursor)
 }
 
-export function toWatchHistory(answer: unknown): { videos: WatchedVideo[]; has_more: boolean; next_cursor: string | null } {
+export function toWatchHistory(answer: unknown): {
+  videos: WatchedVideo[]
+  has_more: boolean
+  next_cursor: string | null
+} {
   const page = (answer && typeof answer === 'object' ? answer : {}) as Record<string, unknown>
   if (typeof page.status_code === 'number' && page.status_code !== 0) {
-    throw new CapabilityCallError(`tiktok_error: TikTok answered status_code ${page.status_code}; the session cookies may have expired`)
+    throw new CapabilityCallError(
+      `tiktok_error: TikTok answered status_code ${page.status_code}; the session cookies may have expired`,
+    )
   }
   const list = Array.isArray(page.aweme_list) ? page.aweme_list : []
   const videos = list.slice(0, 20).map((item) => {
@@ -55,5 +72,9 @@ export function toWatchHistory(answer: unknown): { videos: WatchedVideo[]; has_m
   })
   const more = page.has_more === true || page.has_more === 1
   const cursor = page.max_cursor ?? page.cursor
-  return { videos, has_more: more, next_cursor: more && cursor !== undefined && cursor !== null ? String(cursor) : null }
+  return {
+    videos,
+    has_more: more,
+    next_cursor: more && cursor !== undefined && cursor !== null ? String(cursor) : null,
+  }
 }

@@ -32,7 +32,12 @@ const agents = {
  * `connectTo` is the origin actually dialled: the capability's own origin, or the operator's
  * mapped local origin (then, and only then, loopback is allowed).
  */
-export function unsafeHostFetch(request: UpstreamRequest, connectTo: { origin: string; mapped: boolean }, limits: FetchLimits, signal: AbortSignal): Promise<UpstreamResponse> {
+export function unsafeHostFetch(
+  request: UpstreamRequest,
+  connectTo: { origin: string; mapped: boolean },
+  limits: FetchLimits,
+  signal: AbortSignal,
+): Promise<UpstreamResponse> {
   const target = new URL(connectTo.origin)
   const secure = target.protocol === 'https:'
   return new Promise((resolve, reject) => {
@@ -47,7 +52,15 @@ export function unsafeHostFetch(request: UpstreamRequest, connectTo: { origin: s
       reject(error)
     }
     const onAbort = () => fail(new CapabilityCallError('revoked: the execution ended'))
-    const timer = setTimeout(() => fail(new CapabilityCallError(`upstream_timeout: no complete answer within ${limits.timeoutMs} ms`)), limits.timeoutMs)
+    const timer = setTimeout(
+      () =>
+        fail(
+          new CapabilityCallError(
+            `upstream_timeout: no complete answer within ${limits.timeoutMs} ms`,
+          ),
+        ),
+      limits.timeoutMs,
+    )
     signal.addEventListener('abort', onAbort, { once: true })
 
     const outgoing = (secure ? https : http).request({
@@ -56,7 +69,11 @@ export function unsafeHostFetch(request: UpstreamRequest, connectTo: { origin: s
       port: target.port || (secure ? 443 : 80),
       method: request.method,
       path: request.url.pathname + request.url.search,
-      headers: { ...request.headers, host: connectTo.mapped ? target.host : request.url.host, 'accept-encoding': 'gzip, deflate, br' },
+      headers: {
+        ...request.headers,
+        host: connectTo.mapped ? target.host : request.url.host,
+        'accept-encoding': 'gzip, deflate, br',
+      },
       agent: secure ? agents.https : agents.http,
       ...(connectTo.mapped ? {} : { lookup: publicOnlyLookup as never }),
     })
@@ -69,18 +86,28 @@ export function unsafeHostFetch(request: UpstreamRequest, connectTo: { origin: s
         size += chunk.length
         if (size > limits.maxResponseBytes) {
           response.destroy()
-          fail(new CapabilityCallError(`response_too_large: the decoded response is over ${limits.maxResponseBytes} bytes`))
+          fail(
+            new CapabilityCallError(
+              `response_too_large: the decoded response is over ${limits.maxResponseBytes} bytes`,
+            ),
+          )
           return
         }
         chunks.push(chunk)
       })
-      decoded.on('error', () => fail(new CapabilityCallError('upstream_error: the response could not be decoded')))
+      decoded.on('error', () =>
+        fail(new CapabilityCallError('upstream_error: the response could not be decoded')),
+      )
       decoded.on('end', () => {
         if (settled) return
         settled = true
         clearTimeout(timer)
         signal.removeEventListener('abort', onAbort)
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks, size) })
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks, size),
+        })
       })
     })
     outgoing.end(request.body)
@@ -88,7 +115,9 @@ export function unsafeHostFetch(request: UpstreamRequest, connectTo: { origin: s
 }
 
 function decode(response: http.IncomingMessage): Readable {
-  const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase()
+  const encoding = String(response.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase()
   if (encoding === 'gzip' || encoding === 'x-gzip') return response.pipe(createGunzip())
   if (encoding === 'deflate') return response.pipe(createInflate())
   if (encoding === 'br') return response.pipe(createBrotliDecompress())
@@ -97,8 +126,11 @@ function decode(response: http.IncomingMessage): Readable {
 
 function describeNetworkError(error: NodeJS.ErrnoException): Error {
   if (error instanceof CapabilityCallError) return error
-  if ((error as { code?: string }).code === 'blocked_address') return new CapabilityCallError(error.message)
-  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return new CapabilityCallError('upstream_unreachable: the host name does not resolve')
-  if (error.code === 'ECONNREFUSED') return new CapabilityCallError('upstream_unreachable: the connection was refused')
+  if ((error as { code?: string }).code === 'blocked_address')
+    return new CapabilityCallError(error.message)
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN')
+    return new CapabilityCallError('upstream_unreachable: the host name does not resolve')
+  if (error.code === 'ECONNREFUSED')
+    return new CapabilityCallError('upstream_unreachable: the connection was refused')
   return new CapabilityCallError('upstream_error: the upstream connection failed')
 }

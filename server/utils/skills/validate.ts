@@ -36,13 +36,22 @@ const argsAjv = new Ajv({
   code: { regExp: re2Engine as never },
 })
 
-export function validateSkillBundle(manifestText: string, code: string, expect: BundleExpectation): ValidatedSkill {
+export function validateSkillBundle(
+  manifestText: string,
+  code: string,
+  expect: BundleExpectation,
+): ValidatedSkill {
   const manifest = assertSkillManifest(parseSkillYaml(manifestText))
-  if (expect.id !== undefined && manifest.id !== expect.id) fail('SKILL_ID_MISMATCH', { details: { check: 'id-matches-path' } })
-  if (expect.version !== undefined && manifest.version !== expect.version) fail('SKILL_VERSION_MISMATCH', { details: { check: 'version-matches-path' } })
-  if (createHash('sha256').update(code).digest('hex') !== manifest.sha256) fail('SKILL_CODE_HASH_MISMATCH', { details: { check: 'code-hash' } })
+  if (expect.id !== undefined && manifest.id !== expect.id)
+    fail('SKILL_ID_MISMATCH', { details: { check: 'id-matches-path' } })
+  if (expect.version !== undefined && manifest.version !== expect.version)
+    fail('SKILL_VERSION_MISMATCH', { details: { check: 'version-matches-path' } })
+  if (createHash('sha256').update(code).digest('hex') !== manifest.sha256)
+    fail('SKILL_CODE_HASH_MISMATCH', { details: { check: 'code-hash' } })
   rethrowAs('SKILL_CODE_INVALID', 'code-parses', () => assertRunnableCode(code))
-  const capabilities = rethrowAs('SKILL_CAPABILITY_INVALID', 'capabilities-valid', () => normalizeCapabilities(manifest.capabilities, { allowHttp: expect.allowHttp }))
+  const capabilities = rethrowAs('SKILL_CAPABILITY_INVALID', 'capabilities-valid', () =>
+    normalizeCapabilities(manifest.capabilities, { allowHttp: expect.allowHttp }),
+  )
   const argsValidator = compileArgsSchema(manifest.args)
   return { manifest, capabilities, argsValidator }
 }
@@ -52,16 +61,27 @@ export function compileArgsSchema(schema: object): ValidateFunction {
     const { $id: _ignored, ...rest } = schema as { $id?: unknown }
     return argsAjv.compile(rest)
   } catch (error) {
-    return fail('SKILL_ARGS_SCHEMA_INVALID', { details: { check: 'args-schema-compiles', reason: String((error as Error).message).slice(0, 300) } })
+    return fail('SKILL_ARGS_SCHEMA_INVALID', {
+      details: {
+        check: 'args-schema-compiles',
+        reason: String((error as Error).message).slice(0, 300),
+      },
+    })
   }
 }
 
-function rethrowAs<T>(code: 'SKILL_CODE_INVALID' | 'SKILL_CAPABILITY_INVALID', check: string, task: () => T): T {
+function rethrowAs<T>(
+  code: 'SKILL_CODE_INVALID' | 'SKILL_CAPABILITY_INVALID',
+  check: string,
+  task: () => T,
+): T {
   try {
     return task()
   } catch (error) {
     if (!isCatalogError(error)) throw error
-    return fail(code, { details: { check, cause: error.data!.body.code, ...error.data!.body.details } })
+    return fail(code, {
+      details: { check, cause: error.data!.body.code, ...error.data!.body.details },
+    })
   }
 }
 
@@ -73,5 +93,8 @@ function re2Engine(pattern: string) {
     throw new Error('pattern is not RE2 syntax (linear-time regular expressions only)')
   }
   // ajv caches compiled patterns by `toString()`: it must name the pattern, as a RegExp's would.
-  return { test: (value: string) => compiled.matcher(value).find(), toString: () => `/${pattern}/re2` }
+  return {
+    test: (value: string) => compiled.matcher(value).find(),
+    toString: () => `/${pattern}/re2`,
+  }
 }

@@ -12,16 +12,30 @@ const MAX_NESTING = 32
 
 export function parseSkillYaml(text: string): unknown {
   const reject = (reason: string): never => fail('SKILL_YAML_INVALID', { details: { reason } })
-  if (Buffer.byteLength(text) > SKILL_YAML_MAX_BYTES) reject(`skill.yaml is over ${SKILL_YAML_MAX_BYTES} bytes`)
+  if (Buffer.byteLength(text) > SKILL_YAML_MAX_BYTES)
+    reject(`skill.yaml is over ${SKILL_YAML_MAX_BYTES} bytes`)
   if (nesting(text) > MAX_NESTING) reject(`skill.yaml is nested more than ${MAX_NESTING} levels`)
   let document
   try {
-    document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true, schema: 'core', customTags: [] })
+    document = parseDocument(text, {
+      uniqueKeys: true,
+      prettyErrors: false,
+      strict: true,
+      schema: 'core',
+      customTags: [],
+    })
   } catch {
     return reject('skill.yaml could not be parsed')
   }
   const problem = document.errors[0] ?? document.warnings[0]
-  if (problem) reject(problem.code === 'DUPLICATE_KEY' ? 'a key appears twice' : problem.code === 'TAG_RESOLVE_FAILED' ? 'custom tags are not allowed' : `invalid YAML (${problem.code})`)
+  if (problem)
+    reject(
+      problem.code === 'DUPLICATE_KEY'
+        ? 'a key appears twice'
+        : problem.code === 'TAG_RESOLVE_FAILED'
+          ? 'custom tags are not allowed'
+          : `invalid YAML (${problem.code})`,
+    )
   let anchored = false
   let tagged = false
   visit(document, {
@@ -53,6 +67,7 @@ function nesting(text: string): number {
     if (c === '[' || c === '{') max = Math.max(max, ++depth)
     else if ((c === ']' || c === '}') && depth > 0) depth--
   }
-  for (const line of text.split('\n')) max = Math.max(max, Math.floor((line.length - line.trimStart().length) / 2))
+  for (const line of text.split('\n'))
+    max = Math.max(max, Math.floor((line.length - line.trimStart().length) / 2))
   return max
 }

@@ -92,7 +92,9 @@ function acquireDirLock(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const holder = Number(readFileSync(lockFile, 'utf8'))
       if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`The data folder ${dataDir} is in use by process ${holder}; use another NITRO_DATA_DIR or NITRO_REDIS_URL to share state.`)
+        throw new Error(
+          `The data folder ${dataDir} is in use by process ${holder}; use another NITRO_DATA_DIR or NITRO_REDIS_URL to share state.`,
+        )
       }
       unlinkSync(lockFile)
     }

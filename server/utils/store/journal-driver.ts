@@ -7,7 +7,18 @@
  * out together in one write (group commit). The journal is rewritten compactly when it has grown
  * well past its live data.
  */
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { defineDriver } from 'unstorage'
 
@@ -62,7 +73,11 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
 
   function append(entry: Entry, apply: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      pending.push({ line: JSON.stringify(entry) + '\n', apply, done: (error) => (error ? reject(error) : resolve()) })
+      pending.push({
+        line: JSON.stringify(entry) + '\n',
+        apply,
+        done: (error) => (error ? reject(error) : resolve()),
+      })
       if (!scheduled) {
         scheduled = true
         queueMicrotask(flush)
@@ -90,7 +105,8 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
   function keysUnder(prefix = ''): string[] {
     const clean = prefix.replace(/:+$/, '')
     const keys: string[] = []
-    for (const key of data.keys()) if (!clean || key === clean || key.startsWith(`${clean}:`)) keys.push(key)
+    for (const key of data.keys())
+      if (!clean || key === clean || key.startsWith(`${clean}:`)) keys.push(key)
     return keys
   }
 
@@ -99,8 +115,10 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
     options,
     hasItem: (key: string) => data.has(key),
     getItem: (key: string) => data.get(key) ?? null,
-    setItem: (key: string, value: string) => append({ k: key, v: value }, () => data.set(key, value)),
-    removeItem: (key: string) => (data.has(key) ? append({ k: key, d: 1 }, () => data.delete(key)) : undefined),
+    setItem: (key: string, value: string) =>
+      append({ k: key, v: value }, () => data.set(key, value)),
+    removeItem: (key: string) =>
+      data.has(key) ? append({ k: key, d: 1 }, () => data.delete(key)) : undefined,
     getKeys: keysUnder,
     async clear(prefix: string) {
       for (const key of keysUnder(prefix)) await append({ k: key, d: 1 }, () => data.delete(key))
@@ -127,7 +145,9 @@ function replay(file: string): Map<string, string> {
     try {
       entry = JSON.parse(line)
     } catch {
-      throw new Error(`the journal ${file} is corrupt at byte ${Buffer.byteLength(text.slice(0, offset))}`)
+      throw new Error(
+        `the journal ${file} is corrupt at byte ${Buffer.byteLength(text.slice(0, offset))}`,
+      )
     }
     if (entry.d) data.delete(entry.k)
     else data.set(entry.k, entry.v!)

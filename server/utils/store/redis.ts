@@ -51,7 +51,12 @@ return env.v`
 const MAX_CAS_ATTEMPTS = 100
 
 export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
-  const driver = redisDriver({ url: options.url, base: options.prefix, lazyConnect: false, maxRetriesPerRequest: 2 })
+  const driver = redisDriver({
+    url: options.url,
+    base: options.prefix,
+    lazyConnect: false,
+    maxRetriesPerRequest: 2,
+  })
   const storage = createStorage({ driver })
   const client = driver.getInstance!() as Redis
   await client.ping()
@@ -69,7 +74,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       return ((await readRaw(key)).envelope?.v as T) ?? null
     },
     async set<T>(key: string, value: T, opts: WriteOptions = {}) {
-      await storage.setItem(assertStoreKey(key), wrap(value, opts.ttlMs) as never, opts.ttlMs ? { ttl: Math.ceil(opts.ttlMs / 1000) } : {})
+      await storage.setItem(
+        assertStoreKey(key),
+        wrap(value, opts.ttlMs) as never,
+        opts.ttlMs ? { ttl: Math.ceil(opts.ttlMs / 1000) } : {},
+      )
     },
     async remove(key: string) {
       await storage.removeItem(assertStoreKey(key))
@@ -80,7 +89,14 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
     async createIfAbsent<T>(key: string, value: T, opts: WriteOptions = {}) {
       const ttl = opts.ttlMs ?? 0
-      const written = await client.eval(CREATE_IF_ABSENT, 1, full(key), JSON.stringify(wrap(value, opts.ttlMs)), ttl, Date.now())
+      const written = await client.eval(
+        CREATE_IF_ABSENT,
+        1,
+        full(key),
+        JSON.stringify(wrap(value, opts.ttlMs)),
+        ttl,
+        Date.now(),
+      )
       return written === 1
     },
     async update<T>(key: string, mutate: (current: T | null) => T, opts: WriteOptions = {}) {
@@ -88,7 +104,14 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
         const { raw, envelope } = await readRaw(key)
         const next = mutate((envelope?.v as T) ?? null)
         const nextEnvelope = wrap(next, opts.ttlMs, envelope?.e)
-        const swapped = await client.eval(COMPARE_AND_SET, 1, full(key), raw ?? '', JSON.stringify(nextEnvelope), nextEnvelope.e ?? 0)
+        const swapped = await client.eval(
+          COMPARE_AND_SET,
+          1,
+          full(key),
+          raw ?? '',
+          JSON.stringify(nextEnvelope),
+          nextEnvelope.e ?? 0,
+        )
         if (swapped === 1) return next
       }
       throw new Error('store update kept conflicting')

@@ -45,7 +45,10 @@ export function assertStoreKey(key: string): string {
   return key
 }
 
-export function isLive(envelope: Envelope | null | undefined, now = Date.now()): envelope is Envelope {
+export function isLive(
+  envelope: Envelope | null | undefined,
+  now = Date.now(),
+): envelope is Envelope {
   return Boolean(envelope) && (envelope!.e === undefined || envelope!.e > now)
 }
 

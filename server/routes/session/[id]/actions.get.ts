@@ -7,6 +7,11 @@ import { readQueryString } from '../../../utils/query'
 
 export default defineEventHandler(async (event) => {
   const app = await useApp()
-  const permit = await readPermitForActivity(app, getRouterParam(event, 'id') ?? '', await readTenant(event, app), readQueryString(event, 'token'))
+  const permit = await readPermitForActivity(
+    app,
+    getRouterParam(event, 'id') ?? '',
+    await readTenant(event, app),
+    readQueryString(event, 'token'),
+  )
   return listActions(app, permit, readPageQuery(event))
 })

@@ -2,4 +2,6 @@ import { defineEventHandler, getRouterParam } from 'h3'
 import { useApp } from '../../../utils/app'
 import { describeSkill } from '../../../utils/skills/registry'
 
-export default defineEventHandler(async (event) => describeSkill(await useApp(), getRouterParam(event, 'id') ?? ''))
+export default defineEventHandler(async (event) =>
+  describeSkill(await useApp(), getRouterParam(event, 'id') ?? ''),
+)
