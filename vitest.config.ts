@@ -1,6 +1,21 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import { routeIndexModule } from './server/http/route-files'
+
+const ROUTE_INDEX = '#oauth3/route-index'
 
 export default defineConfig({
+  // The route index module, generated from server/routes exactly as the build does (nitro.config.ts).
+  plugins: [
+    {
+      name: 'oauth3-route-index',
+      resolveId: (id) => (id === ROUTE_INDEX ? `\0${ROUTE_INDEX}` : null),
+      load: (id) =>
+        id === `\0${ROUTE_INDEX}`
+          ? routeIndexModule(fileURLToPath(new URL('./server/routes', import.meta.url)))
+          : null,
+    },
+  ],
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/build.ts'],

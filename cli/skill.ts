@@ -6,14 +6,14 @@
  *   npm run skill -- hash skills/<id>/<version>
  *   npm run skill -- publish skills/<id>/<version> --url http://localhost:3000 --token oa3_…
  *
- * It imports the plain validation modules (no store, no Nitro), so a bundle that passes here
- * passes at POST /skills, and fails there with the same code when it fails here.
+ * It runs the checks of the pure core (core/skills), the very ones POST /skills runs, so a
+ * bundle that passes here passes there, and fails there with the same code when it fails here.
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { isCatalogError } from '../server/utils/errors'
-import { validateSkillBundle } from '../server/utils/skills/validate'
+import { isOAuth3Error } from '../core/errors'
+import { validateSkillBundle } from '../core/skills/validate'
 
 const USAGE =
   'usage: skill validate|hash|publish <bundle folder> [--url URL --token TOKEN] [--allow-http]'
@@ -84,9 +84,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    if (isCatalogError(error)) {
-      const { code, error: message, details } = error.data!.body
-      console.error(`${code}: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`)
+    if (isOAuth3Error(error)) {
+      const details = error.details ? ` ${JSON.stringify(error.details)}` : ''
+      console.error(`${error.code}: ${error.message}${details}`)
     } else {
       console.error(`error: ${(error as Error).message}`)
     }

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The guest: one child process of the sandbox pool. It runs untrusted code, one execution at a
  * time, each in a fresh SES Compartment whose only globals are the approved capability stubs, a
@@ -9,6 +10,14 @@
 import 'ses'
 import { writeSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
+import { CHANNEL_FD, FAILURE, failure } from './protocol.mjs'
+
+/**
+ * @typedef {import('./protocol.mjs').JobSpec} JobSpec
+ * @typedef {import('./protocol.mjs').GuestMessage} GuestMessage
+ * @typedef {import('./protocol.mjs').HostMessage} HostMessage
+ * @typedef {import('./protocol.mjs').Failure} Failure
+ */
 
 // lockdown() is the first statement: every intrinsic of this process is frozen before any guest
 // code exists. The options are explicit so that no LOCKDOWN_* environment variable can weaken
@@ -62,15 +71,16 @@ new Worker(
 
 const OUTPUT_MARKER = '\n[output truncated: limit reached]\n'
 
-/** @type {null | ReturnType<typeof createRun>} */
+/** @type {null | { id: string, run: ReturnType<typeof createRun> }} */
 let current = null
 
-// Messages to the parent go out synchronously on fd 4, in order: a guest spinning in a loop
-// after logging still delivers what it wrote (and its limit notice), so the parent can act on
-// it at once. The parent answers on the IPC channel.
-const CHANNEL_FD = 4
 const pause = new Int32Array(new SharedArrayBuffer(4))
 
+/**
+ * One message to the parent, written synchronously: it is delivered even if the guest spins
+ * right after.
+ * @param {GuestMessage} message
+ */
 function send(message) {
   const bytes = Buffer.from(JSON.stringify(message) + '\n')
   let offset = 0
@@ -78,7 +88,7 @@ function send(message) {
     try {
       offset += writeSync(CHANNEL_FD, bytes, offset)
     } catch (error) {
-      if (error.code !== 'EAGAIN') process.exit(0)
+      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EAGAIN') process.exit(0)
       Atomics.wait(pause, 0, 0, 1)
     }
   }
@@ -100,15 +110,25 @@ function createCompartment() {
   return compartment
 }
 
+/**
+ * The compartment and endowments of one job.
+ * @param {JobSpec} job
+ */
 function createRun(job) {
   const compartment = createCompartment()
+  /** @type {ErrorConstructor} */
   const GuestError = compartment.globalThis.Error
+  /** @type {Map<number, { resolve(value: unknown): void, reject(error: unknown): void }>} */
   const pending = new Map()
   let callCount = 0
   let inFlight = 0
   let outputBytes = 0
   let outputClosed = false
 
+  /**
+   * @param {'stdout' | 'stderr'} stream
+   * @param {unknown[]} parts
+   */
   function write(stream, parts) {
     if (outputClosed) return
     const text = parts.map(formatPart).join(' ') + '\n'
@@ -121,34 +141,59 @@ function createRun(job) {
     outputClosed = true
     const head = Buffer.from(text).subarray(0, Math.max(0, room)).toString()
     send({ type: 'output', id: job.id, stream, text: head + OUTPUT_MARKER })
-    send({ type: 'limit', id: job.id, code: 'output_limit' })
+    send({ type: 'limit', id: job.id, code: FAILURE.output_limit })
   }
 
   const guestConsole = {
-    log: (...parts) => write('stdout', parts),
-    info: (...parts) => write('stdout', parts),
-    debug: (...parts) => write('stdout', parts),
-    warn: (...parts) => write('stderr', parts),
-    error: (...parts) => write('stderr', parts),
+    log: (/** @type {unknown[]} */ ...parts) => write('stdout', parts),
+    info: (/** @type {unknown[]} */ ...parts) => write('stdout', parts),
+    debug: (/** @type {unknown[]} */ ...parts) => write('stdout', parts),
+    warn: (/** @type {unknown[]} */ ...parts) => write('stderr', parts),
+    error: (/** @type {unknown[]} */ ...parts) => write('stderr', parts),
+  }
+
+  /**
+   * A failure as the Error guest code catches: its message, with `code` (and `status`) as data.
+   * @param {Failure} cause
+   */
+  function toGuestError(cause) {
+    const error = new GuestError(cause.message)
+    Object.defineProperty(error, 'code', { value: cause.code, enumerable: true })
+    if (cause.status !== undefined) {
+      Object.defineProperty(error, 'status', { value: cause.status, enumerable: true })
+    }
+    return error
   }
 
   // Refusals reuse one frozen error each: a loop of 1e5 calls must fail fast, and making 1e5
   // tamed errors costs seconds.
+  /** @type {Error | undefined} */
   let tooMany
+  /** @type {Error | undefined} */
   let tooManyAtOnce
+  /**
+   * @param {string} fn
+   * @param {unknown[]} argsList
+   */
   function invoke(fn, argsList) {
     if (callCount >= job.limits.maxCalls) {
       tooMany ??= harden(
-        new GuestError(
-          `subrequest_limit: at most ${job.limits.maxCalls} capability calls per execution`,
+        toGuestError(
+          failure(
+            FAILURE.subrequest_limit,
+            `at most ${job.limits.maxCalls} capability calls per execution`,
+          ),
         ),
       )
       return Promise.reject(tooMany)
     }
     if (inFlight >= job.limits.maxCallsInFlight) {
       tooManyAtOnce ??= harden(
-        new GuestError(
-          `subrequest_limit: at most ${job.limits.maxCallsInFlight} capability calls at once`,
+        toGuestError(
+          failure(
+            FAILURE.subrequest_limit,
+            `at most ${job.limits.maxCallsInFlight} capability calls at once`,
+          ),
         ),
       )
       return Promise.reject(tooManyAtOnce)
@@ -157,10 +202,14 @@ function createRun(job) {
     try {
       payload = JSON.stringify(argsList)
     } catch {
-      return Promise.reject(new GuestError('capability arguments must be JSON data'))
+      return Promise.reject(
+        toGuestError(failure(FAILURE.invalid_call, 'capability arguments must be JSON data')),
+      )
     }
     if (payload.length > job.limits.callArgsBytes) {
-      return Promise.reject(new GuestError('request_too_large: capability arguments are too large'))
+      return Promise.reject(
+        toGuestError(failure(FAILURE.request_too_large, 'capability arguments are too large')),
+      )
     }
     callCount++
     inFlight++
@@ -173,23 +222,30 @@ function createRun(job) {
     })
   }
 
+  /** @type {Record<string, unknown>} */
   const globals = { args: harden(job.args ?? {}), console: harden(guestConsole) }
-  for (const fn of job.functions) globals[fn] = harden((...argsList) => invoke(fn, argsList))
+  for (const fn of job.functions) {
+    globals[fn] = harden((/** @type {unknown[]} */ ...argsList) => invoke(fn, argsList))
+  }
 
   return {
     compartment,
     globals,
+    /**
+     * @param {number} callId
+     * @param {Extract<HostMessage, { type: 'callResult' }>} reply
+     */
     settle(callId, reply) {
       const entry = pending.get(callId)
       if (!entry) return
       pending.delete(callId)
       if (reply.ok) entry.resolve(reply.value)
-      else entry.reject(new GuestError(reply.error))
+      else entry.reject(toGuestError(reply.error))
     },
-    GuestError,
   }
 }
 
+/** @param {JobSpec} job */
 async function execute(job) {
   const run = createRun(job)
   current = { id: job.id, run }
@@ -201,77 +257,68 @@ async function execute(job) {
     const value = await body()
     send({ type: 'done', id: job.id, ...serializeValue(value, job.limits.resultBytes) })
   } catch (error) {
-    send({ type: 'done', id: job.id, ok: false, error: describeError(error) })
+    send({ type: 'done', id: job.id, ok: false, error: describeThrown(error) })
   } finally {
     if (current?.id === job.id) current = null
   }
 }
 
-/** `return x` becomes result.value: JSON data only, and bounded before it is copied. */
+/**
+ * `return x` becomes result.value: JSON data only, and bounded before it is copied.
+ * @param {unknown} value
+ * @param {number} maxBytes
+ * @returns {{ ok: true, value?: string } | { ok: false, error: import('./protocol.mjs').Failure<'result_too_large' | 'result_not_json'> }}
+ */
 function serializeValue(value, maxBytes) {
+  const tooLarge = () => ({
+    ok: /** @type {const} */ (false),
+    error: failure(FAILURE.result_too_large, `the returned value is over ${maxBytes} bytes`),
+  })
+  const notJson = () => ({
+    ok: /** @type {const} */ (false),
+    error: failure(FAILURE.result_not_json, 'the returned value is not JSON data'),
+  })
   if (value === undefined) return { ok: true }
-  if (typeof value === 'string' && value.length > maxBytes)
-    return {
-      ok: false,
-      error: { name: 'RangeError', message: 'result_too_large', code: 'result_too_large' },
-    }
+  if (typeof value === 'string' && value.length > maxBytes) return tooLarge()
   let json
   try {
     json = JSON.stringify(value)
   } catch {
-    return {
-      ok: false,
-      error: {
-        name: 'TypeError',
-        message: 'the returned value is not JSON data',
-        code: 'result_not_json',
-      },
-    }
+    return notJson()
   }
-  if (json === undefined)
-    return {
-      ok: false,
-      error: {
-        name: 'TypeError',
-        message: 'the returned value is not JSON data',
-        code: 'result_not_json',
-      },
-    }
-  if (Buffer.byteLength(json) > maxBytes)
-    return {
-      ok: false,
-      error: { name: 'RangeError', message: 'result_too_large', code: 'result_too_large' },
-    }
+  if (json === undefined) return notJson()
+  if (Buffer.byteLength(json) > maxBytes) return tooLarge()
   return { ok: true, value: json }
 }
 
-function describeError(error) {
+/**
+ * What the code threw, as `Name: message` (its own words; never a host stack).
+ * @param {unknown} error
+ * @returns {import('./protocol.mjs').Failure<'threw'>}
+ */
+function describeThrown(error) {
   try {
     if (error && typeof error === 'object') {
-      const name = typeof error.name === 'string' ? error.name : 'Error'
-      const message = typeof error.message === 'string' ? error.message : String(error)
-      return { name: name.slice(0, 100), message: message.slice(0, 4000) }
+      const { name, message } = /** @type {{ name?: unknown, message?: unknown }} */ (error)
+      const shownName = typeof name === 'string' ? name.slice(0, 100) : 'Error'
+      const shownMessage = (typeof message === 'string' ? message : String(error)).slice(0, 4000)
+      return { code: FAILURE.threw, message: `${shownName}: ${shownMessage}` }
     }
-    return { name: 'Error', message: `Uncaught ${String(error).slice(0, 4000)}` }
+    return { code: FAILURE.threw, message: `Error: Uncaught ${String(error).slice(0, 4000)}` }
   } catch {
-    return { name: 'Error', message: 'Uncaught exception' }
+    return { code: FAILURE.threw, message: 'Error: Uncaught exception' }
   }
 }
 
+/** @param {unknown} part */
 function formatPart(part) {
   if (typeof part === 'string') return part
   if (part === undefined) return 'undefined'
   if (typeof part === 'function') return '[function]'
   if (typeof part === 'bigint' || typeof part === 'symbol') return String(part)
-  if (
-    part instanceof Error ||
-    (part &&
-      typeof part === 'object' &&
-      typeof part.message === 'string' &&
-      typeof part.name === 'string' &&
-      !Array.isArray(part))
-  ) {
-    return `${part.name}: ${part.message}`
+  if (part instanceof Error || isErrorLike(part)) {
+    const { name, message } = /** @type {{ name: string, message: string }} */ (part)
+    return `${name}: ${message}`
   }
   try {
     return JSON.stringify(part) ?? String(part)
@@ -280,9 +327,16 @@ function formatPart(part) {
   }
 }
 
-process.on('message', (message) => {
+/** @param {unknown} part */
+function isErrorLike(part) {
+  if (!part || typeof part !== 'object' || Array.isArray(part)) return false
+  const { name, message } = /** @type {{ name?: unknown, message?: unknown }} */ (part)
+  return typeof message === 'string' && typeof name === 'string'
+}
+
+process.on('message', (/** @type {HostMessage} */ message) => {
   if (message.type === 'run') {
-    execute(message.job)
+    void execute(message.job)
   } else if (message.type === 'callResult') {
     if (current?.id === message.id) current.run.settle(message.callId, message)
   }
@@ -291,17 +345,12 @@ process.on('message', (message) => {
 // A rejection nobody handled is reported on stderr; it does not fail the execution (SB-22).
 process.on('unhandledRejection', (reason) => {
   if (!current) return
-  const { name, message } = describeError(reason)
-  send({
-    type: 'output',
-    id: current.id,
-    stream: 'stderr',
-    text: `Unhandled promise rejection: ${name}: ${message}\n`,
-  })
+  const text = `Unhandled promise rejection: ${describeThrown(reason).message}\n`
+  send({ type: 'output', id: current.id, stream: 'stderr', text })
 })
 process.on('uncaughtException', (error) => {
   if (!current) return
-  send({ type: 'done', id: current.id, ok: false, error: describeError(error) })
+  send({ type: 'done', id: current.id, ok: false, error: describeThrown(error) })
 })
 process.on('disconnect', () => process.exit(0))
 

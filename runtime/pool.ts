@@ -1,36 +1,24 @@
 /**
- * The sandbox pool: pre-started guest processes (runtime/guest.mjs), one execution at a time
- * each. Every limit is enforced from here, outside the guest: wall-clock deadline, resident
- * memory, output bytes, capability calls. When a limit trips, the execution's capabilities are
- * revoked first (in-flight calls aborted, later ones refused), then the process is killed and
- * replaced; a process that failed or misbehaved is never reused. Jobs wait in a bounded queue,
- * scheduled so that one tenant cannot hold every process.
+ * The sandbox pool: pre-started guest processes (guest.mjs), one execution at a time each.
+ * Every limit is enforced from here, outside the guest: wall-clock deadline and resident memory
+ * (limits.ts), output bytes and capability calls (counted as messages arrive). When a limit trips,
+ * the execution's capabilities are revoked first (in-flight calls aborted, later ones refused),
+ * then the process is killed and replaced; a process that failed or misbehaved is never reused.
+ * Jobs wait in a bounded queue that keeps one tenant from holding every guest (scheduler.ts).
  *
  * This module imports nothing from server/: the host hands it a `call` function per job.
  */
-import { fork, type ChildProcess } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
-import { availableParallelism } from 'node:os'
+import { spawnGuest, type GuestProcess } from './guest-process'
+import { watchJob, type ExecLimits } from './limits'
+import { FAILURE, failure } from './protocol.mjs'
+import type { Failure, GuestMessage, RuntimeExecutionFailureCode } from './protocol.mjs'
+import { createScheduler, type Reservation } from './scheduler'
 
-export interface ExecLimits {
-  timeoutMs: number
-  memoryMb: number
-  outputBytes: number
-  maxCalls: number
-  maxCallsInFlight: number
-  resultBytes: number
-  callArgsBytes: number
-}
+export { PoolFullError, type Reservation } from './scheduler'
+export { defaultPoolSize, type ExecLimits } from './limits'
 
-export type FailureCode =
-  | 'timed_out'
-  | 'memory'
-  | 'output_limit'
-  | 'killed'
-  | 'error'
-  | 'result_too_large'
-  | 'result_not_json'
-  | 'shutdown'
+/** The host's answer to one capability call: a value, or a failure the guest code catches. */
+export type CallReply = { ok: true; value: unknown } | { ok: false; error: Failure }
 
 export interface GuestJob {
   id: string
@@ -39,8 +27,8 @@ export interface GuestJob {
   args: unknown
   /** Function names exposed in the compartment, one per approved capability. */
   functions: string[]
-  /** The host side of a capability call; rejects with an Error whose message the guest sees. */
-  call(fn: string, args: unknown[], signal: AbortSignal): Promise<unknown>
+  /** The host side of a capability call; never rejects (a failure is a reply). */
+  call(fn: string, args: unknown[], signal: AbortSignal): Promise<CallReply>
   /** Called once when the job leaves the queue and starts in a guest. */
   onStart?(): void
   /** A shorter wall-time limit for this job (a skill's timeout_ms); never longer than the pool's. */
@@ -50,9 +38,7 @@ export interface GuestJob {
 export interface GuestResult {
   ok: boolean
   exitCode: 0 | 1 | 124 | 137
-  failure?: FailureCode
-  /** `Name: message` of the error that ended the execution, as the guest reported it. */
-  error?: string
+  failure?: Failure<RuntimeExecutionFailureCode>
   stdout: string
   stderr: string
   /** The returned value as JSON text, when there is one. */
@@ -72,17 +58,13 @@ export interface PoolOptions {
   log?: (line: string) => void
 }
 
-export class PoolFullError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super('the execution queue is full')
-  }
-}
-
 export class PoolClosedError extends Error {
   constructor() {
     super('the execution pool is shutting down')
   }
 }
+
+type Ending = Pick<GuestResult, 'ok' | 'exitCode' | 'failure' | 'valueJson'>
 
 interface Running {
   job: GuestJob
@@ -92,70 +74,42 @@ interface Running {
   outputBytes: number
   calls: number
   revoke: AbortController
-  finish(result: Omit<GuestResult, 'durationMs' | 'stdout' | 'stderr'>): void
-}
-
-interface Guest {
-  child: ChildProcess
-  ready: boolean
-  running: Running | null
-  retired: boolean
+  finish(ending: Ending): void
 }
 
 interface Queued {
+  tenant: string
   job: GuestJob
   resolve(result: GuestResult): void
   reject(error: Error): void
 }
 
-const PAGE_SIZE = 4096
-const MEMORY_HEADROOM_MB = 96
-
-export function defaultPoolSize(): number {
-  return Math.max(2, Math.min(8, availableParallelism() * 2))
-}
+/** Guests that died before saying ready, in a row: a broken install must not respawn forever. */
+const MAX_START_FAILURES = 5
 
 export function createGuestPool(options: PoolOptions) {
-  const guests = new Set<Guest>()
-  const queue: Queued[] = []
-  const runningByTenant = new Map<string, number>()
+  const { limits } = options
+  const guests = new Set<GuestProcess>()
+  const runningOn = new Map<GuestProcess, Running>()
+  const scheduler = createScheduler<Queued>({
+    maxQueue: options.maxQueue,
+    perTenant: options.perTenant,
+    retryAfterSeconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000 / 4)),
+  })
   const log = options.log ?? (() => {})
   let closed = false
   let fatal: string | null = null
-  // Queue places promised to callers that are still writing their records (see reserve()).
-  let reserved = 0
-  // Guests that died before saying ready, in a row: a broken install must not respawn forever.
   let startFailures = 0
-  const MAX_START_FAILURES = 5
   let idleWaiters: Array<() => void> = []
 
-  function spawnGuest(): Guest {
-    const child = fork(options.entry, [], {
-      execArgv: [`--max-old-space-size=${options.limits.memoryMb}`, '--max-semi-space-size=16'],
-      // An empty environment: no secret, no LOCKDOWN_* option reaches the guest (SB-24).
-      env: {},
-      // fd 3: IPC, parent → guest; fd 4: the guest's ordered message stream, guest → parent.
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc', 'pipe'],
-      serialization: 'json',
-    })
-    const guest: Guest = { child, ready: false, running: null, retired: false }
-    guests.add(guest)
-    readLines(child.stdio[4] as NodeJS.ReadableStream, (line) => {
-      let message: GuestMessage
-      try {
-        message = JSON.parse(line)
-      } catch {
-        retire(guest)
-        return
-      }
-      onMessage(guest, message)
-    })
-    child.on('exit', (code, signal) => onExit(guest, code, signal))
-    child.on('error', () => retire(guest))
-    return guest
+  const outputLimit = () =>
+    failure(FAILURE.output_limit, `output is over ${limits.outputBytes} bytes`)
+
+  function spawn() {
+    guests.add(spawnGuest(options.entry, limits.memoryMb, { onMessage, onExit }))
   }
 
-  function onMessage(guest: Guest, message: GuestMessage) {
+  function onMessage(guest: GuestProcess, message: GuestMessage) {
     if (message.type === 'ready') {
       guest.ready = true
       startFailures = 0
@@ -167,35 +121,25 @@ export function createGuestPool(options: PoolOptions) {
       log(`[oauth3] sandbox: ${message.reason}`)
       return
     }
-    const running = guest.running
+    const running = runningOn.get(guest)
     if (!running || message.id !== running.job.id) return
     if (message.type === 'output') collectOutput(guest, running, message.stream, message.text)
     else if (message.type === 'limit')
-      stopAndReplace(guest, running, {
-        ok: false,
-        exitCode: 1,
-        failure: 'output_limit',
-        error: `output_limit: output is over ${options.limits.outputBytes} bytes`,
-      })
+      stopAndReplace(guest, running, { ok: false, exitCode: 1, failure: outputLimit() })
     else if (message.type === 'call') void answerCall(guest, running, message)
     else if (message.type === 'done') onDone(guest, running, message)
   }
 
   function collectOutput(
-    guest: Guest,
+    guest: GuestProcess,
     running: Running,
     stream: 'stdout' | 'stderr',
     text: string,
   ) {
     // The guest caps its own output; the parent caps again in case the guest lies.
     const size = Buffer.byteLength(String(text))
-    if (running.outputBytes + size > options.limits.outputBytes + 1024) {
-      stopAndReplace(guest, running, {
-        ok: false,
-        exitCode: 1,
-        failure: 'output_limit',
-        error: `output_limit: output is over ${options.limits.outputBytes} bytes`,
-      })
+    if (running.outputBytes + size > limits.outputBytes + 1024) {
+      stopAndReplace(guest, running, { ok: false, exitCode: 1, failure: outputLimit() })
       return
     }
     running.outputBytes += size
@@ -203,48 +147,40 @@ export function createGuestPool(options: PoolOptions) {
   }
 
   async function answerCall(
-    guest: Guest,
+    guest: GuestProcess,
     running: Running,
     message: Extract<GuestMessage, { type: 'call' }>,
   ) {
     running.calls++
-    const reply = (body: { ok: true; value: unknown } | { ok: false; error: string }) => {
-      if (guest.running === running && !running.revoke.signal.aborted)
-        guest.child.send({
-          type: 'callResult',
-          id: running.job.id,
-          callId: message.callId,
-          ...body,
-        })
+    const reply = (body: CallReply) => {
+      if (runningOn.get(guest) !== running || running.revoke.signal.aborted) return
+      guest.send({ type: 'callResult', id: running.job.id, callId: message.callId, ...body })
     }
-    if (
-      running.calls > options.limits.maxCalls ||
-      running.revoke.signal.aborted ||
-      !running.job.functions.includes(message.fn)
-    ) {
-      reply({ ok: false, error: 'subrequest_limit: capability call refused' })
-      return
+    if (running.revoke.signal.aborted) {
+      return reply({ ok: false, error: failure(FAILURE.revoked, 'the execution ended') })
     }
-    let args: unknown
+    if (running.calls > limits.maxCalls) {
+      const detail = `at most ${limits.maxCalls} capability calls per execution`
+      return reply({ ok: false, error: failure(FAILURE.subrequest_limit, detail) })
+    }
+    if (!running.job.functions.includes(message.fn)) {
+      const detail = 'this function is not a capability of the permit'
+      return reply({ ok: false, error: failure(FAILURE.unknown_capability, detail) })
+    }
+    const args = parseArgs(message.args)
+    if (!args) {
+      const detail = 'capability arguments must be a list of JSON data'
+      return reply({ ok: false, error: failure(FAILURE.invalid_call, detail) })
+    }
     try {
-      args = JSON.parse(message.args)
+      reply(await running.job.call(message.fn, args, running.revoke.signal))
     } catch {
-      reply({ ok: false, error: 'capability arguments must be JSON data' })
-      return
-    }
-    if (!Array.isArray(args)) {
-      reply({ ok: false, error: 'capability arguments must be a list' })
-      return
-    }
-    try {
-      reply({ ok: true, value: await running.job.call(message.fn, args, running.revoke.signal) })
-    } catch (error) {
-      reply({ ok: false, error: error instanceof Error ? error.message : 'capability call failed' })
+      reply({ ok: false, error: failure(FAILURE.upstream_error, 'the capability call failed') })
     }
   }
 
   function onDone(
-    guest: Guest,
+    guest: GuestProcess,
     running: Running,
     message: Extract<GuestMessage, { type: 'done' }>,
   ) {
@@ -255,105 +191,66 @@ export function createGuestPool(options: PoolOptions) {
         ...(message.value !== undefined ? { valueJson: message.value } : {}),
       })
     } else {
-      const code = message.error?.code
-      if (code === 'result_too_large' || code === 'result_not_json')
-        running.finish({
-          ok: false,
-          exitCode: 1,
-          failure: code,
-          error: `${code}: ${code === 'result_too_large' ? `the returned value is over ${options.limits.resultBytes} bytes` : 'the returned value is not JSON data'}`,
-        })
-      else
-        running.finish({
-          ok: false,
-          exitCode: 1,
-          failure: 'error',
-          error: `${message.error?.name ?? 'Error'}: ${message.error?.message ?? ''}`,
-        })
+      running.finish({ ok: false, exitCode: 1, failure: message.error })
     }
     // Calls the code started but never awaited end with it.
     running.revoke.abort()
-    guest.running = null
+    runningOn.delete(guest)
     schedule()
   }
 
-  function onExit(guest: Guest, code: number | null, signal: NodeJS.Signals | null) {
+  function onExit(guest: GuestProcess, code: number | null, signal: NodeJS.Signals | null) {
     guests.delete(guest)
-    if (
-      !guest.ready &&
-      !guest.retired &&
-      !closed &&
-      ++startFailures >= MAX_START_FAILURES &&
-      fatal === null
-    ) {
+    const failedToStart = !guest.ready && !guest.retired && !closed
+    if (failedToStart && ++startFailures >= MAX_START_FAILURES && fatal === null) {
       fatal = `sandbox processes exit before they are ready (last exit: ${signal ?? code}); check that ${options.entry} and the ses package are installed`
       log(`[oauth3] sandbox: ${fatal}`)
     }
-    const running = guest.running
-    guest.running = null
+    const running = runningOn.get(guest)
+    runningOn.delete(guest)
     if (running) {
       // V8 aborts (SIGABRT / 134) when the heap limit is hit: that is a memory failure.
       const outOfMemory = signal === 'SIGABRT' || code === 134
-      running.finish(
-        outOfMemory
-          ? {
-              ok: false,
-              exitCode: 137,
-              failure: 'memory',
-              error: 'memory: the execution ran out of memory',
-            }
-          : {
-              ok: false,
-              exitCode: 137,
-              failure: 'killed',
-              error: `killed: the sandbox process ended (${signal ?? code})`,
-            },
-      )
+      running.finish({
+        ok: false,
+        exitCode: 137,
+        failure: outOfMemory
+          ? failure(FAILURE.memory, 'the execution ran out of memory')
+          : failure(FAILURE.killed, `the sandbox process ended (${signal ?? code})`),
+      })
     }
-    if (!closed && !guest.retired && fatal === null)
+    if (!closed && !guest.retired && fatal === null) {
       log(`[oauth3] sandbox: a guest process ended (${signal ?? code}); replacing it`)
+    }
     refill()
     for (const wake of idleWaiters.splice(0)) wake()
   }
 
   /** Revoke the execution's capabilities, end it, then kill its process; a new one replaces it. */
-  function stopAndReplace(
-    guest: Guest,
-    running: Running,
-    result: Omit<GuestResult, 'durationMs' | 'stdout' | 'stderr'>,
-  ) {
+  function stopAndReplace(guest: GuestProcess, running: Running, ending: Ending) {
     running.revoke.abort()
-    running.finish(result)
-    guest.running = null
-    retire(guest)
-  }
-
-  function retire(guest: Guest) {
-    guest.retired = true
-    guest.child.kill('SIGKILL')
+    running.finish(ending)
+    runningOn.delete(guest)
+    guest.retire()
   }
 
   function refill() {
     if (closed || fatal !== null) return
-    while (guests.size < options.size) spawnGuest()
+    while (guests.size < options.size) spawn()
   }
 
   function schedule() {
     if (closed) return
     for (const guest of guests) {
-      if (!guest.ready || guest.running || guest.retired) continue
-      const index = queue.findIndex(
-        (item) => (runningByTenant.get(item.job.tenant) ?? 0) < options.perTenant,
-      )
-      if (index < 0) return
-      const [item] = queue.splice(index, 1)
+      if (!guest.ready || runningOn.has(guest) || guest.retired) continue
+      const item = scheduler.take()
+      if (!item) return
       start(guest, item)
     }
   }
 
-  function start(guest: Guest, item: Queued) {
+  function start(guest: GuestProcess, item: Queued) {
     const { job } = item
-    runningByTenant.set(job.tenant, (runningByTenant.get(job.tenant) ?? 0) + 1)
     let settled = false
     const running: Running = {
       job,
@@ -363,16 +260,13 @@ export function createGuestPool(options: PoolOptions) {
       outputBytes: 0,
       calls: 0,
       revoke: new AbortController(),
-      finish(result) {
+      finish(ending) {
         if (settled) return
         settled = true
-        clearTimeout(deadline)
-        clearInterval(watchdog)
-        const left = (runningByTenant.get(job.tenant) ?? 1) - 1
-        if (left <= 0) runningByTenant.delete(job.tenant)
-        else runningByTenant.set(job.tenant, left)
+        stopWatching()
+        scheduler.finished(job.tenant)
         item.resolve({
-          ...result,
+          ...ending,
           stdout: running.stdout.join(''),
           stderr: running.stderr.join(''),
           durationMs: Math.round(performance.now() - running.started),
@@ -380,42 +274,33 @@ export function createGuestPool(options: PoolOptions) {
         queueMicrotask(schedule)
       },
     }
-    guest.running = running
-    const timeoutMs = Math.min(job.timeoutMs ?? options.limits.timeoutMs, options.limits.timeoutMs)
-    const deadline = setTimeout(() => {
-      if (guest.running === running)
-        stopAndReplace(guest, running, {
-          ok: false,
-          exitCode: 124,
-          failure: 'timed_out',
-          error: `timed_out: the execution ran over ${timeoutMs} ms`,
-        })
-    }, timeoutMs)
-    const rssLimit = (options.limits.memoryMb + MEMORY_HEADROOM_MB) * 1024 * 1024
-    const watchdog = setInterval(async () => {
-      const rss = await residentBytes(guest.child.pid)
-      if (rss > rssLimit && guest.running === running)
-        stopAndReplace(guest, running, {
-          ok: false,
-          exitCode: 137,
-          failure: 'memory',
-          error: `memory: the execution used over ${options.limits.memoryMb + MEMORY_HEADROOM_MB} MB`,
-        })
-    }, options.memoryPollMs ?? 25)
+    runningOn.set(guest, running)
+    const timeoutMs = Math.min(job.timeoutMs ?? limits.timeoutMs, limits.timeoutMs)
+    const watch = {
+      pid: guest.child.pid,
+      timeoutMs,
+      memoryMb: limits.memoryMb,
+      pollMs: options.memoryPollMs,
+    }
+    const stopWatching = watchJob(watch, (cause, exitCode) => {
+      if (runningOn.get(guest) === running)
+        stopAndReplace(guest, running, { ok: false, exitCode, failure: cause })
+    })
     job.onStart?.()
-    guest.child.send({
+    const { outputBytes, maxCalls, maxCallsInFlight, resultBytes, callArgsBytes } = limits
+    guest.send({
       type: 'run',
       job: {
         id: job.id,
         code: job.code,
         args: job.args,
         functions: job.functions,
-        limits: options.limits,
+        limits: { outputBytes, maxCalls, maxCallsInFlight, resultBytes, callArgsBytes },
       },
     })
   }
 
-  for (let i = 0; i < options.size; i++) spawnGuest()
+  for (let i = 0; i < options.size; i++) spawn()
 
   return {
     /**
@@ -425,16 +310,7 @@ export function createGuestPool(options: PoolOptions) {
     reserve(): Reservation {
       if (closed) throw new PoolClosedError()
       if (fatal !== null) throw new Error(fatal)
-      if (queue.length + reserved >= options.maxQueue)
-        throw new PoolFullError(Math.max(1, Math.ceil(options.limits.timeoutMs / 1000 / 4)))
-      reserved++
-      let held = true
-      return {
-        release() {
-          if (held) reserved--
-          held = false
-        },
-      }
+      return scheduler.reserve()
     },
     /** Queue a job on a reservation; rejects only when the pool is closing or broken. */
     run(job: GuestJob, reservation: Reservation): Promise<GuestResult> {
@@ -442,7 +318,7 @@ export function createGuestPool(options: PoolOptions) {
       if (closed) return Promise.reject(new PoolClosedError())
       if (fatal !== null) return Promise.reject(new Error(fatal))
       return new Promise<GuestResult>((resolve, reject) => {
-        queue.push({ job, resolve, reject })
+        scheduler.push({ tenant: job.tenant, job, resolve, reject })
         schedule()
       })
     },
@@ -450,16 +326,11 @@ export function createGuestPool(options: PoolOptions) {
       let busy = 0
       let ready = 0
       for (const guest of guests) {
-        if (guest.running) busy++
+        if (runningOn.has(guest)) busy++
         else if (guest.ready) ready++
       }
-      return {
-        processes: guests.size,
-        busy,
-        ready,
-        queued: queue.length,
-        pids: [...guests].map((guest) => guest.child.pid),
-      }
+      const pids = [...guests].map((guest) => guest.child.pid)
+      return { processes: guests.size, busy, ready, queued: scheduler.queued, pids }
     },
     /** Resolves once `count` guests are started and idle (tests and startup). */
     async whenReady(count = options.size, timeoutMs = 15_000): Promise<void> {
@@ -473,23 +344,20 @@ export function createGuestPool(options: PoolOptions) {
     /** Stop taking jobs, let running ones finish for up to `graceMs`, then kill everything. */
     async close(graceMs = 5_000): Promise<void> {
       closed = true
-      for (const item of queue.splice(0)) item.reject(new PoolClosedError())
+      for (const item of scheduler.drain()) item.reject(new PoolClosedError())
       const end = Date.now() + graceMs
-      while ([...guests].some((guest) => guest.running) && Date.now() < end) {
+      while (runningOn.size > 0 && Date.now() < end) {
         await new Promise<void>((resolve) => {
           idleWaiters.push(resolve)
           setTimeout(resolve, 50)
         })
       }
       for (const guest of guests) {
-        if (guest.running)
-          stopAndReplace(guest, guest.running, {
-            ok: false,
-            exitCode: 137,
-            failure: 'shutdown',
-            error: 'shutdown: the server is stopping',
-          })
-        else retire(guest)
+        const running = runningOn.get(guest)
+        if (running) {
+          const cause = failure(FAILURE.shutdown, 'the server is stopping')
+          stopAndReplace(guest, running, { ok: false, exitCode: 137, failure: cause })
+        } else guest.retire()
       }
       idleWaiters = []
     },
@@ -498,46 +366,12 @@ export function createGuestPool(options: PoolOptions) {
 
 export type GuestPool = ReturnType<typeof createGuestPool>
 
-export interface Reservation {
-  release(): void
-}
-
-type GuestMessage =
-  | { type: 'ready' }
-  | { type: 'fatal'; reason: string }
-  | { type: 'output'; id: string; stream: 'stdout' | 'stderr'; text: string }
-  | { type: 'limit'; id: string; code: string }
-  | { type: 'call'; id: string; callId: number; fn: string; args: string }
-  | {
-      type: 'done'
-      id: string
-      ok: boolean
-      value?: string
-      error?: { name: string; message: string; code?: FailureCode }
-    }
-
-/** Newline-delimited messages from a stream. */
-function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void) {
-  let buffered = ''
-  stream.setEncoding('utf8')
-  stream.on('data', (chunk: string) => {
-    buffered += chunk
-    let newline
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline)
-      buffered = buffered.slice(newline + 1)
-      if (line) onLine(line)
-    }
-  })
-  stream.on('error', () => {})
-}
-
-async function residentBytes(pid: number | undefined): Promise<number> {
-  if (!pid) return 0
+/** Capability arguments as the guest sent them: a JSON list, or null. */
+function parseArgs(text: string): unknown[] | null {
   try {
-    const statm = await readFile(`/proc/${pid}/statm`, 'utf8')
-    return Number(statm.split(' ')[1]) * PAGE_SIZE
+    const args: unknown = JSON.parse(text)
+    return Array.isArray(args) ? args : null
   } catch {
-    return 0
+    return null
   }
 }

@@ -6,7 +6,7 @@ import { appendFileSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createStorage } from 'unstorage'
-import { journalDriver } from '../server/utils/store/journal-driver'
+import { journalDriver } from '../server/store/journal-driver'
 import { makeDataDir } from './helpers/server'
 
 describe('journal driver', () => {

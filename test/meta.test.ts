@@ -1,69 +1,143 @@
 /**
- * Meta-tests that read folders: the generated types match the schemas, every route file is in the
- * API table (so the guide and OpenAPI list it), every error code is documented, every schema
- * compiles in strict mode.
+ * Meta-tests that read folders: the generated types and docs match their sources, every route file
+ * declares itself and the OpenAPI document built from those declarations is whole, every schema
+ * compiles, every code that crosses the guest boundary is in the error catalog, and the layers
+ * import only what they may.
  */
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, relative, sep } from 'node:path'
+import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { API_ROUTES } from '../server/utils/api-routes'
-import { ERROR_CATALOG } from '../server/utils/errors'
-import { buildOpenApi } from '../server/utils/openapi'
-import { SCHEMAS } from '../server/utils/schemas'
+import { CAPABILITY_PLUGINS } from '../core/capabilities/registry'
+import { ERROR_CATALOG } from '../core/errors'
+import { SCHEMAS } from '../core/schemas'
+import { FAILURE } from '../runtime/protocol.mjs'
+import { renderErrorDocs, withSettingsTable } from '../scripts/docs/render'
+import { buildOpenApi } from '../server/http/openapi'
+import { listRouteFiles } from '../server/http/route-files'
+import { useApiRoutes } from '../server/http/route-index'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+const read = (path: string) => readFileSync(join(root, path), 'utf8')
 
-describe('meta', () => {
+/** The route index as the server builds it (the same generated module, see vitest.config.ts). */
+const loadRoutes = async () => useApiRoutes()
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && /\.(ts|mjs)$/.test(entry.name))
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+}
+
+describe('generated files', () => {
   it('schemas/types.ts is generated from the current schemas', () => {
-    expect(() =>
-      execFileSync(process.execPath, ['scripts/gen-types.mjs', '--check'], {
-        cwd: root,
-        stdio: 'pipe',
-      }),
-    ).not.toThrow()
+    const check = ['scripts/gen-types.mjs', '--check']
+    expect(() => execFileSync(process.execPath, check, { cwd: root, stdio: 'pipe' })).not.toThrow()
   })
 
-  it('every schema file is compiled and exposed', () => {
-    const files = readdirSync(join(root, 'schemas'))
-      .filter((file) => file.endsWith('.schema.json'))
-      .sort()
-    expect(
-      Object.values(SCHEMAS)
-        .map((schema) => schema.$id)
-        .sort(),
-    ).toEqual(files)
-    for (const file of files)
-      expect(JSON.parse(readFileSync(join(root, 'schemas', file), 'utf8')).$id).toBe(file)
+  it('docs/errors.md is generated from the error catalog, with every code and its status', () => {
+    const doc = read('docs/errors.md')
+    expect(doc).toBe(renderErrorDocs())
+    for (const [code, entry] of Object.entries(ERROR_CATALOG)) {
+      if (entry.kind === 'api') expect(doc, code).toContain(`| \`${code}\` | ${entry.status} |`)
+      else expect(doc, code).toContain(`| \`${code}\` |`)
+    }
   })
 
-  it('every route file is listed in API_ROUTES, and nothing else is', () => {
-    const routesDir = join(root, 'server', 'routes')
-    const fromFiles = readdirSync(routesDir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => {
-        const path = relative(routesDir, join(entry.parentPath, entry.name)).split(sep).join('/')
-        const [, file, method] = /^(.*)\.(get|post|delete)\.ts$/.exec(path)!
-        const url = '/' + file.replace(/(^|\/)index$/, '').replace(/\[(\w+)\]/g, '{$1}')
-        return `${method.toUpperCase()} ${url.replace(/\/$/, '') || '/'}`
-      })
-      .sort()
-    expect(API_ROUTES.map((route) => `${route.method} ${route.path}`).sort()).toEqual(fromFiles)
+  it("the README's settings table is generated from the settings table", () => {
+    expect(read('README.md')).toBe(withSettingsTable(read('README.md')))
+  })
+})
+
+describe('routes', () => {
+  it('every route file declares who may call it, its body schema and its answer', async () => {
+    const routes = await loadRoutes()
+    expect(routes.length).toBe(listRouteFiles(join(root, 'server', 'routes')).length)
+    for (const route of routes) {
+      const name = `${route.method} ${route.path}`
+      expect(route.summary, name).toMatch(/\S/)
+      expect(route.returns, name).toMatch(/\S/)
+      expect([
+        'none',
+        'agent',
+        'owner',
+        'tenant',
+        'approval-link',
+        'tenant-or-approval-link',
+      ]).toContain(route.auth)
+      if (route.body) expect(Object.keys(SCHEMAS), name).toContain(route.body)
+      if (route.method === 'POST') expect(route.body, `${name} reads a JSON body`).toBeDefined()
+    }
   })
 
-  it('every error code is documented in docs/errors.md with its status', () => {
-    const doc = readFileSync(join(root, 'docs', 'errors.md'), 'utf8')
-    for (const [code, [status]] of Object.entries(ERROR_CATALOG))
-      expect(doc, code).toMatch(new RegExp(`\\| \`${code}\` \\| ${status} \\|`))
+  it('the OpenAPI document lists every route and references only components it defines', async () => {
+    const routes = await loadRoutes()
+    const doc = buildOpenApi('https://oauth3.example.com', routes)
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"/]+)/g)]
+    for (const [, ref] of refs) expect(doc.components.schemas, ref).toHaveProperty(ref)
+    for (const route of routes) {
+      expect(doc.paths[route.path], route.path).toHaveProperty(route.method.toLowerCase())
+    }
+    expect(Object.keys(doc.paths).length).toBe(new Set(routes.map((route) => route.path)).size)
+  })
+})
+
+describe('schemas and codes', () => {
+  it('every schema file is compiled: the request schemas and each capability type', () => {
+    const files = readdirSync(join(root, 'schemas')).filter((file) => file.endsWith('.schema.json'))
+    const compiled = [
+      ...Object.values(SCHEMAS).map((schema) => schema.$id),
+      ...CAPABILITY_PLUGINS.map((plugin) => plugin.schema.$id),
+    ]
+    expect(compiled.sort()).toEqual(files.sort())
+    for (const file of files) expect(JSON.parse(read(`schemas/${file}`)).$id).toBe(file)
   })
 
-  it('the OpenAPI document references only components it defines', () => {
-    const doc = buildOpenApi('https://oauth3.example.com')
-    const refs = [
-      ...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"/]+)/g),
-    ].map((match) => match[1])
-    for (const ref of refs) expect(doc.components.schemas, ref).toHaveProperty(ref)
-    expect(Object.keys(doc.paths).length).toBe(new Set(API_ROUTES.map((route) => route.path)).size)
+  it('every failure code that crosses the guest boundary is in the catalog, of its kind', () => {
+    const calls = [
+      'subrequest_limit',
+      'request_too_large',
+      'invalid_call',
+      'unknown_capability',
+      'revoked',
+      'upstream_error',
+    ]
+    for (const code of Object.values(FAILURE)) {
+      const entry = ERROR_CATALOG[code as keyof typeof ERROR_CATALOG]
+      expect(entry, code).toBeDefined()
+      expect(entry.kind, code).toBe(calls.includes(code) ? 'call' : 'execution')
+    }
+  })
+})
+
+describe('layers', () => {
+  const importsOf = (file: string) =>
+    [...read(file).matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map(
+      (m) => m[1],
+    )
+
+  it('core/ imports nothing from server/, runtime/, cli/ or a web framework', () => {
+    for (const file of sourceFiles('core')) {
+      for (const target of importsOf(file)) {
+        expect(target, file).not.toMatch(/(^|\/)(server|runtime|cli)\/|^(h3|nitropack)/)
+      }
+    }
+  })
+
+  it('cli/ and runtime/ import nothing from server/', () => {
+    for (const file of [...sourceFiles('cli'), ...sourceFiles('runtime')]) {
+      for (const target of importsOf(file)) expect(target, file).not.toMatch(/(^|\/)server\//)
+    }
+  })
+
+  it('no service parses an error back out of its text', () => {
+    for (const file of [
+      ...sourceFiles('server'),
+      ...sourceFiles('core'),
+      ...sourceFiles('runtime'),
+    ]) {
+      expect(read(file), file).not.toMatch(/(error|message|\.error)\S*\.split\(['"]:['"]\)/)
+    }
   })
 })

@@ -3,7 +3,7 @@
  * the variable; good ones are honoured; one data folder serves one process.
  */
 import { describe, expect, it } from 'vitest'
-import { resolveSettings } from '../server/utils/settings'
+import { resolveSettings } from '../server/settings/resolve'
 import { client } from './helpers/http'
 import { runUntilExit, startServer } from './helpers/server'
 

@@ -3,7 +3,7 @@
  * independently of the others compiled before it.
  */
 import { describe, expect, it } from 'vitest'
-import { compileArgsSchema } from '../server/utils/skills/validate'
+import { compileArgsSchema } from '../core/skills/args'
 
 describe('args schemas', () => {
   it('keeps every compiled pattern distinct', () => {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createEmbeddedStore, createRedisStore, type Store } from '../server/utils/store'
+import { createEmbeddedStore, createRedisStore, type Store } from '../server/store'
 import { dropRedisPrefix } from './helpers/redis'
 import { makeDataDir } from './helpers/server'
 

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createLocalKeyProvider } from '../server/utils/key-provider'
-import { open, seal } from '../server/utils/vault-crypto'
+import { createLocalKeyProvider } from '../server/vault/keys'
+import { open, seal } from '../server/vault/crypto'
 import { makeDataDir } from './helpers/server'
 
 describe('vault crypto', () => {

@@ -3,9 +3,9 @@
  * or an unreachable store stops the process with a clear message instead of serving half a server.
  */
 import { defineNitroPlugin, useRuntimeConfig } from 'nitropack/runtime'
-import { startApp } from '../utils/app'
-import { failInterruptedExecutions } from '../utils/executions'
-import { resolveSettings, type Settings } from '../utils/settings'
+import { startApp } from '../app'
+import { failInterruptedExecutions } from '../executions/recover'
+import { resolveSettings, type Settings } from '../settings/resolve'
 
 export default defineNitroPlugin((nitro) => {
   let settings: Settings

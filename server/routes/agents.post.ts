@@ -1,15 +1,14 @@
-import { defineEventHandler, setResponseStatus } from 'h3'
-import { mintAgent } from '../utils/accounts'
-import { useApp } from '../utils/app'
-import { requireTenant } from '../utils/auth'
-import { readOptionalJsonBody } from '../utils/body'
-import { assertAgentCreateRequest } from '../utils/schemas'
+import { mintAgent } from '../accounts/tenants'
+import { defineApiRoute } from '../http/define-route'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const owner = await requireTenant(event, app, 'owner')
-  const body = await readOptionalJsonBody(event, assertAgentCreateRequest)
-  const agent = await mintAgent(app, owner, body)
-  setResponseStatus(event, 201)
-  return agent
-})
+export default defineApiRoute(
+  {
+    auth: 'owner',
+    summary: 'Mint an agent bound to this owner.',
+    body: 'agentCreate',
+    bodyOptional: true,
+    status: 201,
+    returns: 'The agent: tenant_id, role, owner_id and its token (shown once).',
+  },
+  ({ app, caller, body }) => mintAgent(app, caller, body),
+)

@@ -1,7 +1,15 @@
-import { defineEventHandler } from 'h3'
-import { useApp } from '../utils/app'
+import { defineApiRoute } from '../http/define-route'
 
-export default defineEventHandler(async () => {
-  const app = await useApp()
-  return { status: 'ok', tee: 'none', store: app.store.kind, long_polls: app.notifier.waiting }
-})
+export default defineApiRoute(
+  {
+    auth: 'none',
+    summary: 'Liveness, store kind, open long-polls.',
+    returns: '{ status, tee, store, long_polls }',
+  },
+  ({ app }) => ({
+    status: 'ok',
+    tee: 'none',
+    store: app.store.kind,
+    long_polls: app.notifier.waiting,
+  }),
+)

@@ -1,10 +1,18 @@
-import { defineEventHandler, setResponseHeader } from 'h3'
-import { useApp } from '../utils/app'
-import { renderGuide } from '../utils/guide'
-import { getPublicOrigin } from '../utils/origin'
+import { setResponseHeader } from 'h3'
+import { defineApiRoute } from '../http/define-route'
+import { renderGuide } from '../http/guide'
+import { getPublicOrigin } from '../http/origin'
+import { useApiRoutes } from '../http/route-index'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  setResponseHeader(event, 'content-type', 'text/markdown; charset=utf-8')
-  return renderGuide(getPublicOrigin(event, app))
-})
+export default defineApiRoute(
+  {
+    auth: 'none',
+    summary: 'This guide (Markdown).',
+    returns: 'The guide for agents, with absolute URLs.',
+    produces: 'text/markdown',
+  },
+  ({ event, app }) => {
+    setResponseHeader(event, 'content-type', 'text/markdown; charset=utf-8')
+    return renderGuide(getPublicOrigin(event, app), useApiRoutes())
+  },
+)

@@ -1,9 +1,11 @@
-import { defineEventHandler } from 'h3'
-import { describeTenant } from '../utils/accounts'
-import { useApp } from '../utils/app'
-import { requireTenant } from '../utils/auth'
+import { describeTenant } from '../accounts/tenants'
+import { defineApiRoute } from '../http/define-route'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  return describeTenant(await requireTenant(event, app))
-})
+export default defineApiRoute(
+  {
+    auth: 'tenant',
+    summary: 'The caller: tenant_id, role, name, created_at.',
+    returns: '{ tenant_id, role, name, created_at, owner_id? }',
+  },
+  ({ caller }) => describeTenant(caller),
+)

@@ -1,8 +1,13 @@
-import { defineEventHandler } from 'h3'
-import { useApp } from '../utils/app'
-import { buildOpenApi } from '../utils/openapi'
-import { getPublicOrigin } from '../utils/origin'
+import { defineApiRoute } from '../http/define-route'
+import { buildOpenApi } from '../http/openapi'
+import { getPublicOrigin } from '../http/origin'
+import { useApiRoutes } from '../http/route-index'
 
-export default defineEventHandler(async (event) =>
-  buildOpenApi(getPublicOrigin(event, await useApp())),
+export default defineApiRoute(
+  {
+    auth: 'none',
+    summary: 'OpenAPI 3.1 description built from the JSON Schemas.',
+    returns: 'The OpenAPI document.',
+  },
+  ({ event, app }) => buildOpenApi(getPublicOrigin(event, app), useApiRoutes()),
 )

@@ -1,17 +1,15 @@
-import { defineEventHandler, setResponseStatus } from 'h3'
-import { useApp } from '../utils/app'
-import { requireTenant } from '../utils/auth'
-import { assertVisibleText, readJsonBody } from '../utils/body'
-import { getPublicOrigin } from '../utils/origin'
-import { requestPermit } from '../utils/permits'
-import { assertPermitRequest } from '../utils/schemas'
+import { defineApiRoute } from '../http/define-route'
+import { getPublicOrigin } from '../http/origin'
+import { requestPermit } from '../permits/request'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const agent = await requireTenant(event, app, 'agent')
-  const body = await readJsonBody(event, assertPermitRequest)
-  assertVisibleText(body)
-  const answer = await requestPermit(app, agent, body, getPublicOrigin(event, app))
-  setResponseStatus(event, 202)
-  return answer
-})
+export default defineApiRoute(
+  {
+    auth: 'agent',
+    summary: 'Request a permit for capabilities; answers approval_url and status_url.',
+    body: 'permitRequest',
+    status: 202,
+    returns:
+      '{ request_id, status: "pending_permit", permit_id, approval_url, status_url, capabilities, manifest_sha256 }',
+  },
+  ({ event, app, caller, body }) => requestPermit(app, caller, body, getPublicOrigin(event, app)),
+)

@@ -1,10 +1,17 @@
-import { defineEventHandler } from 'h3'
-import { CAPABILITY_TYPES } from '../utils/capabilities'
+import { CAPABILITY_PLUGINS } from '../../core/capabilities/registry'
+import { defineApiRoute } from '../http/define-route'
 
-export default defineEventHandler(() => ({
-  plugins: Object.entries(CAPABILITY_TYPES).map(([type, definition]) => ({
-    type,
-    description: definition.description,
-    schema: definition.schema,
-  })),
-}))
+export default defineApiRoute(
+  {
+    auth: 'none',
+    summary: 'Capability types with their JSON Schemas.',
+    returns: '{ plugins: [{ type, description, schema }] }',
+  },
+  () => ({
+    plugins: CAPABILITY_PLUGINS.map(({ type, description, schema }) => ({
+      type,
+      description,
+      schema,
+    })),
+  }),
+)

@@ -1,14 +1,15 @@
-import { defineEventHandler, setResponseStatus } from 'h3'
-import { signUp } from '../utils/accounts'
-import { useApp } from '../utils/app'
-import { getClientAddress } from '../utils/auth'
-import { readOptionalJsonBody } from '../utils/body'
-import { assertSignupRequest } from '../utils/schemas'
+import { signUp } from '../accounts/tenants'
+import { getClientAddress } from '../http/auth'
+import { defineApiRoute } from '../http/define-route'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const body = await readOptionalJsonBody(event, assertSignupRequest)
-  const account = await signUp(app, body, getClientAddress(event))
-  setResponseStatus(event, 201)
-  return account
-})
+export default defineApiRoute(
+  {
+    auth: 'none',
+    summary: 'Create an account; the token is shown once.',
+    body: 'signup',
+    bodyOptional: true,
+    status: 201,
+    returns: '{ tenant_id, role, token, message }',
+  },
+  ({ event, app, body }) => signUp(app, body, getClientAddress(event)),
+)

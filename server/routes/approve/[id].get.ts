@@ -1,17 +1,21 @@
-import { defineEventHandler, getRouterParam } from 'h3'
-import { useApp } from '../../utils/app'
-import { describeApproval, readRequestWithToken } from '../../utils/approval'
-import { getClientAddress, readTenant } from '../../utils/auth'
-import { readQueryString } from '../../utils/query'
+import { getRouterParam } from 'h3'
+import { getClientAddress } from '../../http/auth'
+import { defineApiRoute } from '../../http/define-route'
+import { readQueryString } from '../../http/query'
+import { readApproval } from '../../permits/approval'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const token = readQueryString(event, 'token')
-  const permit = await readRequestWithToken(
-    app,
-    getRouterParam(event, 'id') ?? '',
-    token,
-    getClientAddress(event),
-  )
-  return describeApproval(app, permit, await readTenant(event, app))
-})
+export default defineApiRoute(
+  {
+    auth: 'approval-link',
+    summary: 'The permit request as the approver sees it (?token= from approval_url).',
+    returns:
+      '{ id, status, agent, scope_request: { capabilities, secrets, networks, … }, manifest_sha256 }',
+  },
+  ({ event, app, caller }) =>
+    readApproval(app, {
+      requestId: getRouterParam(event, 'id') ?? '',
+      token: readQueryString(event, 'token'),
+      clientAddress: getClientAddress(event),
+      viewer: caller,
+    }),
+)

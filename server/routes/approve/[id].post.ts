@@ -1,13 +1,15 @@
-import { defineEventHandler, getRouterParam } from 'h3'
-import { useApp } from '../../utils/app'
-import { decidePermit } from '../../utils/approval'
-import { getClientAddress, requireTenant } from '../../utils/auth'
-import { readJsonBody } from '../../utils/body'
-import { assertApproveRequest } from '../../utils/schemas'
+import { getRouterParam } from 'h3'
+import { getClientAddress } from '../../http/auth'
+import { defineApiRoute } from '../../http/define-route'
+import { decidePermit } from '../../permits/approval'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const owner = await requireTenant(event, app, 'owner')
-  const body = await readJsonBody(event, assertApproveRequest)
-  return decidePermit(app, owner, getRouterParam(event, 'id') ?? '', body, getClientAddress(event))
-})
+export default defineApiRoute(
+  {
+    auth: 'owner',
+    summary: 'Approve or deny, once, bound to manifest_sha256.',
+    body: 'approve',
+    returns: '{ id, status: "completed" | "denied", permit_id }',
+  },
+  ({ event, app, caller, body }) =>
+    decidePermit(app, caller, getRouterParam(event, 'id') ?? '', body, getClientAddress(event)),
+)

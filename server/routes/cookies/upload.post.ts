@@ -1,12 +1,13 @@
-import { defineEventHandler } from 'h3'
-import { useApp } from '../../utils/app'
-import { requireTenant } from '../../utils/auth'
-import { readJsonBody } from '../../utils/body'
-import { uploadCookies } from '../../utils/cookies'
-import { assertCookiesUploadRequest } from '../../utils/schemas'
+import { defineApiRoute } from '../../http/define-route'
+import { uploadCookies } from '../../vault/cookies'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const owner = await requireTenant(event, app, 'owner')
-  return uploadCookies(app, owner.tenant_id, await readJsonBody(event, assertCookiesUploadRequest))
-})
+export default defineApiRoute(
+  {
+    auth: 'owner',
+    summary:
+      'Store browser cookies for one site (JSON array or DevTools table rows) as the secret COOKIES_<DOMAIN>.',
+    body: 'cookiesUpload',
+    returns: '{ success, secret_name, count }',
+  },
+  ({ app, caller, body }) => uploadCookies(app, caller.tenant_id, body),
+)

@@ -1,16 +1,15 @@
-import { defineEventHandler, setResponseStatus } from 'h3'
-import { useApp } from '../../utils/app'
-import { requireTenant } from '../../utils/auth'
-import { readJsonBody } from '../../utils/body'
-import { executeCode } from '../../utils/executions'
-import { getPublicOrigin } from '../../utils/origin'
-import { assertExecuteRequest } from '../../utils/schemas'
+import { executeCode } from '../../executions/submit'
+import { defineApiRoute } from '../../http/define-route'
+import { getPublicOrigin } from '../../http/origin'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const agent = await requireTenant(event, app, 'agent')
-  const body = await readJsonBody(event, assertExecuteRequest)
-  const answer = await executeCode(app, agent, body, getPublicOrigin(event, app))
-  setResponseStatus(event, 202)
-  return answer
-})
+export default defineApiRoute(
+  {
+    auth: 'agent',
+    summary:
+      'Run code (an async function body) under a permit, or with no capabilities; answers status_url.',
+    body: 'executeRequest',
+    status: 202,
+    returns: '{ request_id, status: "approved", permit_id?, status_url }',
+  },
+  ({ event, app, caller, body }) => executeCode(app, caller, body, getPublicOrigin(event, app)),
+)

@@ -1,10 +1,9 @@
-import { defineEventHandler, getRouterParam } from 'h3'
-import { useApp } from '../../utils/app'
-import { requireTenant } from '../../utils/auth'
-import { deleteSecret } from '../../utils/secrets'
+import { getRouterParam } from 'h3'
+import { defineApiRoute } from '../../http/define-route'
+import { deleteSecret } from '../../vault/secrets'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const owner = await requireTenant(event, app, 'owner')
-  return deleteSecret(app, owner.tenant_id, getRouterParam(event, 'name', { decode: true }) ?? '')
-})
+export default defineApiRoute(
+  { auth: 'owner', summary: 'Delete a secret.', returns: '{ success, name }' },
+  ({ event, app, caller }) =>
+    deleteSecret(app, caller.tenant_id, getRouterParam(event, 'name', { decode: true }) ?? ''),
+)

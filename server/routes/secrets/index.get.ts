@@ -1,10 +1,7 @@
-import { defineEventHandler } from 'h3'
-import { useApp } from '../../utils/app'
-import { requireTenant } from '../../utils/auth'
-import { listSecretNames } from '../../utils/secrets'
+import { defineApiRoute } from '../../http/define-route'
+import { listSecretNames } from '../../vault/secrets'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const owner = await requireTenant(event, app, 'owner')
-  return { secrets: await listSecretNames(app, owner.tenant_id) }
-})
+export default defineApiRoute(
+  { auth: 'owner', summary: 'Names of stored secrets.', returns: '{ secrets: [name, …] }' },
+  async ({ app, caller }) => ({ secrets: await listSecretNames(app, caller.tenant_id) }),
+)

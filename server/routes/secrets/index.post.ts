@@ -1,12 +1,12 @@
-import { defineEventHandler } from 'h3'
-import { useApp } from '../../utils/app'
-import { requireTenant } from '../../utils/auth'
-import { readJsonBody } from '../../utils/body'
-import { assertSecretPutRequest } from '../../utils/schemas'
-import { putSecret } from '../../utils/secrets'
+import { defineApiRoute } from '../../http/define-route'
+import { putSecret } from '../../vault/secrets'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const owner = await requireTenant(event, app, 'owner')
-  return putSecret(app, owner.tenant_id, await readJsonBody(event, assertSecretPutRequest))
-})
+export default defineApiRoute(
+  {
+    auth: 'owner',
+    summary: 'Store a secret (encrypted at rest, never returned).',
+    body: 'secretPut',
+    returns: '{ success, name }',
+  },
+  ({ app, caller, body }) => putSecret(app, caller.tenant_id, body),
+)

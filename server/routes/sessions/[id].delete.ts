@@ -1,10 +1,12 @@
-import { defineEventHandler, getRouterParam } from 'h3'
-import { useApp } from '../../utils/app'
-import { requireTenant } from '../../utils/auth'
-import { revokePermit } from '../../utils/sessions'
+import { getRouterParam } from 'h3'
+import { defineApiRoute } from '../../http/define-route'
+import { revokePermit } from '../../permits/sessions'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const tenant = await requireTenant(event, app)
-  return revokePermit(app, tenant, getRouterParam(event, 'id') ?? '')
-})
+export default defineApiRoute(
+  {
+    auth: 'tenant',
+    summary: 'Revoke a permit (its owner or its agent).',
+    returns: 'The permit, revoked.',
+  },
+  ({ event, app, caller }) => revokePermit(app, caller, getRouterParam(event, 'id') ?? ''),
+)

@@ -1,10 +1,8 @@
-import { defineEventHandler, getRouterParam } from 'h3'
-import { useApp } from '../../utils/app'
-import { requireTenant } from '../../utils/auth'
-import { describePermit, readVisiblePermit } from '../../utils/sessions'
+import { getRouterParam } from 'h3'
+import { defineApiRoute } from '../../http/define-route'
+import { readSession } from '../../permits/sessions'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const tenant = await requireTenant(event, app)
-  return describePermit(await readVisiblePermit(app, tenant, getRouterParam(event, 'id') ?? ''))
-})
+export default defineApiRoute(
+  { auth: 'tenant', summary: 'One permit.', returns: 'The permit.' },
+  ({ event, app, caller }) => readSession(app, caller, getRouterParam(event, 'id') ?? ''),
+)

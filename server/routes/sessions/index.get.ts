@@ -1,11 +1,12 @@
-import { defineEventHandler } from 'h3'
-import { useApp } from '../../utils/app'
-import { requireTenant } from '../../utils/auth'
-import { readPageQuery } from '../../utils/pagination'
-import { listPermits } from '../../utils/sessions'
+import { defineApiRoute } from '../../http/define-route'
+import { readPageQuery } from '../../http/pagination'
+import { listPermits } from '../../permits/sessions'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const tenant = await requireTenant(event, app)
-  return listPermits(app, tenant, readPageQuery(event))
-})
+export default defineApiRoute(
+  {
+    auth: 'tenant',
+    summary: 'Permits visible to the caller, newest first (?cursor=, ?limit=).',
+    returns: '{ sessions: [permit, …], next_cursor }',
+  },
+  ({ event, app, caller }) => listPermits(app, caller, readPageQuery(event)),
+)

@@ -1,5 +1,11 @@
-import { defineEventHandler } from 'h3'
-import { useApp } from '../../utils/app'
-import { listSkills } from '../../utils/skills/registry'
+import { defineApiRoute } from '../../http/define-route'
+import { listSkills } from '../../skills/registry'
 
-export default defineEventHandler(async () => listSkills(await useApp()))
+export default defineApiRoute(
+  {
+    auth: 'none',
+    summary: 'Registry skills: id, latest version, description.',
+    returns: '{ skills: [{ id, latest, description, author, versions, bundled }] }',
+  },
+  ({ app }) => listSkills(app),
+)

@@ -1,15 +1,14 @@
-import { defineEventHandler, setResponseStatus } from 'h3'
-import { useApp } from '../../utils/app'
-import { requireTenant } from '../../utils/auth'
-import { readJsonBody } from '../../utils/body'
-import { assertSkillPublishRequest } from '../../utils/schemas'
-import { publishSkill } from '../../utils/skills/registry'
+import { defineApiRoute } from '../../http/define-route'
+import { publishSkill } from '../../skills/registry'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const publisher = await requireTenant(event, app)
-  const body = await readJsonBody(event, assertSkillPublishRequest)
-  const published = await publishSkill(app, publisher, body.manifest, body.code)
-  setResponseStatus(event, 201)
-  return published
-})
+export default defineApiRoute(
+  {
+    auth: 'tenant',
+    summary:
+      'Publish a skill version { manifest: skill.yaml text, code: index.js text }; the first publisher owns the id; versions are immutable.',
+    body: 'skillPublish',
+    status: 201,
+    returns: '{ id, version, sha256, published_at }',
+  },
+  ({ app, caller, body }) => publishSkill(app, caller, body.manifest, body.code),
+)

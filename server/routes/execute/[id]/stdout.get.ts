@@ -1,14 +1,17 @@
-import { defineEventHandler, getRouterParam, setResponseHeader } from 'h3'
-import { useApp } from '../../../utils/app'
-import { requireTenant } from '../../../utils/auth'
-import { fail } from '../../../utils/errors'
-import { readVisibleExecution } from '../../../utils/status'
+import { getRouterParam, setResponseHeader } from 'h3'
+import { readStdout } from '../../../executions/status'
+import { defineApiRoute } from '../../../http/define-route'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const tenant = await requireTenant(event, app)
-  const record = await readVisibleExecution(app, tenant, getRouterParam(event, 'id') ?? '')
-  if (!record) fail('NOT_FOUND')
-  setResponseHeader(event, 'content-type', 'text/plain; charset=utf-8')
-  return record.result?.stdout ?? ''
-})
+export default defineApiRoute(
+  {
+    auth: 'tenant',
+    summary: 'The stdout of an execution, as text/plain.',
+    returns: 'The stdout text.',
+    produces: 'text/plain',
+  },
+  async ({ event, app, caller }) => {
+    const stdout = await readStdout(app, caller, getRouterParam(event, 'id') ?? '')
+    setResponseHeader(event, 'content-type', 'text/plain; charset=utf-8')
+    return stdout
+  },
+)

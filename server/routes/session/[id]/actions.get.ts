@@ -1,17 +1,21 @@
-import { defineEventHandler, getRouterParam } from 'h3'
-import { listActions, readPermitForActivity } from '../../../utils/activity'
-import { useApp } from '../../../utils/app'
-import { readTenant } from '../../../utils/auth'
-import { readPageQuery } from '../../../utils/pagination'
-import { readQueryString } from '../../../utils/query'
+import { getRouterParam } from 'h3'
+import { defineApiRoute } from '../../../http/define-route'
+import { readPageQuery } from '../../../http/pagination'
+import { readQueryString } from '../../../http/query'
+import { listActions } from '../../../permits/activity'
 
-export default defineEventHandler(async (event) => {
-  const app = await useApp()
-  const permit = await readPermitForActivity(
-    app,
-    getRouterParam(event, 'id') ?? '',
-    await readTenant(event, app),
-    readQueryString(event, 'token'),
-  )
-  return listActions(app, permit, readPageQuery(event))
-})
+export default defineApiRoute(
+  {
+    auth: 'tenant-or-approval-link',
+    summary:
+      "A permit's activity: executions with their capability calls, newest first (?cursor=, ?limit=).",
+    returns: '{ permit_id, actions: [{ request_id, status, calls, … }], next_cursor }',
+  },
+  ({ event, app, caller }) =>
+    listActions(
+      app,
+      { tenant: caller, approvalToken: readQueryString(event, 'token') },
+      getRouterParam(event, 'id') ?? '',
+      readPageQuery(event),
+    ),
+)

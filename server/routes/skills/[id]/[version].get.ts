@@ -1,20 +1,17 @@
-import { defineEventHandler, getRouterParam } from 'h3'
-import { useApp } from '../../../utils/app'
-import { readSkillVersion } from '../../../utils/skills/registry'
+import { getRouterParam } from 'h3'
+import { defineApiRoute } from '../../../http/define-route'
+import { describeSkillVersion } from '../../../skills/registry'
 
-export default defineEventHandler(async (event) => {
-  const skill = await readSkillVersion(
-    await useApp(),
-    getRouterParam(event, 'id') ?? '',
-    getRouterParam(event, 'version') ?? '',
-  )
-  return {
-    id: skill.id,
-    version: skill.version,
-    sha256: skill.sha256,
-    manifest: skill.manifest_text,
-    code: skill.code,
-    capabilities: skill.capabilities,
-    published_at: skill.published_at,
-  }
-})
+export default defineApiRoute(
+  {
+    auth: 'none',
+    summary: 'One version: manifest, code, sha256, capabilities.',
+    returns: '{ id, version, sha256, manifest, code, capabilities, published_at }',
+  },
+  ({ event, app }) =>
+    describeSkillVersion(
+      app,
+      getRouterParam(event, 'id') ?? '',
+      getRouterParam(event, 'version') ?? '',
+    ),
+)

@@ -1,7 +1,8 @@
-import { defineEventHandler, getRouterParam } from 'h3'
-import { useApp } from '../../../utils/app'
-import { describeSkill } from '../../../utils/skills/registry'
+import { getRouterParam } from 'h3'
+import { defineApiRoute } from '../../../http/define-route'
+import { describeSkill } from '../../../skills/registry'
 
-export default defineEventHandler(async (event) =>
-  describeSkill(await useApp(), getRouterParam(event, 'id') ?? ''),
+export default defineApiRoute(
+  { auth: 'none', summary: 'The versions of one skill.', returns: '{ id, bundled, versions }' },
+  ({ event, app }) => describeSkill(app, getRouterParam(event, 'id') ?? ''),
 )

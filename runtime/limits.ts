@@ -1,0 +1,73 @@
+/**
+ * The limits of one execution, enforced from the parent: a wall-clock deadline and resident
+ * memory sampled from /proc (which, unlike a heap cap, also sees off-heap typed arrays). Output,
+ * call and result limits are counted in pool.ts as the messages arrive.
+ */
+import { readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { FAILURE, failure } from './protocol.mjs'
+import type { GuestLimits, RuntimeExecutionFailureCode, Failure } from './protocol.mjs'
+
+export interface ExecLimits extends GuestLimits {
+  timeoutMs: number
+  /** V8 heap of a guest; the resident limit is this plus MEMORY_HEADROOM_MB. */
+  memoryMb: number
+}
+
+/** Resident memory a guest may use beyond its heap: code, SES, buffers. */
+export const MEMORY_HEADROOM_MB = 96
+const PAGE_SIZE = 4096
+const MEMORY_POLL_MS = 25
+
+export function defaultPoolSize(): number {
+  return Math.max(2, Math.min(8, availableParallelism() * 2))
+}
+
+export interface JobWatch {
+  pid: number | undefined
+  timeoutMs: number
+  memoryMb: number
+  pollMs?: number
+}
+
+/**
+ * Call `onLimit` once when the job runs over its time or its memory; the returned function
+ * stops watching.
+ */
+export function watchJob(
+  watch: JobWatch,
+  onLimit: (cause: Failure<RuntimeExecutionFailureCode>, exitCode: 124 | 137) => void,
+): () => void {
+  let stopped = false
+  const stop = () => {
+    stopped = true
+    clearTimeout(deadline)
+    clearInterval(sampler)
+  }
+  const trip = (cause: Failure<RuntimeExecutionFailureCode>, exitCode: 124 | 137) => {
+    if (stopped) return
+    stop()
+    onLimit(cause, exitCode)
+  }
+  const deadline = setTimeout(
+    () => trip(failure(FAILURE.timed_out, `the execution ran over ${watch.timeoutMs} ms`), 124),
+    watch.timeoutMs,
+  )
+  const limitMb = watch.memoryMb + MEMORY_HEADROOM_MB
+  const sampler = setInterval(async () => {
+    if ((await residentBytes(watch.pid)) > limitMb * 1024 * 1024) {
+      trip(failure(FAILURE.memory, `the execution used over ${limitMb} MB`), 137)
+    }
+  }, watch.pollMs ?? MEMORY_POLL_MS)
+  return stop
+}
+
+async function residentBytes(pid: number | undefined): Promise<number> {
+  if (!pid) return 0
+  try {
+    const statm = await readFile(`/proc/${pid}/statm`, 'utf8')
+    return Number(statm.split(' ')[1]) * PAGE_SIZE
+  } catch {
+    return 0
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Accounts: agents and owners, their bearer tokens (stored as hashes only), and the binding of an
+ * agent to the one owner who decides its permits.
+ */
+import type { App } from '../app'
+import { fail } from '../../core/errors'
+import { assertWithinRate } from '../http/rate-limit'
+import { createId, createToken, hashToken, isTokenShaped } from './tokens'
+
+export type Role = 'agent' | 'owner'
+
+export interface Tenant {
+  tenant_id: string
+  role: Role
+  name: string
+  created_at: number
+  /** For agents: the owner who decides its permits, once bound. */
+  owner_id?: string
+}
+
+const tenantKey = (id: string) => `tenant:${id}`
+const tokenKey = (hash: string) => `token:${hash}`
+
+export async function signUp(
+  app: App,
+  input: { name?: string; role?: Role },
+  clientAddress: string,
+) {
+  await assertWithinRate(app.store, 'signup', clientAddress, app.settings.signupsPerMinute, 60_000)
+  const role = input.role ?? 'agent'
+  const { tenant, token } = await createTenant(app, role, input.name ?? role)
+  return {
+    tenant_id: tenant.tenant_id,
+    role,
+    token,
+    message:
+      role === 'agent'
+        ? 'Save this token: it is shown once. Next: POST /permit.'
+        : 'Save this token: it is shown once. Approve permits at their approval_url.',
+  }
+}
+
+export async function mintAgent(app: App, owner: Tenant, input: { name?: string }) {
+  const { tenant, token } = await createTenant(app, 'agent', input.name ?? 'agent', owner.tenant_id)
+  return { tenant_id: tenant.tenant_id, role: 'agent' as const, owner_id: owner.tenant_id, token }
+}
+
+async function createTenant(app: App, role: Role, name: string, ownerId?: string) {
+  const tenant: Tenant = {
+    tenant_id: createId('tenant'),
+    role,
+    name,
+    created_at: Date.now(),
+    ...(ownerId ? { owner_id: ownerId } : {}),
+  }
+  const token = createToken(role)
+  // The tenant record first: a token that resolves always has its tenant.
+  await app.store.set(tenantKey(tenant.tenant_id), tenant)
+  await app.store.set(tokenKey(hashToken(token)), { tenant_id: tenant.tenant_id })
+  return { tenant, token }
+}
+
+export async function authenticate(app: App, token: string): Promise<Tenant | null> {
+  if (!isTokenShaped(token) || token.startsWith('oa3_approval_')) return null
+  const entry = await app.store.get<{ tenant_id: string }>(tokenKey(hashToken(token)))
+  return entry ? getTenant(app, entry.tenant_id) : null
+}
+
+export function getTenant(app: App, id: string): Promise<Tenant | null> {
+  return app.store.get<Tenant>(tenantKey(id))
+}
+
+export function describeTenant(tenant: Tenant) {
+  return {
+    tenant_id: tenant.tenant_id,
+    role: tenant.role,
+    name: tenant.name,
+    created_at: tenant.created_at,
+    ...(tenant.owner_id ? { owner_id: tenant.owner_id } : {}),
+  }
+}
+
+/**
+ * Bind a self-signed-up agent to the owner approving its permit, atomically: the first owner wins,
+ * and every later decision on that agent's permits belongs to that owner only.
+ */
+export async function bindAgentToOwner(app: App, agentId: string, ownerId: string): Promise<void> {
+  await app.store.update<Tenant>(tenantKey(agentId), (agent) => {
+    if (!agent) return fail('NOT_FOUND')
+    if (agent.owner_id && agent.owner_id !== ownerId) return fail('NOT_YOUR_AGENT')
+    return agent.owner_id ? agent : { ...agent, owner_id: ownerId }
+  })
+}

@@ -1,0 +1,174 @@
+/**
+ * The execution record and its store keys: the record itself, the running marker of the node
+ * that runs it, its entry in its permit's index, the permit's usage counter and idempotency keys.
+ * This module alone reads and writes those keys.
+ * Status words: approved (accepted, queued) → executing → completed | failed.
+ */
+import { fail, type ExecutionFailure, type ExecutionFailureCode } from '../../core/errors'
+import { sha256Hex } from '../../core/canonical-json'
+import { LIMITS } from '../../core/limits'
+import type { App } from '../app'
+import type { CallRecord } from '../gateway'
+import type { PermitRecord } from '../permits/records'
+
+export type ExecutionStatus = 'approved' | 'executing' | 'completed' | 'failed'
+
+export interface ExecutionResult {
+  success: boolean
+  stdout: string
+  stderr: string
+  exitCode: 0 | 1 | 124 | 137
+  duration: number
+  value?: unknown
+  calls: CallRecord[]
+}
+
+export interface ExecutionRecord {
+  request_id: string
+  agent_id: string
+  permit_id?: string
+  owner_id?: string
+  status: ExecutionStatus
+  node: string
+  created_at: number
+  started_at?: number
+  finished_at?: number
+  skill_id?: string
+  action_id?: string
+  code_sha256: string
+  result?: ExecutionResult
+  /** The failure as the agent reads it (its wire message). */
+  error?: string
+  /** The failure's catalog code. */
+  error_code?: ExecutionFailureCode
+}
+
+const executionKey = (id: string) => `exec:${id}`
+const runningPrefix = (node: string) => `running:${node}`
+const permitExecutionsPrefix = (permitId: string) => `permit-execs:${permitId}`
+const permitUsageKey = (permitId: string) => `permit-usage:${permitId}`
+const idempotencyKey = (agentId: string, key: string) => `idempotency:${agentId}:${sha256Hex(key)}`
+
+export const isTerminal = (status: ExecutionStatus) => status === 'completed' || status === 'failed'
+
+export function readExecution(app: App, id: string): Promise<ExecutionRecord | null> {
+  return app.store.get<ExecutionRecord>(executionKey(id))
+}
+
+/**
+ * Store a new execution. Issued together but in this order, which both stores keep (one journal
+ * batch, one Redis connection): the record is the commit point, and a crash before it leaves
+ * only a running marker that the next boot clears.
+ */
+export async function createExecutionRecord(app: App, record: ExecutionRecord): Promise<void> {
+  const { store } = app
+  const entry = { created_at: record.created_at }
+  await Promise.all([
+    store.set(`${runningPrefix(record.node)}:${record.request_id}`, entry),
+    record.permit_id
+      ? store.set(`${permitExecutionsPrefix(record.permit_id)}:${record.request_id}`, entry)
+      : null,
+    store.set(executionKey(record.request_id), record),
+  ])
+}
+
+/** Count one execution against the permit's budget, atomically; PERMIT_EXHAUSTED past it. */
+export async function countExecution(app: App, permit: PermitRecord): Promise<void> {
+  await app.store.update<number>(permitUsageKey(permit.permit_id), (used) => {
+    if ((used ?? 0) >= permit.max_executions) {
+      fail('PERMIT_EXHAUSTED', { details: { max_executions: permit.max_executions } })
+    }
+    return (used ?? 0) + 1
+  })
+}
+
+/**
+ * Claim an agent's idempotency key for execution `id`. `first` is the execution that already
+ * holds it, if any.
+ */
+export async function claimIdempotencyKey(
+  app: App,
+  agentId: string,
+  key: string,
+  id: string,
+): Promise<{ claimed: boolean; first?: string }> {
+  const storeKey = idempotencyKey(agentId, key)
+  const ttlMs = LIMITS.IDEMPOTENCY_TTL_MS
+  if (await app.store.createIfAbsent(storeKey, { request_id: id }, { ttlMs }))
+    return { claimed: true }
+  const holder = await app.store.get<{ request_id: string }>(storeKey)
+  return { claimed: false, ...(holder ? { first: holder.request_id } : {}) }
+}
+
+/** Free a key whose execution was refused. */
+export async function releaseIdempotencyKey(app: App, agentId: string, key: string): Promise<void> {
+  await app.store.remove(idempotencyKey(agentId, key))
+}
+
+export async function markExecuting(app: App, id: string): Promise<void> {
+  await app.store.update<ExecutionRecord>(executionKey(id), (current) => {
+    if (!current) throw new Error('missing execution record')
+    if (current.status !== 'approved') return current
+    return { ...current, status: 'executing', started_at: Date.now() }
+  })
+}
+
+/** Store the terminal state once (a later call keeps the first); answers the stored record. */
+export function storeOutcome(
+  app: App,
+  id: string,
+  result: ExecutionResult | undefined,
+  failure: ExecutionFailure | undefined,
+): Promise<ExecutionRecord> {
+  return app.store.update<ExecutionRecord>(executionKey(id), (current) => {
+    if (!current) throw new Error('missing execution record')
+    if (isTerminal(current.status)) return current
+    return {
+      ...current,
+      status: result?.success ? 'completed' : 'failed',
+      finished_at: Date.now(),
+      ...(result ? { result } : {}),
+      ...(failure ? { error: failure.message, error_code: failure.code } : {}),
+    }
+  })
+}
+
+/** The execution has its terminal state: it no longer runs on its node. */
+export async function clearRunningMarker(app: App, record: ExecutionRecord): Promise<void> {
+  await app.store.remove(`${runningPrefix(record.node)}:${record.request_id}`)
+}
+
+/** Executions this node accepted and has not finished (ids), and markers left without a record. */
+export async function readRunningOn(app: App, node: string): Promise<string[]> {
+  const prefix = runningPrefix(node)
+  const ids: string[] = []
+  for (const key of await app.store.keys(prefix)) {
+    const id = key.slice(prefix.length + 1)
+    if (await readExecution(app, id)) ids.push(id)
+    else await app.store.remove(key)
+  }
+  return ids
+}
+
+/** Every execution under a permit, unordered. */
+export async function readPermitExecutions(app: App, permitId: string): Promise<ExecutionRecord[]> {
+  const prefix = permitExecutionsPrefix(permitId)
+  const ids = (await app.store.keys(prefix)).map((key) => key.slice(prefix.length + 1))
+  const records = await Promise.all(ids.map((id) => readExecution(app, id)))
+  return records.filter((record): record is ExecutionRecord => record !== null)
+}
+
+export function describeExecution(record: ExecutionRecord) {
+  return {
+    request_id: record.request_id,
+    status: record.status,
+    ...(record.permit_id ? { permit_id: record.permit_id } : {}),
+    created_at: record.created_at,
+    ...(record.started_at !== undefined ? { started_at: record.started_at } : {}),
+    ...(record.finished_at !== undefined ? { finished_at: record.finished_at } : {}),
+    ...(record.skill_id ? { skill_id: record.skill_id } : {}),
+    ...(record.action_id ? { action_id: record.action_id } : {}),
+    ...(record.result ? { result: record.result } : {}),
+    ...(record.error ? { error: record.error } : {}),
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Running one execution: open a gateway context for its permit (the owner's secrets stay in this
+ * process), give the job to the sandbox pool, then store the redacted result and wake every poll
+ * waiting on it. Never throws: every outcome becomes a terminal record.
+ */
+import { failure, type ExecutionFailure } from '../../core/errors'
+import { PoolClosedError, type GuestResult, type Reservation } from '../../runtime/pool'
+import type { App } from '../app'
+import { callCapability, openGatewayContext, type CallRecord } from '../gateway'
+import type { Redactor } from '../gateway/redact'
+import type { PermitRecord } from '../permits/records'
+import {
+  clearRunningMarker,
+  markExecuting,
+  storeOutcome,
+  type ExecutionRecord,
+  type ExecutionResult,
+} from './records'
+
+export interface RunRequest {
+  record: ExecutionRecord
+  permit: PermitRecord | null
+  code: string
+  args: unknown
+  /** A skill's own, shorter time limit. */
+  timeoutMs?: number
+}
+
+const NO_CAPABILITIES = (fn: string) =>
+  Promise.resolve({
+    ok: false as const,
+    error: failure('unknown_capability', `${fn} is not a capability`),
+  })
+
+export async function runExecution(
+  app: App,
+  run: RunRequest,
+  reservation: Reservation,
+): Promise<void> {
+  const id = run.record.request_id
+  let calls: CallRecord[] = []
+  let redact: Redactor = (text) => text
+  let outcome: GuestResult
+  try {
+    const gateway = run.permit ? await openGatewayContext(app, run.permit) : null
+    if (gateway) ({ calls, redact } = gateway)
+    outcome = await app.pool.run(
+      {
+        id,
+        tenant: run.record.agent_id,
+        code: run.code,
+        args: run.args,
+        functions: run.permit?.capabilities.map((capability) => capability.function) ?? [],
+        call: (fn, args, signal) =>
+          gateway ? callCapability(gateway, fn, args, signal) : NO_CAPABILITIES(fn),
+        onStart: () => void recordStart(app, id),
+        ...(run.timeoutMs ? { timeoutMs: run.timeoutMs } : {}),
+      },
+      reservation,
+    )
+  } catch (error) {
+    reservation.release()
+    const closed = error instanceof PoolClosedError
+    if (!closed) console.error(`[oauth3] execution ${id} could not run:`, (error as Error).message)
+    const cause = failure(closed ? 'shutdown' : 'internal', 'the execution could not run')
+    const result = toResult(
+      { ok: false, exitCode: 1, stdout: '', stderr: '', durationMs: 0 },
+      calls,
+      redact,
+    )
+    return finishExecution(app, id, result, cause)
+  }
+  const cause = outcome.failure && { ...outcome.failure, message: redact(outcome.failure.message) }
+  await finishExecution(app, id, toResult(outcome, calls, redact), cause)
+}
+
+function toResult(outcome: GuestResult, calls: CallRecord[], redact: Redactor): ExecutionResult {
+  const result: ExecutionResult = {
+    success: outcome.ok,
+    stdout: redact(outcome.stdout),
+    stderr: redact(outcome.stderr),
+    exitCode: outcome.exitCode,
+    duration: outcome.durationMs,
+    calls,
+  }
+  if (outcome.valueJson !== undefined) result.value = JSON.parse(redact(outcome.valueJson))
+  return result
+}
+
+async function recordStart(app: App, id: string) {
+  try {
+    await markExecuting(app, id)
+  } catch (error) {
+    console.error(`[oauth3] execution ${id}: could not record the start:`, (error as Error).message)
+  }
+}
+
+/** Store the terminal state (once), wake the waiters, clear the running marker. */
+export async function finishExecution(
+  app: App,
+  id: string,
+  result: ExecutionResult | undefined,
+  cause: ExecutionFailure | undefined,
+) {
+  try {
+    const finished = await storeOutcome(app, id, result, cause)
+    await app.notifier.notify(id)
+    await clearRunningMarker(app, finished)
+  } catch (error) {
+    console.error(`[oauth3] execution ${id}: could not store the result:`, (error as Error).message)
+    await app.notifier.notify(id)
+  }
+}

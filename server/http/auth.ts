@@ -1,0 +1,28 @@
+/**
+ * Identity comes only from a verified bearer token: never from headers such as X-Tenant-Id
+ * (MT-07), and there is no development fallback.
+ */
+import type { H3Event } from 'h3'
+import { getRequestHeader } from 'h3'
+import { authenticate, type Role, type Tenant } from '../accounts/tenants'
+import type { App } from '../app'
+import { fail } from '../../core/errors'
+
+export async function requireTenant(event: H3Event, app: App, role?: Role): Promise<Tenant> {
+  const tenant = await readTenant(event, app)
+  if (!tenant) fail('UNAUTHORIZED')
+  if (role && tenant.role !== role) fail('FORBIDDEN_ROLE', { details: { required_role: role } })
+  return tenant
+}
+
+/** The caller if a valid bearer token is present, else null (for routes where auth is optional). */
+export async function readTenant(event: H3Event, app: App): Promise<Tenant | null> {
+  const header = getRequestHeader(event, 'authorization')
+  const match = header ? /^Bearer ([^\s]{1,200})$/.exec(header) : null
+  return match ? authenticate(app, match[1]) : null
+}
+
+/** The peer address of the socket. Forwarded headers are not trusted: agents control them. */
+export function getClientAddress(event: H3Event): string {
+  return event.node.req.socket?.remoteAddress ?? 'unknown'
+}

@@ -1,0 +1,89 @@
+/**
+ * A route declares what it is — who may call it, the body it takes, what it answers — and
+ * `defineApiRoute` enforces that declaration: the caller is authenticated for the declared role,
+ * the body is read and checked against its schema, the success status is set. The route index
+ * (the guide at GET /, OpenAPI, the tests) reads the same declarations, so what the API says and
+ * what it does cannot drift apart. Method and path come from the file name, as Nitro routes them.
+ */
+import { defineEventHandler, setResponseStatus, type EventHandler, type H3Event } from 'h3'
+import { assertRequestBody, type RequestBodies, type RequestBodyName } from '../../core/schemas'
+import type { Tenant } from '../accounts/tenants'
+import { useApp, type App } from '../app'
+import { readJsonBody, readOptionalJsonBody } from './body'
+import { readTenant, requireTenant } from './auth'
+
+/**
+ * Who may call: nobody in particular (`none`), a bearer token of a role (`agent`, `owner`) or of
+ * any role (`tenant`), or an approval link (`?token=`) with an optional bearer token.
+ */
+export type RouteAuth =
+  'none' | 'agent' | 'owner' | 'tenant' | 'approval-link' | 'tenant-or-approval-link'
+
+export interface RouteMeta {
+  auth: RouteAuth
+  /** One sentence for the guide and OpenAPI. */
+  summary: string
+  /** The JSON body, by schema name (schemas/). */
+  body?: RequestBodyName
+  /** The body may be empty (every field is optional): it then reads as {}. */
+  bodyOptional?: boolean
+  /** The success status (default 200). */
+  status?: number
+  /** What a success answers, for OpenAPI. */
+  returns: string
+  /** Content type of a success (default JSON). */
+  produces?: 'application/json' | 'text/plain' | 'text/markdown'
+}
+
+type CallerOf<A extends RouteAuth> = A extends 'agent' | 'owner' | 'tenant'
+  ? Tenant
+  : A extends 'none'
+    ? null
+    : Tenant | null
+
+type BodyOf<M extends RouteMeta> = M['body'] extends RequestBodyName
+  ? RequestBodies[M['body']]
+  : undefined
+
+export interface RouteContext<M extends RouteMeta> {
+  event: H3Event
+  app: App
+  caller: CallerOf<M['auth']>
+  body: BodyOf<M>
+}
+
+export type ApiRouteHandler = EventHandler & { meta: RouteMeta }
+
+export function defineApiRoute<const M extends RouteMeta>(
+  meta: M,
+  handler: (context: RouteContext<M>) => unknown,
+): ApiRouteHandler {
+  const eventHandler = defineEventHandler(async (event) => {
+    const app = await useApp()
+    const caller = await authorize(event, app, meta.auth)
+    const body = meta.body ? await readBody(event, meta.body, meta.bodyOptional) : undefined
+    const answer = await handler({ event, app, caller, body } as RouteContext<M>)
+    if (meta.status) setResponseStatus(event, meta.status)
+    return answer
+  })
+  return Object.assign(eventHandler, { meta })
+}
+
+function authorize(event: H3Event, app: App, auth: RouteAuth): Promise<Tenant | null> | null {
+  switch (auth) {
+    case 'none':
+      return null
+    case 'agent':
+    case 'owner':
+      return requireTenant(event, app, auth)
+    case 'tenant':
+      return requireTenant(event, app)
+    default:
+      return readTenant(event, app)
+  }
+}
+
+function readBody(event: H3Event, name: RequestBodyName, optional?: boolean) {
+  const assert = assertRequestBody[name] as (value: unknown) => unknown
+  return optional ? readOptionalJsonBody(event, assert) : readJsonBody(event, assert)
+}

@@ -1,0 +1,119 @@
+/**
+ * Who may see or use a permit. Every route that names a permit or a permit request reads it
+ * here: the agent that asked and the owner that decided see it, an approval link reads its own
+ * request, and anyone else gets 404 exactly like an unknown id (rule 14). Using a permit (to
+ * execute, or for a capability call) also needs it in force.
+ */
+import { fail } from '../../core/errors'
+import { LIMITS } from '../../core/limits'
+import type { Tenant } from '../accounts/tenants'
+import { isIdShaped } from '../accounts/tokens'
+import type { App } from '../app'
+import { assertUnderCount, countAttempt } from '../http/rate-limit'
+import {
+  isApprovalTokenFor,
+  permitStatusOf,
+  readPermit,
+  readPermitByRequest,
+  type PermitRecord,
+} from './records'
+
+/** Who is asking: a bearer token's tenant, an approval link's token, or both. */
+export interface Viewer {
+  tenant: Tenant | null
+  approvalToken?: string
+}
+
+/** The agent that asked, and the owner that decided, see a permit. */
+export function canView(permit: PermitRecord, tenant: Tenant): boolean {
+  if (tenant.role === 'agent') return permit.agent_id === tenant.tenant_id
+  return permit.owner_id === tenant.tenant_id && permit.decided_at !== undefined
+}
+
+/**
+ * The permit `permitId` as `viewer` may see it (`view`), or as its agent may run under it now
+ * (`execute`: approved, not expired, not revoked, else 403 with the reason).
+ */
+export async function readPermitFor(
+  app: App,
+  viewer: Viewer,
+  permitId: string,
+  need: 'view' | 'execute',
+): Promise<PermitRecord> {
+  const permit = isIdShaped(permitId, 'permit') ? await readPermit(app, permitId) : null
+  if (!permit) fail('NOT_FOUND')
+  if (need === 'execute') {
+    if (viewer.tenant?.role !== 'agent' || permit.agent_id !== viewer.tenant.tenant_id)
+      fail('NOT_FOUND')
+    assertInForce(permit)
+    return permit
+  }
+  if (viewer.tenant && canView(permit, viewer.tenant)) return permit
+  const { approvalToken } = viewer
+  if (
+    approvalToken !== undefined &&
+    (await isApprovalTokenFor(app, approvalToken, permit.request_id))
+  ) {
+    return permit
+  }
+  if (!viewer.tenant && approvalToken === undefined) fail('UNAUTHORIZED')
+  return fail('NOT_FOUND')
+}
+
+/** The permit request behind a status_url, if `tenant` may see it. */
+export async function readRequestFor(app: App, tenant: Tenant, requestId: string) {
+  const permit = isIdShaped(requestId, 'preq') ? await readPermitByRequest(app, requestId) : null
+  return permit && canView(permit, tenant) ? permit : null
+}
+
+/**
+ * The permit request an approval link names, if its token is right. Wrong tokens are counted per
+ * request and per client address and, past a limit, refused with 429 (AP-06).
+ */
+export async function readRequestWithApprovalToken(
+  app: App,
+  requestId: string,
+  token: unknown,
+  clientAddress: string,
+): Promise<PermitRecord> {
+  if (!isIdShaped(requestId, 'preq')) fail('NOT_FOUND')
+  const window = LIMITS.APPROVAL_FAILURE_WINDOW_MS
+  const perAddress = LIMITS.APPROVAL_FAILURES_MAX * 5
+  await assertUnderCount(
+    app.store,
+    'approval-failures',
+    requestId,
+    LIMITS.APPROVAL_FAILURES_MAX,
+    window,
+  )
+  await assertUnderCount(app.store, 'approval-failures-ip', clientAddress, perAddress, window)
+  const permit = await readPermitByRequest(app, requestId)
+  if (!permit) fail('NOT_FOUND')
+  if (!(await isApprovalTokenFor(app, token, requestId))) {
+    await countAttempt(app.store, 'approval-failures', requestId, window)
+    await countAttempt(app.store, 'approval-failures-ip', clientAddress, window)
+    fail('INVALID_APPROVAL_TOKEN')
+  }
+  if (permit.state === 'pending' && Date.now() >= permit.request_expires_at)
+    fail('APPROVAL_EXPIRED')
+  return permit
+}
+
+/**
+ * At each capability call: the permit as it is now, if still in force. Revocation and expiry
+ * reach running executions (AP-12).
+ */
+export async function readPermitInForce(app: App, permitId: string): Promise<PermitRecord> {
+  const current = await readPermit(app, permitId)
+  if (!current || permitStatusOf(current) !== 'active') {
+    fail('permit_inactive', { detail: 'the permit is no longer in force' })
+  }
+  return current
+}
+
+function assertInForce(permit: PermitRecord) {
+  const status = permitStatusOf(permit)
+  if (status === 'revoked') fail('PERMIT_REVOKED')
+  if (status === 'expired') fail('PERMIT_EXPIRED')
+  if (status !== 'active') fail('PERMIT_NOT_APPROVED')
+}

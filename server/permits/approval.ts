@@ -1,0 +1,120 @@
+/**
+ * The human step. The approval token (from approval_url) proves the link; the owner's bearer token
+ * proves the human. A decision is one compare-and-set on the permit record, bound to the manifest
+ * hash the human was shown: races, replays and changed manifests cannot produce a second or a
+ * different grant (rule 12).
+ */
+import { fail } from '../../core/errors'
+import type { ApproveRequest } from '../../schemas/types'
+import { bindAgentToOwner, getTenant, type Tenant } from '../accounts/tenants'
+import type { App } from '../app'
+import { assertSecretValue, bindSecretOrigins, missingSecrets, putSecret } from '../vault/secrets'
+import { readRequestWithApprovalToken } from './access'
+import { indexOwnerPermit, requestStatusOf, updatePermit, type PermitRecord } from './records'
+
+/** GET /approve/:id: the request an approval link names, as its approver reads it. */
+export async function readApproval(
+  app: App,
+  link: { requestId: string; token: unknown; clientAddress: string; viewer: Tenant | null },
+) {
+  const permit = await readRequestWithApprovalToken(
+    app,
+    link.requestId,
+    link.token,
+    link.clientAddress,
+  )
+  return describeApproval(app, permit, link.viewer)
+}
+
+/** What the approver reads: every capability in full, with the secrets and networks it touches. */
+async function describeApproval(app: App, permit: PermitRecord, viewer: Tenant | null) {
+  const agent = await getTenant(app, permit.agent_id)
+  const secretsOwner = permit.owner_id ?? (viewer?.role === 'owner' ? viewer.tenant_id : undefined)
+  return {
+    id: permit.request_id,
+    status: requestStatusOf(permit),
+    created_at: permit.created_at,
+    expires_at: permit.request_expires_at,
+    agent: {
+      tenant_id: permit.agent_id,
+      name: agent?.name ?? '',
+      ...(agent?.owner_id ? { owner_id: agent.owner_id } : {}),
+    },
+    scope_request: {
+      permit_id: permit.permit_id,
+      description: permit.description,
+      capabilities: permit.capabilities,
+      secrets: permit.secrets,
+      missing_secrets: await missingSecrets(app, secretsOwner, permit.secrets),
+      secret_origins: permit.secret_origins,
+      networks: permit.networks,
+      ttl_seconds: permit.requested.ttl_seconds,
+      max_executions: permit.requested.max_executions,
+      ...(permit.skill ? { skill: permit.skill } : {}),
+    },
+    manifest_sha256: permit.manifest_sha256,
+  }
+}
+
+export async function decidePermit(
+  app: App,
+  owner: Tenant,
+  requestId: string,
+  body: ApproveRequest,
+  clientAddress: string,
+) {
+  const permit = await readRequestWithApprovalToken(app, requestId, body.token, clientAddress)
+  if (permit.owner_id && permit.owner_id !== owner.tenant_id) fail('NOT_YOUR_AGENT')
+  assertStillPending(permit, body.manifest_sha256)
+  const approving = body.action === 'approve'
+  for (const [name, value] of Object.entries(body.secrets ?? {})) {
+    if (!permit.secrets.includes(name))
+      fail('INVALID_SECRET', {
+        details: { reason: 'only secrets this permit uses can be given at approval' },
+      })
+    assertSecretValue(value)
+  }
+  // Everything but the decision is written first: the compare-and-set below is the commit point,
+  // so a crash before it leaves a request that can still be decided, never a grant missing its
+  // secrets or index entry. Only an approval binds a self-signed-up agent; a deny claims nothing.
+  if (approving) {
+    await bindSecretOrigins(app, owner.tenant_id, permit.secret_origins)
+    for (const [name, value] of Object.entries(body.secrets ?? {})) {
+      await putSecret(app, owner.tenant_id, { name, value, origin: permit.secret_origins[name] })
+    }
+    await bindAgentToOwner(app, permit.agent_id, owner.tenant_id)
+  }
+  await indexOwnerPermit(app, owner.tenant_id, permit)
+
+  const decided = await updatePermit(app, permit.permit_id, (current) => {
+    if (!current) return fail('NOT_FOUND')
+    assertStillPending(current, body.manifest_sha256)
+    const now = Date.now()
+    if (!approving)
+      return { ...current, state: 'denied', owner_id: owner.tenant_id, decided_at: now }
+    const ttl = Math.min(current.requested.ttl_seconds, body.ttl_seconds ?? Infinity)
+    const maxExecutions = Math.min(
+      current.requested.max_executions,
+      body.max_executions ?? Infinity,
+    )
+    return {
+      ...current,
+      state: 'approved',
+      owner_id: owner.tenant_id,
+      decided_at: now,
+      ttl_seconds: ttl,
+      max_executions: maxExecutions,
+      expires_at: now + ttl * 1000,
+      ...(body.calls_per_minute !== undefined ? { calls_per_minute: body.calls_per_minute } : {}),
+    }
+  })
+  await app.notifier.notify(decided.request_id)
+  return { id: decided.request_id, status: requestStatusOf(decided), permit_id: decided.permit_id }
+}
+
+function assertStillPending(permit: PermitRecord, manifestSha256: string) {
+  if (permit.state !== 'pending') fail('ALREADY_DECIDED')
+  if (Date.now() >= permit.request_expires_at) fail('APPROVAL_EXPIRED')
+  if (permit.manifest_sha256 !== manifestSha256)
+    fail('MANIFEST_CHANGED', { details: { manifest_sha256: permit.manifest_sha256 } })
+}

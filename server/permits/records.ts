@@ -1,0 +1,147 @@
+/**
+ * The permit record and its store keys: one record per permit request, which becomes the permit
+ * in force once approved. This module alone reads and writes those keys; everyone else goes
+ * through it (and through permits/access.ts for who may see what).
+ */
+import type { NormalizedCapability } from '../../core/capabilities/plugin'
+import type { App } from '../app'
+import { hashToken, isTokenShaped } from '../accounts/tokens'
+
+export type PermitState = 'pending' | 'approved' | 'denied' | 'revoked'
+export type RequestStatus = 'pending' | 'completed' | 'denied' | 'expired'
+export type PermitStatus = 'pending' | 'active' | 'denied' | 'revoked' | 'expired'
+
+/** The registry skill a permit is bound to: the exact version and code the human saw. */
+export interface PermitSkill {
+  id: string
+  version: string
+  sha256: string
+  description: string
+  author: string
+  code: string
+  args: object
+  timeout_ms?: number
+}
+
+export interface PermitRecord {
+  permit_id: string
+  request_id: string
+  agent_id: string
+  owner_id?: string
+  state: PermitState
+  description: string
+  capabilities: NormalizedCapability[]
+  secrets: string[]
+  secret_origins: Record<string, string>
+  networks: string[]
+  requested: { ttl_seconds: number; max_executions: number }
+  ttl_seconds: number
+  max_executions: number
+  skill?: PermitSkill
+  /** Set by the approver: capability calls per minute under this permit (GW-24). */
+  calls_per_minute?: number
+  manifest_sha256: string
+  created_at: number
+  request_expires_at: number
+  decided_at?: number
+  expires_at?: number
+  revoked_at?: number
+}
+
+const permitKey = (id: string) => `permit:${id}`
+const requestKey = (id: string) => `request:${id}`
+const approvalTokenKey = (hash: string) => `approval:${hash}`
+const agentPermitsPrefix = (agentId: string) => `agent-permits:${agentId}`
+const ownerPermitsPrefix = (ownerId: string) => `owner-permits:${ownerId}`
+
+/**
+ * Store a new permit request. Pointers and index first, the permit record last: it is the commit
+ * point, and a crash before it leaves only pointers to nothing (read as 404), never a permit that
+ * cannot be found.
+ */
+export async function createPermitRecord(
+  app: App,
+  record: PermitRecord,
+  approvalToken: string,
+  approvalTokenTtlMs: number,
+): Promise<void> {
+  const { store } = app
+  await store.set(`${agentPermitsPrefix(record.agent_id)}:${record.permit_id}`, {
+    created_at: record.created_at,
+  })
+  await store.set(requestKey(record.request_id), { permit_id: record.permit_id })
+  await store.set(
+    approvalTokenKey(hashToken(approvalToken)),
+    { request_id: record.request_id },
+    { ttlMs: approvalTokenTtlMs },
+  )
+  await store.set(permitKey(record.permit_id), record)
+}
+
+export function readPermit(app: App, permitId: string): Promise<PermitRecord | null> {
+  return app.store.get<PermitRecord>(permitKey(permitId))
+}
+
+export async function readPermitByRequest(
+  app: App,
+  requestId: string,
+): Promise<PermitRecord | null> {
+  const pointer = await app.store.get<{ permit_id: string }>(requestKey(requestId))
+  return pointer ? readPermit(app, pointer.permit_id) : null
+}
+
+/** Compare-and-set on the permit record (see Store.update). */
+export function updatePermit(
+  app: App,
+  permitId: string,
+  mutate: (current: PermitRecord | null) => PermitRecord,
+): Promise<PermitRecord> {
+  return app.store.update<PermitRecord>(permitKey(permitId), mutate)
+}
+
+/** Is `token` the approval token of this permit request? Found by hash, never compared as text. */
+export async function isApprovalTokenFor(
+  app: App,
+  token: unknown,
+  requestId: string,
+): Promise<boolean> {
+  if (!isTokenShaped(token)) return false
+  const entry = await app.store.get<{ request_id: string }>(approvalTokenKey(hashToken(token)))
+  return entry?.request_id === requestId
+}
+
+/** List a decided permit under the owner who decided it. */
+export async function indexOwnerPermit(app: App, ownerId: string, permit: PermitRecord) {
+  await app.store.set(`${ownerPermitsPrefix(ownerId)}:${permit.permit_id}`, {
+    requested_at: permit.created_at,
+  })
+}
+
+/** Permits an agent requested (role agent) or an owner decided (role owner), unordered. */
+export async function readIndexedPermits(
+  app: App,
+  tenant: { tenant_id: string; role: 'agent' | 'owner' },
+): Promise<PermitRecord[]> {
+  const prefix =
+    tenant.role === 'agent'
+      ? agentPermitsPrefix(tenant.tenant_id)
+      : ownerPermitsPrefix(tenant.tenant_id)
+  const ids = (await app.store.keys(prefix)).map((key) => key.slice(prefix.length + 1))
+  const permits = await Promise.all(ids.map((id) => readPermit(app, id)))
+  return permits.filter((permit): permit is PermitRecord => permit !== null)
+}
+
+export function requestStatusOf(permit: PermitRecord, now = Date.now()): RequestStatus {
+  const decided = permit.decided_at !== undefined
+  if (decided && (permit.state === 'approved' || permit.state === 'revoked')) return 'completed'
+  if (permit.state === 'denied' || permit.state === 'revoked') return 'denied'
+  return now >= permit.request_expires_at ? 'expired' : 'pending'
+}
+
+export function permitStatusOf(permit: PermitRecord, now = Date.now()): PermitStatus {
+  if (permit.state === 'pending') return now >= permit.request_expires_at ? 'expired' : 'pending'
+  if (permit.state === 'approved') {
+    return permit.expires_at !== undefined && now >= permit.expires_at ? 'expired' : 'active'
+  }
+  return permit.state
+}

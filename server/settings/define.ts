@@ -1,0 +1,121 @@
+/**
+ * How a setting is declared: its type, default (a value, or computed from settings declared
+ * before it), bounds and meaning. Each kind parses the raw runtimeConfig value (a string from the
+ * environment, or what Nitro already decoded) and reports problems instead of throwing, so that
+ * startup names every bad variable at once.
+ */
+
+export interface ParseContext {
+  /** The environment variable, for messages. */
+  env: string
+  cwd: string
+  /** Settings declared before this one, already parsed. */
+  resolved: Record<string, unknown>
+  problems: string[]
+}
+
+export interface Setting<T> {
+  /** How the value reads, for the README: `integer 1–64`, `true or false`, … */
+  type: string
+  doc: string
+  /** The default as the README shows it. */
+  defaultDoc: string
+  parse(raw: unknown, context: ParseContext): T
+}
+
+type Default<T> = T | ((resolved: Record<string, unknown>) => T)
+
+const isUnset = (raw: unknown) => raw === undefined || raw === null || raw === ''
+const valueOf = <T>(fallback: Default<T>, resolved: Record<string, unknown>): T =>
+  typeof fallback === 'function'
+    ? (fallback as (r: Record<string, unknown>) => T)(resolved)
+    : fallback
+
+export function integer(options: {
+  min: number
+  max: number
+  default: Default<number>
+  defaultDoc?: string
+  doc: string
+}): Setting<number> {
+  return {
+    type: `integer ${options.min}–${options.max}`,
+    doc: options.doc,
+    defaultDoc: options.defaultDoc ?? String(options.default),
+    parse(raw, { env, resolved, problems }) {
+      if (isUnset(raw)) return valueOf(options.default, resolved)
+      const n = typeof raw === 'number' ? raw : Number(raw)
+      if (!Number.isInteger(n) || n < options.min || n > options.max) {
+        problems.push(`${env} must be an integer from ${options.min} to ${options.max}`)
+      }
+      return n
+    },
+  }
+}
+
+export function flag(options: { doc: string }): Setting<boolean> {
+  return {
+    type: 'true or false',
+    doc: options.doc,
+    defaultDoc: '`false`',
+    parse(raw, { env, problems }) {
+      if (isUnset(raw) || raw === false || raw === 'false' || raw === 0) return false
+      if (raw === true || raw === 'true' || raw === 1) return true
+      problems.push(`${env} must be true or false`)
+      return false
+    },
+  }
+}
+
+/** Free text, unset (null) unless given; `check` refuses bad values with a message. */
+export function text(options: {
+  doc: string
+  type?: string
+  check?: { pattern: RegExp; problem: string }
+}): Setting<string | null>
+export function text(options: {
+  doc: string
+  type?: string
+  default: Default<string>
+  defaultDoc?: string
+  check?: { pattern: RegExp; problem: string }
+}): Setting<string>
+export function text(options: {
+  doc: string
+  type?: string
+  default?: Default<string>
+  defaultDoc?: string
+  check?: { pattern: RegExp; problem: string }
+}): Setting<string | null> {
+  const fallback = options.default
+  return {
+    type: options.type ?? 'text',
+    doc: options.doc,
+    defaultDoc: options.defaultDoc ?? (typeof fallback === 'string' ? `\`${fallback}\`` : 'unset'),
+    parse(raw, { env, resolved, problems }) {
+      if (isUnset(raw)) return fallback === undefined ? null : valueOf(fallback, resolved)
+      if (typeof raw !== 'string') {
+        problems.push(`${env} must be a string`)
+        return String(raw)
+      }
+      if (options.check && !options.check.pattern.test(raw)) {
+        problems.push(`${env} ${options.check.problem}`)
+      }
+      return raw
+    },
+  }
+}
+
+/** Anything else: its own parser (which treats `raw` as unset when it is undefined or ''). */
+export function custom<T>(setting: Setting<T>): Setting<T> {
+  return setting
+}
+
+export function isUnsetValue(raw: unknown): boolean {
+  return isUnset(raw)
+}
+
+/** `gatewayTimeoutMs` → `NITRO_GATEWAY_TIMEOUT_MS`: how Nitro maps runtimeConfig to the environment. */
+export function envNameOf(key: string): string {
+  return `NITRO_${key.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`
+}

@@ -1,0 +1,213 @@
+/**
+ * Every operator setting, declared once. Its environment variable is NITRO_ + its key in
+ * UPPER_SNAKE (how Nitro maps runtimeConfig); runtimeConfig (nitro.config.ts), the typed settings
+ * (resolve.ts) and the README's settings table (`npm run gen:docs`) are derived from this table.
+ * Order matters: a computed default reads the settings above it.
+ */
+import { createHash } from 'node:crypto'
+import { hostname } from 'node:os'
+import { isAbsolute, resolve } from 'node:path'
+import { defaultPoolSize } from '../../runtime/limits'
+import { custom, flag, integer, isUnsetValue, text, type ParseContext } from './define'
+
+const KIB = 1024
+const MIB = 1024 * KIB
+const DAY_S = 24 * 3600
+
+export const SETTINGS = {
+  publicUrl: custom<string | null>({
+    type: 'http(s) origin',
+    doc: 'origin of every URL handed out (`approval_url`, `status_url`)',
+    defaultDoc: '`http://localhost:<listening port>`',
+    parse: parsePublicUrl,
+  }),
+  dataDir: custom<string>({
+    type: 'path',
+    doc: "the embedded store's folder (one process per folder)",
+    defaultDoc: '`./.data`',
+    parse: (raw, { cwd }) => resolve(cwd, isUnsetValue(raw) ? './.data' : String(raw)),
+  }),
+  dataFsync: flag({
+    doc: '`true`: flush every journal batch to disk (survives power loss, not just process death; slower)',
+  }),
+  redisUrl: text({
+    doc: 'keep state and long-poll notifications in this Redis (several processes)',
+    type: 'redis:// or rediss:// URL',
+    check: { pattern: /^rediss?:\/\//, problem: 'must start with redis:// or rediss://' },
+  }),
+  redisPrefix: text({
+    doc: 'key prefix in Redis',
+    default: 'oauth3',
+    check: { pattern: /^[A-Za-z0-9_-]{1,64}$/, problem: 'must match ^[A-Za-z0-9_-]{1,64}$' },
+  }),
+  keyFile: custom<string>({
+    type: 'path',
+    doc: 'the vault key file (share it between processes on one Redis)',
+    defaultDoc: '`<NITRO_DATA_DIR>/vault.key`',
+    parse: (raw, { cwd, resolved }) => {
+      if (isUnsetValue(raw)) return resolve(String(resolved.dataDir), 'vault.key')
+      return isAbsolute(String(raw)) ? String(raw) : resolve(cwd, String(raw))
+    },
+  }),
+  upstreamMap: custom<Record<string, string>>({
+    type: 'JSON object',
+    doc: 'JSON origin → local origin map, for tests and demos only; logged at startup',
+    defaultDoc: 'unset',
+    parse: parseUpstreamMap,
+  }),
+  allowHttpEndpoints: flag({ doc: 'allow `http:` capability endpoints (development only)' }),
+  approvalTtlSeconds: integer({
+    min: 1,
+    max: 30 * DAY_S,
+    default: 7 * DAY_S,
+    defaultDoc: '604800 (7 days)',
+    doc: 'how long an approval link stays valid',
+  }),
+  signupsPerMinute: integer({
+    min: 1,
+    max: 1_000_000,
+    default: 30,
+    doc: 'signups per client address per minute',
+  }),
+  nodeId: text({
+    doc: "names this process's running executions (for restart recovery on a shared Redis)",
+    default: (resolved: Record<string, unknown>) =>
+      `${hostname()}-${createHash('sha256').update(String(resolved.dataDir)).digest('hex').slice(0, 8)}`,
+    defaultDoc: 'host name + data dir hash',
+  }),
+  sandboxPoolSize: integer({
+    min: 1,
+    max: 64,
+    default: () => defaultPoolSize(),
+    defaultDoc: '2 × cores, 2 to 8',
+    doc: 'guest processes kept ready',
+  }),
+  // By default one tenant may hold all but one sandbox process, so others always get a turn.
+  execPerTenant: integer({
+    min: 1,
+    max: 64,
+    default: (resolved) => Math.max(1, Number(resolved.sandboxPoolSize) - 1),
+    defaultDoc: 'pool size − 1',
+    doc: 'executions one tenant may run at once',
+  }),
+  execQueueMax: integer({
+    min: 1,
+    max: 100_000,
+    default: 256,
+    doc: 'executions waiting before `429`',
+  }),
+  execTimeoutMs: integer({
+    min: 100,
+    max: 300_000,
+    default: 30_000,
+    doc: 'wall time of one execution',
+  }),
+  execMemoryMb: integer({
+    min: 64,
+    max: 4096,
+    default: 256,
+    doc: 'guest heap (resident limit: this + 96 MB)',
+  }),
+  execOutputBytes: integer({
+    min: KIB,
+    max: 16 * MIB,
+    default: MIB,
+    doc: 'stdout + stderr of one execution',
+  }),
+  execMaxCalls: integer({
+    min: 1,
+    max: 10_000,
+    default: 100,
+    doc: 'capability calls per execution',
+  }),
+  execMaxCallsInFlight: integer({
+    min: 1,
+    max: 256,
+    default: 8,
+    doc: 'capability calls of one execution at once',
+  }),
+  execResultBytes: integer({
+    min: KIB,
+    max: 16 * MIB,
+    default: MIB,
+    doc: 'the returned value, as JSON',
+  }),
+  gatewayTimeoutMs: integer({
+    min: 100,
+    max: 120_000,
+    default: 15_000,
+    doc: 'total time of one upstream call',
+  }),
+  gatewayMaxResponseBytes: integer({
+    min: KIB,
+    max: 64 * MIB,
+    default: 5 * MIB,
+    doc: 'decoded upstream response',
+  }),
+  gatewayMaxRequestBytes: integer({
+    min: KIB,
+    max: 16 * MIB,
+    default: MIB,
+    doc: 'upstream request body (and capability arguments)',
+  }),
+}
+
+/** Read by Nitro itself, documented with the others. */
+export const LISTENER_SETTINGS = [
+  { env: 'PORT', doc: 'the port the server listens on', type: 'port', defaultDoc: '3000' },
+  {
+    env: 'HOST',
+    doc: 'the interface it listens on',
+    type: 'address',
+    defaultDoc: 'all interfaces',
+  },
+]
+
+function parsePublicUrl(raw: unknown, { env, problems }: ParseContext): string | null {
+  if (isUnsetValue(raw)) return null
+  try {
+    const url = new URL(String(raw))
+    const httpish = url.protocol === 'https:' || url.protocol === 'http:'
+    if (!httpish || url.username || url.password || url.search || url.hash) throw new Error('shape')
+    return url.origin + url.pathname.replace(/\/+$/, '')
+  } catch {
+    problems.push(`${env} must be an http(s) origin such as https://oauth3.example.com`)
+    return null
+  }
+}
+
+function parseUpstreamMap(raw: unknown, { env, problems }: ParseContext): Record<string, string> {
+  const out: Record<string, string> = Object.create(null)
+  if (isUnsetValue(raw)) return out
+  let map: unknown = raw
+  if (typeof raw === 'string') {
+    try {
+      map = JSON.parse(raw)
+    } catch {
+      map = null
+    }
+  }
+  if (!map || typeof map !== 'object' || Array.isArray(map)) {
+    problems.push(`${env} must be a JSON object of origin → local origin`)
+    return out
+  }
+  for (const [from, to] of Object.entries(map)) {
+    const fromOrigin = originOf(from)
+    const toOrigin = typeof to === 'string' ? originOf(to) : null
+    if (!fromOrigin || !toOrigin) {
+      problems.push(`${env} entries must map an http(s) origin to an http(s) origin`)
+      continue
+    }
+    out[fromOrigin] = toOrigin
+  }
+  return out
+}
+
+function originOf(value: string): string | null {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : null
+  } catch {
+    return null
+  }
+}
