@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
-import { routeIndexModule } from './server/http/route-files'
+import { routeIndexModule } from './server/http/route-files.ts'
 
 const ROUTE_INDEX = '#oauth3/route-index'
 

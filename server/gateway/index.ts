@@ -5,13 +5,7 @@
  * attach the owner's credentials last, calls upstream with limits, and hands back plain,
  * redacted data — or a failure as data. Every call is recorded for the permit's activity feed.
  */
-import {
-  fail,
-  failure,
-  toCallFailure,
-  type CallFailure,
-  type CallFailureCode,
-} from '../../core/errors'
+import { fail, failure, toCallFailure, type CallFailure } from '../../core/errors'
 import { pluginFor } from '../../core/capabilities/registry'
 import { countAttempt } from '../http/rate-limit'
 import { readPermitInForce } from '../permits/access'
