@@ -1,6 +1,6 @@
 /**
  * Accounts and the API's input rules, over HTTP against the built server:
- * signup, /me, /agents, the JSON error shape, and SECURITY.md IN-01–IN-05, AP-14, AP-15, MT-07.
+ * signup, /me, /agents, the JSON error shape, and docs/security.md IN-01–IN-05, AP-14, AP-15, MT-07.
  */
 import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'

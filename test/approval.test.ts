@@ -1,6 +1,6 @@
 /**
  * The approval step over HTTP: GET /approve/:id (JSON), POST /approve/:id (one atomic decision
- * bound to the manifest hash), agent binding, and SECURITY.md AP-01, AP-03, AP-04, AP-06, AP-09,
+ * bound to the manifest hash), agent binding, and docs/security.md AP-01, AP-03, AP-04, AP-06, AP-09,
  * AP-13, IN-02 (token shapes).
  */
 import { describe, expect, it } from 'vitest'

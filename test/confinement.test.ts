@@ -1,5 +1,5 @@
 /**
- * Confinement (SECURITY.md A): the known escapes, each sent to the real server as an execution,
+ * Confinement (docs/security.md A): the known escapes, each sent to the real server as an execution,
  * each asserted to fail. The guest runs in a separate SES-locked process with a fresh Compartment
  * per execution.
  */

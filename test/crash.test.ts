@@ -2,7 +2,7 @@
  * Crash safety of the embedded store: while permits and decisions are written concurrently the
  * server is killed with SIGKILL, several times; after each restart every acknowledged write is
  * intact and readable. Executions caught by a kill fail as interrupted and are never re-run
- * (SECURITY.md rule 18).
+ * (docs/security.md rule 18).
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'

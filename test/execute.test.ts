@@ -326,4 +326,19 @@ describe('POST /execute under a permit', () => {
     )
     expect(page2.body.next_cursor).toBeNull()
   })
+
+  it("the feed shows failures by their code: the execution's and each call's", async () => {
+    const { agent, owner, permit } = await approvedAgent(api, [GITHUB_CAPABILITY])
+    await execute(api, agent.token, {
+      permit_id: permit.permit_id,
+      code: 'try { await createIssue("a", "b", "t", "x") } catch {} ; throw new RangeError("no")',
+    })
+    const feed = await api.get(`/session/${permit.permit_id}/actions`, { token: owner.token })
+    expect(feed.body.actions[0]).toMatchObject({
+      status: 'failed',
+      exitCode: 1,
+      error: 'threw',
+      calls: [{ capability: 'github.createIssue', status: 0, error: 'missing_secret' }],
+    })
+  })
 })

@@ -1,5 +1,5 @@
 /**
- * Gateway abuse (SECURITY.md C) at call time, against local upstreams the test starts: URLs built
+ * Gateway abuse (docs/security.md C) at call time, against local upstreams the test starts: URLs built
  * only from the template, headers that cannot be injected, secrets that go only to their origin
  * and come back redacted, redirects not followed, caps on size and time, connect-time refusal of
  * private addresses, revocation reaching running executions, the human's rate limit.
@@ -253,6 +253,17 @@ describe('secrets', () => {
     })
     expect(done.result.value.error).toMatch(/^secret_origin_mismatch/)
     expect(upstream.seen.length).toBe(before)
+  })
+
+  it('a failed call rejects with its code as data: upstream_status carries the status', async () => {
+    const done = await exec(
+      'try { await fail() } catch (e) { return { code: e.code, status: e.status, message: e.message } }',
+    )
+    expect(done.result.value).toEqual({
+      code: 'upstream_status',
+      status: 403,
+      message: 'HTTP 403: {"message":"bad credentials [REDACTED]"}',
+    })
   })
 
   it('a secret the owner never stored fails the call, naming only the secret', async () => {

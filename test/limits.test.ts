@@ -1,5 +1,5 @@
 /**
- * Resource limits and reliability (SECURITY.md B and G): every limit is enforced from outside
+ * Resource limits and reliability (docs/security.md B and G): every limit is enforced from outside
  * the guest, a misbehaving guest never hurts the host or another tenant, and the pool recovers.
  */
 import { execFileSync } from 'node:child_process'

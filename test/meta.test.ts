@@ -111,6 +111,33 @@ describe('schemas and codes', () => {
   })
 })
 
+describe('the security model', () => {
+  const security = read('docs/security.md')
+  const files = ['core', 'server', 'runtime', 'cli', 'test', 'scripts', 'bench']
+    .flatMap(sourceFiles)
+    .concat('README.md')
+
+  it('every case id and rule number cited in the repository is on docs/security.md', () => {
+    const rules = new Set([...security.matchAll(/^ *(\d+a?)\. /gm)].map((match) => match[1]))
+    for (const file of files) {
+      const text = read(file)
+      for (const [id] of text.matchAll(/\b(?:SB|RS|GW|AP|MT|IN|RL)-\d{2}\b/g)) {
+        expect(security, `${file} cites ${id}`).toContain(`**${id}**`)
+      }
+      for (const [, list] of text.matchAll(/\brules? (\d+a?(?:(?:, | and |–)\d+a?)*)/g)) {
+        for (const rule of list.split(/, | and |–/)) {
+          expect(rules.has(rule), `${file} cites rule ${rule}`).toBe(true)
+        }
+      }
+    }
+  })
+
+  it('no file points to a document outside the repository', () => {
+    for (const file of files)
+      expect(read(file), file).not.toMatch(/\.\.\/shared|SECURITY\.md|API\.md/)
+  })
+})
+
 describe('layers', () => {
   const importsOf = (file: string) =>
     [...read(file).matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map(

@@ -1,6 +1,6 @@
 /**
  * POST /permit over HTTP: the answer's wire shape, derived signatures, secrets and networks, the
- * manifest hash, and every permit-time refusal of SECURITY.md (GW-05, GW-06, GW-12, GW-13,
+ * manifest hash, and every permit-time refusal of docs/security.md (GW-05, GW-06, GW-12, GW-13,
  * GW-21–GW-23, IN-15, IN-17, IN-18, AP-10, AP-11).
  */
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -23,7 +23,7 @@ const ask = (capabilities: unknown[], extra: Record<string, unknown> = {}) =>
   api.post('/permit', { description: 'test', capabilities, ...extra }, { token: agent.token })
 
 describe('POST /permit answers', () => {
-  it('202 with the wire fields of API.md and absolute URLs on the public origin', async () => {
+  it('202 with the wire fields of the API contract and absolute URLs on the public origin', async () => {
     const reply = await api.post(
       '/permit',
       { description: 'File issues on GitHub', capabilities: [GITHUB_CAPABILITY] },
