@@ -1,50 +1,30 @@
 /**
- * The sandbox pool: pre-started guest processes (guest.mjs), one execution at a time each.
- * Every limit is enforced from here, outside the guest: wall-clock deadline and resident memory
- * (limits.ts), output bytes and capability calls (counted as messages arrive). When a limit trips,
- * the execution's capabilities are revoked first (in-flight calls aborted, later ones refused),
- * then the process is killed and replaced; a process that failed or misbehaved is never reused.
+ * The sandbox pool: pre-started guest processes (guest.mjs), one job at a time each. Every limit
+ * is enforced from here, outside the guest: wall-clock deadline and resident memory (limits.ts),
+ * output bytes and capability calls (job.ts, as messages arrive). When a limit trips, the job's
+ * capabilities are revoked first (in-flight calls aborted, later ones refused), then the process
+ * is killed and replaced (`stopAndReplace`); a process that failed or misbehaved is never reused.
  * Jobs wait in a bounded queue that keeps one tenant from holding every guest (scheduler.ts).
  *
  * This module imports nothing from server/: the host hands it a `call` function per job.
  */
 import { spawnGuest, type GuestProcess } from './guest-process'
+import {
+  createRunningJob,
+  outputLimit,
+  type Ending,
+  type GuestJob,
+  type GuestResult,
+  type RunningJob,
+} from './job'
 import { watchJob, type ExecLimits } from './limits'
 import { FAILURE, failure } from './protocol.mjs'
-import type { Failure, GuestMessage, RuntimeExecutionFailureCode } from './protocol.mjs'
+import type { GuestMessage } from './protocol.mjs'
 import { createScheduler, type Reservation } from './scheduler'
 
 export { PoolFullError, type Reservation } from './scheduler'
 export { defaultPoolSize, type ExecLimits } from './limits'
-
-/** The host's answer to one capability call: a value, or a failure the guest code catches. */
-export type CallReply = { ok: true; value: unknown } | { ok: false; error: Failure }
-
-export interface GuestJob {
-  id: string
-  tenant: string
-  code: string
-  args: unknown
-  /** Function names exposed in the compartment, one per approved capability. */
-  functions: string[]
-  /** The host side of a capability call; never rejects (a failure is a reply). */
-  call(fn: string, args: unknown[], signal: AbortSignal): Promise<CallReply>
-  /** Called once when the job leaves the queue and starts in a guest. */
-  onStart?(): void
-  /** A shorter wall-time limit for this job (a skill's timeout_ms); never longer than the pool's. */
-  timeoutMs?: number
-}
-
-export interface GuestResult {
-  ok: boolean
-  exitCode: 0 | 1 | 124 | 137
-  failure?: Failure<RuntimeExecutionFailureCode>
-  stdout: string
-  stderr: string
-  /** The returned value as JSON text, when there is one. */
-  valueJson?: string
-  durationMs: number
-}
+export type { CallReply, GuestJob, GuestResult } from './job'
 
 export interface PoolOptions {
   entry: string
@@ -64,19 +44,6 @@ export class PoolClosedError extends Error {
   }
 }
 
-type Ending = Pick<GuestResult, 'ok' | 'exitCode' | 'failure' | 'valueJson'>
-
-interface Running {
-  job: GuestJob
-  started: number
-  stdout: string[]
-  stderr: string[]
-  outputBytes: number
-  calls: number
-  revoke: AbortController
-  finish(ending: Ending): void
-}
-
 interface Queued {
   tenant: string
   job: GuestJob
@@ -90,7 +57,7 @@ const MAX_START_FAILURES = 5
 export function createGuestPool(options: PoolOptions) {
   const { limits } = options
   const guests = new Set<GuestProcess>()
-  const runningOn = new Map<GuestProcess, Running>()
+  const runningOn = new Map<GuestProcess, RunningJob>()
   const scheduler = createScheduler<Queued>({
     maxQueue: options.maxQueue,
     perTenant: options.perTenant,
@@ -101,9 +68,6 @@ export function createGuestPool(options: PoolOptions) {
   let fatal: string | null = null
   let startFailures = 0
   let idleWaiters: Array<() => void> = []
-
-  const outputLimit = () =>
-    failure(FAILURE.output_limit, `output is over ${limits.outputBytes} bytes`)
 
   function spawn() {
     guests.add(spawnGuest(options.entry, limits.memoryMb, { onMessage, onExit }))
@@ -123,80 +87,23 @@ export function createGuestPool(options: PoolOptions) {
     }
     const running = runningOn.get(guest)
     if (!running || message.id !== running.job.id) return
-    if (message.type === 'output') collectOutput(guest, running, message.stream, message.text)
-    else if (message.type === 'limit')
-      stopAndReplace(guest, running, { ok: false, exitCode: 1, failure: outputLimit() })
-    else if (message.type === 'call') void answerCall(guest, running, message)
-    else if (message.type === 'done') onDone(guest, running, message)
-  }
-
-  function collectOutput(
-    guest: GuestProcess,
-    running: Running,
-    stream: 'stdout' | 'stderr',
-    text: string,
-  ) {
-    // The guest caps its own output; the parent caps again in case the guest lies.
-    const size = Buffer.byteLength(String(text))
-    if (running.outputBytes + size > limits.outputBytes + 1024) {
-      stopAndReplace(guest, running, { ok: false, exitCode: 1, failure: outputLimit() })
-      return
-    }
-    running.outputBytes += size
-    ;(stream === 'stderr' ? running.stderr : running.stdout).push(String(text))
-  }
-
-  async function answerCall(
-    guest: GuestProcess,
-    running: Running,
-    message: Extract<GuestMessage, { type: 'call' }>,
-  ) {
-    running.calls++
-    const reply = (body: CallReply) => {
-      if (runningOn.get(guest) !== running || running.revoke.signal.aborted) return
-      guest.send({ type: 'callResult', id: running.job.id, callId: message.callId, ...body })
-    }
-    if (running.revoke.signal.aborted) {
-      return reply({ ok: false, error: failure(FAILURE.revoked, 'the execution ended') })
-    }
-    if (running.calls > limits.maxCalls) {
-      const detail = `at most ${limits.maxCalls} capability calls per execution`
-      return reply({ ok: false, error: failure(FAILURE.subrequest_limit, detail) })
-    }
-    if (!running.job.functions.includes(message.fn)) {
-      const detail = 'this function is not a capability of the permit'
-      return reply({ ok: false, error: failure(FAILURE.unknown_capability, detail) })
-    }
-    const args = parseArgs(message.args)
-    if (!args) {
-      const detail = 'capability arguments must be a list of JSON data'
-      return reply({ ok: false, error: failure(FAILURE.invalid_call, detail) })
-    }
-    try {
-      reply(await running.job.call(message.fn, args, running.revoke.signal))
-    } catch {
-      reply({ ok: false, error: failure(FAILURE.upstream_error, 'the capability call failed') })
-    }
-  }
-
-  function onDone(
-    guest: GuestProcess,
-    running: Running,
-    message: Extract<GuestMessage, { type: 'done' }>,
-  ) {
-    if (message.ok) {
-      running.finish({
-        ok: true,
-        exitCode: 0,
-        ...(message.value !== undefined ? { valueJson: message.value } : {}),
+    if (message.type === 'output') {
+      const over = running.output(message.stream, message.text)
+      if (over) stopAndReplace(guest, running, over)
+    } else if (message.type === 'limit') {
+      stopAndReplace(guest, running, outputLimit(limits))
+    } else if (message.type === 'call') {
+      void running.answer(message, (body) => {
+        if (runningOn.get(guest) !== running || running.revoked) return
+        guest.send({ type: 'callResult', id: running.job.id, callId: message.callId, ...body })
       })
-    } else {
-      running.finish({ ok: false, exitCode: 1, failure: message.error })
+    } else if (message.type === 'done') {
+      running.finish(running.done(message))
+      // Calls the code started but never awaited end with it.
+      running.revoke()
+      runningOn.delete(guest)
+      schedule()
     }
-    // Calls the code started but never awaited end with it.
-    running.revoke.abort()
-    runningOn.delete(guest)
-    schedule()
   }
 
   function onExit(guest: GuestProcess, code: number | null, signal: NodeJS.Signals | null) {
@@ -211,13 +118,10 @@ export function createGuestPool(options: PoolOptions) {
     if (running) {
       // V8 aborts (SIGABRT / 134) when the heap limit is hit: that is a memory failure.
       const outOfMemory = signal === 'SIGABRT' || code === 134
-      running.finish({
-        ok: false,
-        exitCode: 137,
-        failure: outOfMemory
-          ? failure(FAILURE.memory, 'the execution ran out of memory')
-          : failure(FAILURE.killed, `the sandbox process ended (${signal ?? code})`),
-      })
+      const cause = outOfMemory
+        ? failure(FAILURE.memory, 'the execution ran out of memory')
+        : failure(FAILURE.killed, `the sandbox process ended (${signal ?? code})`)
+      running.finish({ ok: false, exitCode: 137, failure: cause })
     }
     if (!closed && !guest.retired && fatal === null) {
       log(`[oauth3] sandbox: a guest process ended (${signal ?? code}); replacing it`)
@@ -226,9 +130,9 @@ export function createGuestPool(options: PoolOptions) {
     for (const wake of idleWaiters.splice(0)) wake()
   }
 
-  /** Revoke the execution's capabilities, end it, then kill its process; a new one replaces it. */
-  function stopAndReplace(guest: GuestProcess, running: Running, ending: Ending) {
-    running.revoke.abort()
+  /** Revoke the job's capabilities, end it, then kill its process; a new one replaces it. */
+  function stopAndReplace(guest: GuestProcess, running: RunningJob, ending: Ending) {
+    running.revoke()
     running.finish(ending)
     runningOn.delete(guest)
     guest.retire()
@@ -251,29 +155,12 @@ export function createGuestPool(options: PoolOptions) {
 
   function start(guest: GuestProcess, item: Queued) {
     const { job } = item
-    let settled = false
-    const running: Running = {
-      job,
-      started: performance.now(),
-      stdout: [],
-      stderr: [],
-      outputBytes: 0,
-      calls: 0,
-      revoke: new AbortController(),
-      finish(ending) {
-        if (settled) return
-        settled = true
-        stopWatching()
-        scheduler.finished(job.tenant)
-        item.resolve({
-          ...ending,
-          stdout: running.stdout.join(''),
-          stderr: running.stderr.join(''),
-          durationMs: Math.round(performance.now() - running.started),
-        })
-        queueMicrotask(schedule)
-      },
-    }
+    const running = createRunningJob(job, limits, (result) => {
+      stopWatching()
+      scheduler.finished(job.tenant)
+      item.resolve(result)
+      queueMicrotask(schedule)
+    })
     runningOn.set(guest, running)
     const timeoutMs = Math.min(job.timeoutMs ?? limits.timeoutMs, limits.timeoutMs)
     const watch = {
@@ -283,8 +170,9 @@ export function createGuestPool(options: PoolOptions) {
       pollMs: options.memoryPollMs,
     }
     const stopWatching = watchJob(watch, (cause, exitCode) => {
-      if (runningOn.get(guest) === running)
+      if (runningOn.get(guest) === running) {
         stopAndReplace(guest, running, { ok: false, exitCode, failure: cause })
+      }
     })
     job.onStart?.()
     const { outputBytes, maxCalls, maxCallsInFlight, resultBytes, callArgsBytes } = limits
@@ -354,10 +242,12 @@ export function createGuestPool(options: PoolOptions) {
       }
       for (const guest of guests) {
         const running = runningOn.get(guest)
-        if (running) {
-          const cause = failure(FAILURE.shutdown, 'the server is stopping')
-          stopAndReplace(guest, running, { ok: false, exitCode: 137, failure: cause })
-        } else guest.retire()
+        if (!running) {
+          guest.retire()
+          continue
+        }
+        const cause = failure(FAILURE.shutdown, 'the server is stopping')
+        stopAndReplace(guest, running, { ok: false, exitCode: 137, failure: cause })
       }
       idleWaiters = []
     },
@@ -365,13 +255,3 @@ export function createGuestPool(options: PoolOptions) {
 }
 
 export type GuestPool = ReturnType<typeof createGuestPool>
-
-/** Capability arguments as the guest sent them: a JSON list, or null. */
-function parseArgs(text: string): unknown[] | null {
-  try {
-    const args: unknown = JSON.parse(text)
-    return Array.isArray(args) ? args : null
-  } catch {
-    return null
-  }
-}

@@ -26,7 +26,8 @@ export async function signUp(
   input: { name?: string; role?: Role },
   clientAddress: string,
 ) {
-  await assertWithinRate(app.store, 'signup', clientAddress, app.settings.signupsPerMinute, 60_000)
+  const signups = { name: 'signup', subject: clientAddress, windowMs: 60_000 }
+  await assertWithinRate(app.store, signups, app.settings.signupsPerMinute)
   const role = input.role ?? 'agent'
   const { tenant, token } = await createTenant(app, role, input.name ?? role)
   return {

@@ -69,7 +69,8 @@ export async function callCapability(
 async function assertCallAllowed(ctx: GatewayContext) {
   const current = await readPermitInForce(ctx.app, ctx.permit.permit_id)
   if (current.calls_per_minute === undefined) return
-  const { count } = await countAttempt(ctx.app.store, 'permit-calls', current.permit_id, 60_000)
+  const calls = { name: 'permit-calls', subject: current.permit_id, windowMs: 60_000 }
+  const { count } = await countAttempt(ctx.app.store, calls)
   if (count > current.calls_per_minute) {
     fail('rate_limited', {
       detail: `at most ${current.calls_per_minute} calls per minute under this permit`,

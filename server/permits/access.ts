@@ -77,21 +77,16 @@ export async function readRequestWithApprovalToken(
   clientAddress: string,
 ): Promise<PermitRecord> {
   if (!isIdShaped(requestId, 'preq')) fail('NOT_FOUND')
-  const window = LIMITS.APPROVAL_FAILURE_WINDOW_MS
-  const perAddress = LIMITS.APPROVAL_FAILURES_MAX * 5
-  await assertUnderCount(
-    app.store,
-    'approval-failures',
-    requestId,
-    LIMITS.APPROVAL_FAILURES_MAX,
-    window,
-  )
-  await assertUnderCount(app.store, 'approval-failures-ip', clientAddress, perAddress, window)
+  const windowMs = LIMITS.APPROVAL_FAILURE_WINDOW_MS
+  const perRequest = { name: 'approval-failures', subject: requestId, windowMs }
+  const perAddress = { name: 'approval-failures-ip', subject: clientAddress, windowMs }
+  await assertUnderCount(app.store, perRequest, LIMITS.APPROVAL_FAILURES_MAX)
+  await assertUnderCount(app.store, perAddress, LIMITS.APPROVAL_FAILURES_MAX * 5)
   const permit = await readPermitByRequest(app, requestId)
   if (!permit) fail('NOT_FOUND')
   if (!(await isApprovalTokenFor(app, token, requestId))) {
-    await countAttempt(app.store, 'approval-failures', requestId, window)
-    await countAttempt(app.store, 'approval-failures-ip', clientAddress, window)
+    await countAttempt(app.store, perRequest)
+    await countAttempt(app.store, perAddress)
     fail('INVALID_APPROVAL_TOKEN')
   }
   if (permit.state === 'pending' && Date.now() >= permit.request_expires_at)

@@ -1,0 +1,139 @@
+/**
+ * One job running in one guest: what it printed (capped again here, in case the guest lies),
+ * the capability calls it made (counted, checked, answered by the host's `call`), and its end,
+ * which happens once whatever ends it. Revoking aborts its calls in flight and refuses new ones.
+ */
+import type { ExecLimits } from './limits'
+import { FAILURE, failure } from './protocol.mjs'
+import type { Failure, GuestMessage, RuntimeExecutionFailureCode } from './protocol.mjs'
+
+/** The host's answer to one capability call: a value, or a failure the guest code catches. */
+export type CallReply = { ok: true; value: unknown } | { ok: false; error: Failure }
+
+export interface GuestJob {
+  id: string
+  tenant: string
+  code: string
+  args: unknown
+  /** Function names exposed in the compartment, one per approved capability. */
+  functions: string[]
+  /** The host side of a capability call; never rejects (a failure is a reply). */
+  call(fn: string, args: unknown[], signal: AbortSignal): Promise<CallReply>
+  /** Called once when the job leaves the queue and starts in a guest. */
+  onStart?(): void
+  /** A shorter wall-time limit for this job (a skill's timeout_ms); never longer than the pool's. */
+  timeoutMs?: number
+}
+
+export interface GuestResult {
+  ok: boolean
+  exitCode: 0 | 1 | 124 | 137
+  failure?: Failure<RuntimeExecutionFailureCode>
+  stdout: string
+  stderr: string
+  /** The returned value as JSON text, when there is one. */
+  valueJson?: string
+  durationMs: number
+}
+
+export type Ending = Pick<GuestResult, 'ok' | 'exitCode' | 'failure' | 'valueJson'>
+
+export type RunningJob = ReturnType<typeof createRunningJob>
+
+export function createRunningJob(
+  job: GuestJob,
+  limits: ExecLimits,
+  onEnd: (result: GuestResult) => void,
+) {
+  const started = performance.now()
+  const stdout: string[] = []
+  const stderr: string[] = []
+  const revoke = new AbortController()
+  let outputBytes = 0
+  let calls = 0
+  let ended = false
+
+  return {
+    job,
+    get ended() {
+      return ended
+    },
+    /** Keep output; answers the ending when it goes over the limit. */
+    output(stream: 'stdout' | 'stderr', text: string): Ending | null {
+      const size = Buffer.byteLength(String(text))
+      if (outputBytes + size > limits.outputBytes + 1024) return outputLimit(limits)
+      outputBytes += size
+      ;(stream === 'stderr' ? stderr : stdout).push(String(text))
+      return null
+    },
+    /** Check one call from the guest, run it, and `reply` (unless the job ended meanwhile). */
+    async answer(
+      message: Extract<GuestMessage, { type: 'call' }>,
+      reply: (body: CallReply) => void,
+    ) {
+      calls++
+      const refuse = (code: Failure['code'], detail: string) =>
+        reply({ ok: false, error: failure(code, detail) })
+      if (revoke.signal.aborted) return refuse(FAILURE.revoked, 'the execution ended')
+      if (calls > limits.maxCalls) {
+        return refuse(
+          FAILURE.subrequest_limit,
+          `at most ${limits.maxCalls} capability calls per execution`,
+        )
+      }
+      if (!job.functions.includes(message.fn)) {
+        return refuse(FAILURE.unknown_capability, 'this function is not a capability of the permit')
+      }
+      const args = parseArgs(message.args)
+      if (!args)
+        return refuse(FAILURE.invalid_call, 'capability arguments must be a list of JSON data')
+      try {
+        reply(await job.call(message.fn, args, revoke.signal))
+      } catch {
+        refuse(FAILURE.upstream_error, 'the capability call failed')
+      }
+    },
+    /** What the guest reported at the end of the code. */
+    done(message: Extract<GuestMessage, { type: 'done' }>): Ending {
+      if (!message.ok) return { ok: false, exitCode: 1, failure: message.error }
+      return {
+        ok: true,
+        exitCode: 0,
+        ...(message.value !== undefined ? { valueJson: message.value } : {}),
+      }
+    },
+    /** Abort the calls in flight and refuse later ones. */
+    revoke() {
+      revoke.abort()
+    },
+    get revoked() {
+      return revoke.signal.aborted
+    },
+    /** End the job once; later endings are ignored. */
+    finish(ending: Ending) {
+      if (ended) return
+      ended = true
+      onEnd({
+        ...ending,
+        stdout: stdout.join(''),
+        stderr: stderr.join(''),
+        durationMs: Math.round(performance.now() - started),
+      })
+    },
+  }
+}
+
+export function outputLimit(limits: Pick<ExecLimits, 'outputBytes'>): Ending {
+  const cause = failure(FAILURE.output_limit, `output is over ${limits.outputBytes} bytes`)
+  return { ok: false, exitCode: 1, failure: cause }
+}
+
+/** Capability arguments as the guest sent them: a JSON list, or null. */
+function parseArgs(text: string): unknown[] | null {
+  try {
+    const args: unknown = JSON.parse(text)
+    return Array.isArray(args) ? args : null
+  } catch {
+    return null
+  }
+}
