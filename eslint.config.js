@@ -33,6 +33,7 @@ export default tseslint.config(
         queueMicrotask: 'readonly',
         setInterval: 'readonly',
         clearInterval: 'readonly',
+        setImmediate: 'readonly',
       },
     },
     rules: {

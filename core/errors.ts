@@ -101,7 +101,32 @@ export const ERROR_CATALOG = {
     "This permit is bound to a skill: it runs that skill's code only.",
   ),
   SYNTAX_ERROR: api(400, 'The code does not parse as the body of an async function.'),
+  SES_IMPORT_REJECTED: api(
+    400,
+    'The code contains `import(` (or `import` before a comment): the sandbox loads no modules and rejects that text anywhere, even in a string or a comment. Build such a string another way.',
+  ),
+  SES_EVAL_REJECTED: api(
+    400,
+    'The code calls eval directly: the sandbox rejects direct eval; use (0, eval)(…) if you need it.',
+  ),
+  SES_HTML_COMMENT_REJECTED: api(
+    400,
+    'The code contains `<!--` or `-->`, which the sandbox rejects anywhere, even in a string.',
+  ),
   CODE_REQUIRED: api(400, 'Send the code to run in `code` (or `skill_code`).'),
+  CODE_AMBIGUOUS: api(400, 'Send the code once: `code` or `skill_code`, not both.'),
+  SECRET_NOT_IN_PERMIT: api(
+    400,
+    "A secret named in `secrets` is not one of the permit's secrets; only those can serve the code.",
+  ),
+  DRY_RUN_UNSUPPORTED: api(
+    400,
+    'dry_run is not supported: this server would run the code. Request a permit and read its approval page instead.',
+  ),
+  SKILL_URL_UNSUPPORTED: api(
+    400,
+    'skill_url is not supported: send the code in `code`, or run a published skill by `skill_id`.',
+  ),
   UNSUPPORTED_MEDIA_TYPE: api(415, 'Send the body as application/json.'),
   // API errors: 401 / 403
   UNAUTHORIZED: api(401, 'Missing or invalid bearer token.'),
@@ -133,6 +158,14 @@ export const ERROR_CATALOG = {
   ),
   ALREADY_REVOKED: api(409, 'This permit is already revoked.'),
   APPROVAL_EXPIRED: api(410, 'This approval link has expired.'),
+  SCOPE_GONE: api(
+    410,
+    'POST /scope is gone: request a permit with POST /permit (capabilities, or a skill_id) instead.',
+  ),
+  IDEMPOTENCY_KEY_REUSED: api(
+    422,
+    'This idempotency key was used with a different request; use a new key for a new request.',
+  ),
   // API errors: 413 / 429 / 5xx
   BODY_TOO_LARGE: api(413, 'The request body is too large.'),
   TOO_MANY_SECRETS: api(413, 'Too many secrets stored for this owner.'),
@@ -158,6 +191,10 @@ export const ERROR_CATALOG = {
     1,
     'The code threw (or rejected with) an error: `error` reads `Name: message`.',
     false,
+  ),
+  left_running: execution(
+    1,
+    'The code returned but left work running (a promise loop); the sandbox stopped it and replaced its process.',
   ),
   interrupted: execution(
     undefined,

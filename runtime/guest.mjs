@@ -255,12 +255,23 @@ async function execute(job) {
     // SES rejects import expressions and direct eval here, before anything runs (SB-03, SB-07).
     const body = run.compartment.evaluate(`(async function () {\n${job.code}\n})`)
     const value = await body()
-    send({ type: 'done', id: job.id, ...serializeValue(value, job.limits.resultBytes) })
+    end({ type: 'done', id: job.id, ...serializeValue(value, job.limits.resultBytes) })
   } catch (error) {
-    send({ type: 'done', id: job.id, ok: false, error: describeThrown(error) })
+    end({ type: 'done', id: job.id, ok: false, error: describeThrown(error) })
   } finally {
     if (current?.id === job.id) current = null
   }
+}
+
+/**
+ * Report the end of a job, then prove this process idle: the `idle` message is sent from a
+ * macrotask, which runs only once no microtask is left (a promise loop the code left behind never
+ * lets it run, and the parent then replaces this process instead of reusing it).
+ * @param {Extract<GuestMessage, { type: 'done' }>} message
+ */
+function end(message) {
+  send(message)
+  setImmediate(() => send({ type: 'idle', id: message.id }))
 }
 
 /**
@@ -350,7 +361,7 @@ process.on('unhandledRejection', (reason) => {
 })
 process.on('uncaughtException', (error) => {
   if (!current) return
-  send({ type: 'done', id: current.id, ok: false, error: describeThrown(error) })
+  end({ type: 'done', id: current.id, ok: false, error: describeThrown(error) })
 })
 process.on('disconnect', () => process.exit(0))
 

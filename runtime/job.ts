@@ -2,6 +2,7 @@
  * One job running in one guest: what it printed (capped again here, in case the guest lies),
  * the capability calls it made (counted, checked, answered by the host's `call`), and its end,
  * which happens once whatever ends it. Revoking aborts its calls in flight and refuses new ones.
+ * A job that returned ends only when its guest proves idle (rule 4a).
  */
 import type { ExecLimits } from './limits'
 import { FAILURE, failure } from './protocol.mjs'
@@ -52,6 +53,9 @@ export function createRunningJob(
   let outputBytes = 0
   let calls = 0
   let ended = false
+  /** What the code returned, held until the guest proves idle. */
+  let returned: Ending | null = null
+  let overdue: ReturnType<typeof setTimeout> | undefined
 
   return {
     job,
@@ -109,10 +113,23 @@ export function createRunningJob(
     get revoked() {
       return revoke.signal.aborted
     },
+    /**
+     * The code returned: hold its ending until the guest proves idle (`idle`), and call
+     * `onOverdue` if it has not within `graceMs` (it left work running).
+     */
+    returnedWith(ending: Ending, graceMs: number, onOverdue: () => void) {
+      returned = ending
+      overdue = setTimeout(onOverdue, graceMs)
+    },
+    /** The ending the code returned, once the guest proved idle after it. */
+    get returned() {
+      return returned
+    },
     /** End the job once; later endings are ignored. */
     finish(ending: Ending) {
       if (ended) return
       ended = true
+      clearTimeout(overdue)
       onEnd({
         ...ending,
         stdout: stdout.join(''),
@@ -121,6 +138,12 @@ export function createRunningJob(
       })
     },
   }
+}
+
+/** The code returned but a promise loop it left never let the guest go idle. */
+export function leftRunning(graceMs: number): Ending {
+  const detail = `the code returned but left work running for over ${graceMs} ms (a promise loop)`
+  return { ok: false, exitCode: 1, failure: failure(FAILURE.left_running, detail) }
 }
 
 export function outputLimit(limits: Pick<ExecLimits, 'outputBytes'>): Ending {

@@ -11,6 +11,7 @@
 import { spawnGuest, type GuestProcess } from './guest-process'
 import {
   createRunningJob,
+  leftRunning,
   outputLimit,
   type Ending,
   type GuestJob,
@@ -53,6 +54,8 @@ interface Queued {
 
 /** Guests that died before saying ready, in a row: a broken install must not respawn forever. */
 const MAX_START_FAILURES = 5
+/** How long a guest whose job returned may take to prove itself idle before it is replaced. */
+const IDLE_GRACE_MS = 250
 
 export function createGuestPool(options: PoolOptions) {
   const { limits } = options
@@ -98,9 +101,15 @@ export function createGuestPool(options: PoolOptions) {
         guest.send({ type: 'callResult', id: running.job.id, callId: message.callId, ...body })
       })
     } else if (message.type === 'done') {
-      running.finish(running.done(message))
       // Calls the code started but never awaited end with it.
       running.revoke()
+      running.returnedWith(running.done(message), IDLE_GRACE_MS, () => {
+        if (runningOn.get(guest) === running)
+          stopAndReplace(guest, running, leftRunning(IDLE_GRACE_MS))
+      })
+    } else if (message.type === 'idle' && running.returned) {
+      // Proved idle: nothing it ran is left, so the guest may take another tenant's job.
+      running.finish(running.returned)
       runningOn.delete(guest)
       schedule()
     }

@@ -26,6 +26,7 @@ export const FAILURE = Object.freeze({
   result_too_large: 'result_too_large',
   result_not_json: 'result_not_json',
   threw: 'threw',
+  left_running: 'left_running',
   shutdown: 'shutdown',
   // call failures
   subrequest_limit: 'subrequest_limit',
@@ -38,7 +39,7 @@ export const FAILURE = Object.freeze({
 
 /**
  * @typedef {'timed_out' | 'memory' | 'killed' | 'output_limit' | 'result_too_large'
- *   | 'result_not_json' | 'threw' | 'shutdown'} RuntimeExecutionFailureCode
+ *   | 'result_not_json' | 'threw' | 'left_running' | 'shutdown'} RuntimeExecutionFailureCode
  */
 
 /**
@@ -85,12 +86,15 @@ export function failure(code, detail) {
  */
 
 /**
- * Guest → host, on fd 4. `done` carries the returned value as JSON text, or the failure.
+ * Guest → host, on fd 4. `done` carries the returned value as JSON text, or the failure; `idle`
+ * follows from a macrotask once the job's code has nothing left to run (a microtask loop the code
+ * left behind starves it), and only then may the guest take another job (rule 4a).
  * @typedef {{ type: 'ready' }
  *   | { type: 'fatal', reason: string }
  *   | { type: 'output', id: string, stream: 'stdout' | 'stderr', text: string }
  *   | { type: 'limit', id: string, code: 'output_limit' }
  *   | { type: 'call', id: string, callId: number, fn: string, args: string }
  *   | { type: 'done', id: string, ok: true, value?: string }
- *   | { type: 'done', id: string, ok: false, error: Failure<RuntimeExecutionFailureCode> }} GuestMessage
+ *   | { type: 'done', id: string, ok: false, error: Failure<RuntimeExecutionFailureCode> }
+ *   | { type: 'idle', id: string }} GuestMessage
  */

@@ -217,7 +217,7 @@ export interface ExecuteRequest {
    */
   skill_code?: string
   /**
-   * A label for ad-hoc code.
+   * A registry skill to run (id or id@range, no code), or a label for the code sent.
    */
   skill_id?: string
   /**
@@ -231,9 +231,23 @@ export interface ExecuteRequest {
    */
   action_id?: string
   /**
-   * Retrying with the same key returns the first execution.
+   * Retrying with the same key and the same request answers the first execution; the same key with another request is 422. The Idempotency-Key header is the same.
    */
   idempotency_key?: string
+  /**
+   * Secrets the code uses (older clients send these); each must be one of the permit's secrets.
+   *
+   * @maxItems 64
+   */
+  secrets?: string[]
+  /**
+   * Refused when true (DRY_RUN_UNSUPPORTED): this server would run the code.
+   */
+  dry_run?: boolean
+  /**
+   * Refused (SKILL_URL_UNSUPPORTED): send the code, or a registry skill_id.
+   */
+  skill_url?: string
 }
 
 /**
@@ -289,6 +303,10 @@ export interface SignupRequest {
    * agent (default) requests permits and executes; owner holds secrets and approves.
    */
   role?: 'agent' | 'owner'
+  /**
+   * A contact address, stored with the account and shown by GET /me; never required.
+   */
+  email?: string
 }
 
 /**

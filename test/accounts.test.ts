@@ -15,10 +15,22 @@ describe('POST /signup', () => {
   it('creates an agent by default and shows the token once', async () => {
     const reply = await api.post('/signup', { name: 'my-agent' })
     expect(reply.status).toBe(201)
-    expect(Object.keys(reply.body).sort()).toEqual(['message', 'role', 'tenant_id', 'token'])
+    expect(Object.keys(reply.body).sort()).toEqual([
+      'api_key',
+      'jwt',
+      'message',
+      'role',
+      'tee_url',
+      'tenant_id',
+      'token',
+    ])
     expect(reply.body.role).toBe('agent')
     expect(reply.body.tenant_id).toMatch(/^tenant_[a-f0-9]{24}$/)
     expect(reply.body.token).toMatch(/^oa3_agent_/)
+    // Older clients read the token as jwt or api_key, and send executions to tee_url.
+    expect(reply.body.jwt).toBe(reply.body.token)
+    expect(reply.body.api_key).toBe(reply.body.token)
+    expect(reply.body.tee_url).toBe(`http://localhost:${server.port}`)
     const me = await api.get('/me', { token: reply.body.token })
     expect(me.status).toBe(200)
     expect(me.body).toEqual({
@@ -27,6 +39,16 @@ describe('POST /signup', () => {
       name: 'my-agent',
       created_at: expect.any(Number),
     })
+  })
+
+  it('stores an optional email with the account and shows it on /me', async () => {
+    const reply = await api.post('/signup', { name: 'mailed', email: 'agent@example.com' })
+    expect(reply.status).toBe(201)
+    const me = await api.get('/me', { token: reply.body.token })
+    expect(me.body.email).toBe('agent@example.com')
+    for (const email of ['not-an-email', '', 'a@'.repeat(200), 42]) {
+      expect((await api.post('/signup', { email })).body.code, String(email)).toBe('INVALID_BODY')
+    }
   })
 
   it('creates an owner on request, and accepts an empty body', async () => {

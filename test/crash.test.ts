@@ -125,7 +125,8 @@ describe('executions across a kill -9 (RL-01, RL-02)', () => {
         await new Promise((resolve) => setTimeout(resolve, 10))
       expect(github.seen).toHaveLength(1)
       expect(
-        (await api.get(statusPath.replace('?wait=true', ''), { token: agent.token })).body.status,
+        (await api.get(`/execute/${submitted.body.request_id}/status`, { token: agent.token })).body
+          .status,
       ).toBe('executing')
       const guests = childPids(server.child.pid!)
       await server.kill9()

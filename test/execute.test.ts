@@ -40,7 +40,9 @@ describe('POST /execute without a permit', () => {
     expect(done.body).toMatchObject({
       request_id: submitted.body.request_id,
       status: 'completed',
-      skill_id: 'hello',
+      // skill_id with code is the agent's label: the code is ad-hoc, not the registry skill.
+      code: 'ad-hoc',
+      label: 'hello',
       created_at: expect.any(Number),
       finished_at: expect.any(Number),
       result: {
@@ -130,29 +132,46 @@ describe('POST /execute without a permit', () => {
     expect((await api.get('/health')).status).toBe(200)
   })
 
-  it('returns the first execution for a repeated idempotency_key', async () => {
+  it('an idempotency key answers a retry of the same request with the first answer, exactly', async () => {
     const agent = await signup(api)
-    const first = await api.post(
+    const request = { code: 'return 1', idempotency_key: 'k-1' }
+    const first = await api.post('/execute', request, { token: agent.token })
+    const retry = await api.post('/execute', request, { token: agent.token })
+    expect(retry.status).toBe(202)
+    expect(retry.body).toEqual(first.body)
+    // The header means the same; another agent's key is its own.
+    const header = await api.post(
       '/execute',
-      { code: 'return 1', idempotency_key: 'k-1' },
-      { token: agent.token },
+      { code: 'return 1' },
+      { token: agent.token, headers: { 'idempotency-key': 'k-1' } },
     )
-    const second = await api.post(
-      '/execute',
-      { code: 'return 2', idempotency_key: 'k-1' },
-      { token: agent.token },
-    )
-    expect(second.body.request_id).toBe(first.body.request_id)
+    expect(header.body).toEqual(first.body)
     const other = await signup(api)
-    const theirs = await api.post(
-      '/execute',
-      { code: 'return 3', idempotency_key: 'k-1' },
-      { token: other.token },
-    )
+    const theirs = await api.post('/execute', request, { token: other.token })
     expect(theirs.body.request_id).not.toBe(first.body.request_id)
     expect(
-      (await api.get(pathOf(second.body.status_url), { token: agent.token })).body.result.value,
+      (await api.get(pathOf(retry.body.status_url), { token: agent.token })).body.result.value,
     ).toBe(1)
+  })
+
+  it('the same idempotency key with a different request is 422 and runs nothing', async () => {
+    const agent = await signup(api)
+    await api.post('/execute', { code: 'return 1', idempotency_key: 'k-2' }, { token: agent.token })
+    for (const changed of [
+      { code: 'return 2' },
+      { code: 'return 1', args: { a: 1 } },
+      { code: 'return 1', action_id: 'other' },
+    ]) {
+      const reply = await api.post(
+        '/execute',
+        { ...changed, idempotency_key: 'k-2' },
+        { token: agent.token },
+      )
+      expect(reply.status, JSON.stringify(changed)).toBe(422)
+      expect(reply.body.code).toBe('IDEMPOTENCY_KEY_REUSED')
+    }
+    const history = await api.get('/history', { token: agent.token })
+    expect(history.body.executions).toHaveLength(1)
   })
 })
 
@@ -337,7 +356,10 @@ describe('POST /execute under a permit', () => {
     expect(feed.body.actions[0]).toMatchObject({
       status: 'failed',
       exitCode: 1,
-      error: 'threw',
+      error_code: 'threw',
+      error: 'RangeError: no',
+      code: 'ad-hoc',
+      code_sha256: expect.stringMatching(/^[a-f0-9]{64}$/),
       calls: [{ capability: 'github.createIssue', status: 0, error: 'missing_secret' }],
     })
   })

@@ -191,6 +191,41 @@ describe('B. resource exhaustion', () => {
   })
 })
 
+describe('rule 4a: a guest is reused only once it proved itself idle', () => {
+  // Returns at once but leaves a promise loop spinning in its guest.
+  const POISON = 'const f = () => { Promise.resolve().then(f) }; f(); return 1'
+
+  it('code that returns but leaves a promise loop fails as left_running, and its guest is replaced', async () => {
+    const agent = await signup(api)
+    const before = (await api.get('/health')).body
+    const done = await run(api, agent.token, POISON)
+    expect(done.status).toBe('failed')
+    expect(done.error).toMatch(/^left_running: /)
+    expect(done.result.exitCode).toBe(1)
+    expect(before.status).toBe('ok')
+  })
+
+  it("several tenants poisoning guests never make another tenant's short job wait for a deadline", async () => {
+    const poisoners = await Promise.all([signup(api), signup(api), signup(api)])
+    const victims = await Promise.all([signup(api), signup(api), signup(api)])
+    for (let round = 0; round < 3; round++) {
+      const poisoned = poisoners.map((tenant) => run(api, tenant.token, POISON))
+      const started = performance.now()
+      const short = await Promise.all(
+        victims.map((tenant, i) => run(api, tenant.token, `return ${round * 10 + i}`)),
+      )
+      const elapsed = performance.now() - started
+      for (const [i, done] of short.entries()) {
+        expect(done.status, JSON.stringify(done)).toBe('completed')
+        expect(done.result.value).toBe(round * 10 + i)
+      }
+      // Well under one deadline: no short job ran in a guest still spinning.
+      expect(elapsed).toBeLessThan(TIMEOUT_MS)
+      for (const done of await Promise.all(poisoned)) expect(done.error).toMatch(/^left_running: /)
+    }
+  })
+})
+
 describe('rule 2: the deadline revokes capabilities first', () => {
   it('an upstream call in flight at the deadline is aborted with the execution, not left to finish', async () => {
     const { agent, permit } = await approvedAgent(api, [HANG], { LIMITS_KEY: SECRET })

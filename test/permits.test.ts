@@ -49,8 +49,11 @@ describe('POST /permit answers', () => {
         `^https://oauth3\\.example\\.com/approve/${body.request_id}\\?token=oa3_approval_[A-Za-z0-9_-]{43}$`,
       ),
     )
-    expect(body.status_url).toBe(
-      `https://oauth3.example.com/execute/${body.request_id}/status?wait=true`,
+    // status_url carries its own read-only token, so a bare fetch(status_url) works.
+    expect(body.status_url).toMatch(
+      new RegExp(
+        `^https://oauth3\\.example\\.com/execute/${body.request_id}/status\\?wait=true&token=oa3_status_[A-Za-z0-9_-]{43}$`,
+      ),
     )
     expect(body.capabilities).toEqual([
       {

@@ -118,7 +118,9 @@ it('Quick Start 1–5: signup, permit, approval, execute createIssue, poll the r
     status: 'approved',
     permit_id,
   })
-  expect(execution.status_url).toMatch(/\/execute\/exec_[a-f0-9]{24}\/status\?wait=true$/)
+  expect(execution.status_url).toMatch(
+    /\/execute\/exec_[a-f0-9]{24}\/status\?wait=true&token=oa3_status_[\w-]{43}$/,
+  )
 
   // 5. Poll for the result
   const resultText = await (

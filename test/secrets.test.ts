@@ -13,7 +13,7 @@ const server = useTestServer()
 const api = client(() => server.url)
 
 describe('POST/GET/DELETE /secrets', () => {
-  it('stores, lists names only, replaces and deletes', async () => {
+  it('stores, lists names with their origins and dates (never a value), replaces and deletes', async () => {
     const owner = await signup(api, 'owner')
     expect(
       (await api.post('/secrets', { name: 'GH_TOKEN', value: 'ghp_first' }, { token: owner.token }))
@@ -38,13 +38,29 @@ describe('POST/GET/DELETE /secrets', () => {
       ).status,
     ).toBe(200)
     const list = await api.get('/secrets', { token: owner.token })
-    expect(list.body).toEqual({ secrets: ['GH_TOKEN', 'OTHER_KEY'] })
+    expect(list.body).toEqual({
+      secrets: ['GH_TOKEN', 'OTHER_KEY'],
+      entries: [
+        {
+          name: 'GH_TOKEN',
+          origin: 'https://api.github.com',
+          created_at: expect.any(Number),
+          updated_at: expect.any(Number),
+        },
+        {
+          name: 'OTHER_KEY',
+          origin: 'https://api.example.org',
+          created_at: expect.any(Number),
+          updated_at: expect.any(Number),
+        },
+      ],
+    })
+    const [github] = list.body.entries
+    expect(github.updated_at).toBeGreaterThanOrEqual(github.created_at)
     expect(list.text).not.toContain('ghp_')
     expect((await api.delete('/secrets/OTHER_KEY', { token: owner.token })).status).toBe(200)
     expect((await api.delete('/secrets/OTHER_KEY', { token: owner.token })).status).toBe(404)
-    expect((await api.get('/secrets', { token: owner.token })).body).toEqual({
-      secrets: ['GH_TOKEN'],
-    })
+    expect((await api.get('/secrets', { token: owner.token })).body.secrets).toEqual(['GH_TOKEN'])
   })
 
   it('is for owners only', async () => {

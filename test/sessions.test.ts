@@ -87,7 +87,10 @@ describe('GET /sessions/:id and DELETE /sessions/:id', () => {
       expect(
         (await api.delete(`/sessions/${a.permit.permit_id}`, { token: tenant.token })).status,
       ).toBe(404)
-      const status = await api.get(pathOf(a.permit.status_url), { token: tenant.token })
+      // A's request id, polled with B's token (A's status link is A's to share).
+      const status = await api.get(`/execute/${a.permit.request_id}/status`, {
+        token: tenant.token,
+      })
       expect(status.status).toBe(404)
       expect(status.body).toEqual(unknown.body)
     }

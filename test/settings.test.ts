@@ -65,6 +65,16 @@ describe('startup', () => {
     }
   })
 
+  it('prints the real public URL, with the port it listens on', async () => {
+    const server = await startServer()
+    try {
+      expect(server.logs()).toContain(`public URL: http://localhost:${server.port};`)
+      expect(server.logs()).not.toContain('<port>')
+    } finally {
+      await server.stop()
+    }
+  })
+
   it('logs the upstream map at startup', async () => {
     const server = await startServer({
       env: { NITRO_UPSTREAM_MAP: '{"https://api.github.com":"http://127.0.0.1:8081"}' },

@@ -5,7 +5,7 @@
 import type { App } from '../app'
 import { fail } from '../../core/errors'
 import { assertWithinRate } from '../http/rate-limit'
-import { createId, createToken, hashToken, isTokenShaped } from './tokens'
+import { createId, createToken, hashToken, isBearerShaped } from './tokens'
 
 export type Role = 'agent' | 'owner'
 
@@ -14,6 +14,8 @@ export interface Tenant {
   role: Role
   name: string
   created_at: number
+  /** A contact address given at signup (optional). */
+  email?: string
   /** For agents: the owner who decides its permits, once bound. */
   owner_id?: string
 }
@@ -21,19 +23,30 @@ export interface Tenant {
 const tenantKey = (id: string) => `tenant:${id}`
 const tokenKey = (hash: string) => `token:${hash}`
 
+/**
+ * POST /signup. The token is answered once, also as `jwt` and `api_key` (the names older clients
+ * read), with `tee_url`, the public origin clients send executions to.
+ */
 export async function signUp(
   app: App,
-  input: { name?: string; role?: Role },
-  clientAddress: string,
+  input: { name?: string; role?: Role; email?: string },
+  origin: { clientAddress: string; publicOrigin: string },
 ) {
-  const signups = { name: 'signup', subject: clientAddress, windowMs: 60_000 }
+  const signups = { name: 'signup', subject: origin.clientAddress, windowMs: 60_000 }
   await assertWithinRate(app.store, signups, app.settings.signupsPerMinute)
   const role = input.role ?? 'agent'
-  const { tenant, token } = await createTenant(app, role, input.name ?? role)
+  const { tenant, token } = await createTenant(app, {
+    role,
+    name: input.name ?? role,
+    ...(input.email ? { email: input.email } : {}),
+  })
   return {
     tenant_id: tenant.tenant_id,
     role,
     token,
+    jwt: token,
+    api_key: token,
+    tee_url: origin.publicOrigin,
     message:
       role === 'agent'
         ? 'Save this token: it is shown once. Next: POST /permit.'
@@ -42,19 +55,17 @@ export async function signUp(
 }
 
 export async function mintAgent(app: App, owner: Tenant, input: { name?: string }) {
-  const { tenant, token } = await createTenant(app, 'agent', input.name ?? 'agent', owner.tenant_id)
+  const { tenant, token } = await createTenant(app, {
+    role: 'agent',
+    name: input.name ?? 'agent',
+    owner_id: owner.tenant_id,
+  })
   return { tenant_id: tenant.tenant_id, role: 'agent' as const, owner_id: owner.tenant_id, token }
 }
 
-async function createTenant(app: App, role: Role, name: string, ownerId?: string) {
-  const tenant: Tenant = {
-    tenant_id: createId('tenant'),
-    role,
-    name,
-    created_at: Date.now(),
-    ...(ownerId ? { owner_id: ownerId } : {}),
-  }
-  const token = createToken(role)
+async function createTenant(app: App, fields: Omit<Tenant, 'tenant_id' | 'created_at'>) {
+  const tenant: Tenant = { tenant_id: createId('tenant'), created_at: Date.now(), ...fields }
+  const token = createToken(fields.role)
   // The tenant record first: a token that resolves always has its tenant.
   await app.store.set(tenantKey(tenant.tenant_id), tenant)
   await app.store.set(tokenKey(hashToken(token)), { tenant_id: tenant.tenant_id })
@@ -62,7 +73,7 @@ async function createTenant(app: App, role: Role, name: string, ownerId?: string
 }
 
 export async function authenticate(app: App, token: string): Promise<Tenant | null> {
-  if (!isTokenShaped(token) || token.startsWith('oa3_approval_')) return null
+  if (!isBearerShaped(token)) return null
   const entry = await app.store.get<{ tenant_id: string }>(tokenKey(hashToken(token)))
   return entry ? getTenant(app, entry.tenant_id) : null
 }
@@ -77,6 +88,7 @@ export function describeTenant(tenant: Tenant) {
     role: tenant.role,
     name: tenant.name,
     created_at: tenant.created_at,
+    ...(tenant.email ? { email: tenant.email } : {}),
     ...(tenant.owner_id ? { owner_id: tenant.owner_id } : {}),
   }
 }

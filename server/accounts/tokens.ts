@@ -1,12 +1,14 @@
 /**
  * Bearer and approval tokens: 256 random bits, shown once, stored only as SHA-256 hashes and
- * found by hash lookup (so comparison time does not depend on how close a guess is).
+ * found by hash lookup (so comparison time does not depend on how close a guess is). Status-link
+ * tokens have the same shape but are not stored at all (http/status-links.ts).
  */
 import { createHash, randomBytes } from 'node:crypto'
 
-export type TokenKind = 'agent' | 'owner' | 'approval'
+export type TokenKind = 'agent' | 'owner' | 'approval' | 'status'
 
-const TOKEN_SHAPE = /^oa3_(agent|owner|approval)_[A-Za-z0-9_-]{43}$/
+const TOKEN_SHAPE = /^oa3_(agent|owner|approval|status)_[A-Za-z0-9_-]{43}$/
+const BEARER_SHAPE = /^oa3_(agent|owner)_[A-Za-z0-9_-]{43}$/
 
 export function createToken(kind: TokenKind): string {
   return `oa3_${kind}_${randomBytes(32).toString('base64url')}`
@@ -17,8 +19,14 @@ export function hashToken(token: string): string {
 }
 
 /** A cheap shape check before any lookup; malformed input never reaches the store. */
-export function isTokenShaped(value: unknown): value is string {
-  return typeof value === 'string' && TOKEN_SHAPE.test(value)
+export function isTokenShaped(value: unknown, kind?: TokenKind): value is string {
+  if (typeof value !== 'string' || !TOKEN_SHAPE.test(value)) return false
+  return kind === undefined || value.startsWith(`oa3_${kind}_`)
+}
+
+/** Only agent and owner tokens identify a caller; approval and status tokens never do. */
+export function isBearerShaped(value: unknown): value is string {
+  return typeof value === 'string' && BEARER_SHAPE.test(value)
 }
 
 /** Server-generated ids: a readable prefix and 96 random bits. */

@@ -33,8 +33,13 @@ export interface ExecutionRecord {
   created_at: number
   started_at?: number
   finished_at?: number
+  /** The registry skill that ran (`id@version`); absent for ad-hoc code. */
   skill_id?: string
+  /** The agent's own label for ad-hoc code (it names no registry skill). */
+  label?: string
   action_id?: string
+  /** Secrets the agent declared the code uses (all of them among the permit's). */
+  secrets?: string[]
   code_sha256: string
   result?: ExecutionResult
   /** The failure as the agent reads it (its wire message). */
@@ -46,6 +51,7 @@ export interface ExecutionRecord {
 const executionKey = (id: string) => `exec:${id}`
 const runningPrefix = (node: string) => `running:${node}`
 const permitExecutionsPrefix = (permitId: string) => `permit-execs:${permitId}`
+const agentExecutionsPrefix = (agentId: string) => `agent-execs:${agentId}`
 const permitUsageKey = (permitId: string) => `permit-usage:${permitId}`
 const idempotencyKey = (agentId: string, key: string) => `idempotency:${agentId}:${sha256Hex(key)}`
 
@@ -65,6 +71,7 @@ export async function createExecutionRecord(app: App, record: ExecutionRecord): 
   const entry = { created_at: record.created_at }
   await Promise.all([
     store.set(`${runningPrefix(record.node)}:${record.request_id}`, entry),
+    store.set(`${agentExecutionsPrefix(record.agent_id)}:${record.request_id}`, entry),
     record.permit_id
       ? store.set(`${permitExecutionsPrefix(record.permit_id)}:${record.request_id}`, entry)
       : null,
@@ -82,22 +89,30 @@ export async function countExecution(app: App, permit: PermitRecord): Promise<vo
   })
 }
 
-/**
- * Claim an agent's idempotency key for execution `id`. `first` is the execution that already
- * holds it, if any.
- */
+/** What an idempotency key holds: the execution it answered, and the request it answered. */
+export interface IdempotentAnswer {
+  request_id: string
+  permit_id?: string
+  /** sha256 of the request's canonical JSON: the same key with another request is refused. */
+  fingerprint: string
+}
+
+export function readIdempotentAnswer(app: App, agentId: string, key: string) {
+  return app.store.get<IdempotentAnswer>(idempotencyKey(agentId, key))
+}
+
+/** Claim an agent's idempotency key; `first` is what the key already answered, if any. */
 export async function claimIdempotencyKey(
   app: App,
   agentId: string,
   key: string,
-  id: string,
-): Promise<{ claimed: boolean; first?: string }> {
+  answer: IdempotentAnswer,
+): Promise<{ claimed: boolean; first?: IdempotentAnswer }> {
   const storeKey = idempotencyKey(agentId, key)
   const ttlMs = LIMITS.IDEMPOTENCY_TTL_MS
-  if (await app.store.createIfAbsent(storeKey, { request_id: id }, { ttlMs }))
-    return { claimed: true }
-  const holder = await app.store.get<{ request_id: string }>(storeKey)
-  return { claimed: false, ...(holder ? { first: holder.request_id } : {}) }
+  if (await app.store.createIfAbsent(storeKey, answer, { ttlMs })) return { claimed: true }
+  const first = await app.store.get<IdempotentAnswer>(storeKey)
+  return { claimed: false, ...(first ? { first } : {}) }
 }
 
 /** Free a key whose execution was refused. */
@@ -150,6 +165,22 @@ export async function readRunningOn(app: App, node: string): Promise<string[]> {
   return ids
 }
 
+/** An agent's executions, newest first (at most `limit`). */
+export async function readAgentExecutions(app: App, agentId: string, limit: number) {
+  const prefix = agentExecutionsPrefix(agentId)
+  const entries = await Promise.all(
+    (await app.store.keys(prefix)).map(async (key) => ({
+      id: key.slice(prefix.length + 1),
+      created_at: (await app.store.get<{ created_at: number }>(key))?.created_at ?? 0,
+    })),
+  )
+  entries.sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1))
+  const records = await Promise.all(
+    entries.slice(0, limit).map((entry) => readExecution(app, entry.id)),
+  )
+  return records.filter((record): record is ExecutionRecord => record !== null)
+}
+
 /** Every execution under a permit, unordered. */
 export async function readPermitExecutions(app: App, permitId: string): Promise<ExecutionRecord[]> {
   const prefix = permitExecutionsPrefix(permitId)
@@ -166,9 +197,19 @@ export function describeExecution(record: ExecutionRecord) {
     created_at: record.created_at,
     ...(record.started_at !== undefined ? { started_at: record.started_at } : {}),
     ...(record.finished_at !== undefined ? { finished_at: record.finished_at } : {}),
-    ...(record.skill_id ? { skill_id: record.skill_id } : {}),
+    ...describeCode(record),
     ...(record.action_id ? { action_id: record.action_id } : {}),
     ...(record.result ? { result: record.result } : {}),
     ...(record.error ? { error: record.error } : {}),
+  }
+}
+
+/** What ran: a registry skill by id and version, or ad-hoc code by its hash and its label. */
+export function describeCode(record: ExecutionRecord) {
+  if (record.skill_id) return { skill_id: record.skill_id, code_sha256: record.code_sha256 }
+  return {
+    code: 'ad-hoc' as const,
+    code_sha256: record.code_sha256,
+    ...(record.label ? { label: record.label } : {}),
   }
 }

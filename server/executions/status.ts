@@ -1,7 +1,8 @@
 /**
- * The one status endpoint behind every status_url. Reads are scoped by the caller; with `wait`
- * the request parks on the notifier until the state is terminal, the timeout passes, or the
- * client leaves — and its waiter is removed in every one of those cases.
+ * The one status endpoint behind every status_url, for permit requests and executions. Reads are
+ * scoped by the caller's token or the link's own; with `wait` the request parks on the notifier
+ * until the state is terminal, the timeout passes, or the client leaves — and its waiter is
+ * removed in every one of those cases.
  */
 import { fail } from '../../core/errors'
 import type { Tenant } from '../accounts/tenants'
@@ -9,9 +10,16 @@ import { isIdShaped } from '../accounts/tokens'
 import type { App } from '../app'
 import { readRequestFor } from '../permits/access'
 import { requestStatusOf } from '../permits/records'
-import { describeExecution, readExecution, type ExecutionRecord } from './records'
+import { readExecutionFor } from './access'
+import { describeExecution } from './records'
 
 export const TERMINAL_STATUSES = new Set(['completed', 'failed', 'denied', 'expired'])
+
+/** Who reads: a bearer token's tenant, and/or the status link's token. */
+export interface StatusViewer {
+  tenant: Tenant | null
+  statusToken?: string
+}
 
 export interface StatusBody {
   request_id: string
@@ -24,92 +32,73 @@ export interface StatusBody {
 
 interface StatusReading {
   body: StatusBody
+  /** The agent the request belongs to: open long-polls are counted against it. */
+  agentId: string
   /** When a pending state turns terminal by itself (an approval link expiring). */
   changesAt?: number
 }
 
-type StatusSource = (app: App, tenant: Tenant, id: string) => Promise<StatusReading | null>
+type StatusSource = (app: App, viewer: StatusViewer, id: string) => Promise<StatusReading | null>
 
-async function readRequestStatus(
-  app: App,
-  tenant: Tenant,
-  id: string,
-): Promise<StatusReading | null> {
-  const permit = await readRequestFor(app, tenant, id)
+async function readRequestStatus(app: App, viewer: StatusViewer, id: string) {
+  const permit = await readRequestFor(app, viewer, id)
   if (!permit) return null
   const status = requestStatusOf(permit)
+  const finishedAt =
+    permit.decided_at ?? (status === 'expired' ? permit.request_expires_at : undefined)
   return {
     body: {
       request_id: permit.request_id,
       status,
       permit_id: permit.permit_id,
       created_at: permit.created_at,
-      ...(permit.decided_at !== undefined
-        ? { finished_at: permit.decided_at }
-        : status === 'expired'
-          ? { finished_at: permit.request_expires_at }
-          : {}),
+      ...(finishedAt !== undefined ? { finished_at: finishedAt } : {}),
     },
+    agentId: permit.agent_id,
     ...(status === 'pending' ? { changesAt: permit.request_expires_at } : {}),
   }
 }
 
-/** An execution is visible to the agent that ran it and to the owner of its permit. */
-export async function readVisibleExecution(
-  app: App,
-  tenant: Tenant,
-  id: string,
-): Promise<ExecutionRecord | null> {
-  const record = isIdShaped(id, 'exec') ? await readExecution(app, id) : null
-  if (!record) return null
-  return record.agent_id === tenant.tenant_id ||
-    (tenant.role === 'owner' && record.owner_id === tenant.tenant_id)
-    ? record
-    : null
-}
-
-async function readExecutionStatus(
-  app: App,
-  tenant: Tenant,
-  id: string,
-): Promise<StatusReading | null> {
-  const record = await readVisibleExecution(app, tenant, id)
-  return record ? { body: describeExecution(record) } : null
-}
-
-/** GET /execute/:id/stdout */
-export async function readStdout(app: App, tenant: Tenant, id: string): Promise<string> {
-  const record = await readVisibleExecution(app, tenant, id)
-  if (!record) fail('NOT_FOUND')
-  return record.result?.stdout ?? ''
+async function readExecutionStatus(app: App, viewer: StatusViewer, id: string) {
+  const record = await readExecutionFor(app, viewer, id)
+  return record ? { body: describeExecution(record), agentId: record.agent_id } : null
 }
 
 /** Status sources by id prefix. */
-export const STATUS_SOURCES: Record<string, StatusSource> = {
+const STATUS_SOURCES: Record<string, StatusSource> = {
   preq: readRequestStatus,
   exec: readExecutionStatus,
 }
 
-export async function readStatus(app: App, tenant: Tenant, id: string): Promise<StatusReading> {
+export async function readStatus(
+  app: App,
+  viewer: StatusViewer,
+  id: string,
+): Promise<StatusReading> {
+  if (!viewer.tenant && viewer.statusToken === undefined) fail('UNAUTHORIZED')
   const prefix = id.split('_')[0]
-  const source =
-    Object.hasOwn(STATUS_SOURCES, prefix) && isIdShaped(id, prefix)
-      ? STATUS_SOURCES[prefix]
-      : undefined
-  const reading = source ? await source(app, tenant, id) : null
+  const known = Object.hasOwn(STATUS_SOURCES, prefix) && isIdShaped(id, prefix)
+  const reading = known ? await STATUS_SOURCES[prefix](app, viewer, id) : null
   if (!reading) fail('NOT_FOUND')
   return reading
 }
 
+/** GET /execute/:id/stdout (bearer only: a status link reads the status, nothing else) */
+export async function readStdout(app: App, tenant: Tenant, id: string): Promise<string> {
+  const record = await readExecutionFor(app, { tenant }, id)
+  if (!record) fail('NOT_FOUND')
+  return record.result?.stdout ?? ''
+}
+
 export async function waitForStatus(
   app: App,
-  tenant: Tenant,
+  viewer: StatusViewer,
   id: string,
   options: { timeoutMs: number; signal: AbortSignal },
 ): Promise<StatusBody> {
-  let reading = await readStatus(app, tenant, id)
+  let reading = await readStatus(app, viewer, id)
   if (TERMINAL_STATUSES.has(reading.body.status)) return reading.body
-  const release = app.longPolls.hold(tenant.tenant_id)
+  const release = app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId)
   try {
     const deadline = Date.now() + options.timeoutMs
     for (;;) {
@@ -120,12 +109,12 @@ export async function waitForStatus(
       options.signal.addEventListener('abort', onAbort, { once: true })
       // Register before re-reading, so a transition between the two cannot be missed.
       const woken = app.notifier.wait(id, remaining, stop.signal)
-      reading = await readStatus(app, tenant, id)
+      reading = await readStatus(app, viewer, id)
       if (TERMINAL_STATUSES.has(reading.body.status)) stop.abort()
       const outcome = await woken
       options.signal.removeEventListener('abort', onAbort)
       if (TERMINAL_STATUSES.has(reading.body.status)) return reading.body
-      reading = await readStatus(app, tenant, id)
+      reading = await readStatus(app, viewer, id)
       if (TERMINAL_STATUSES.has(reading.body.status) || outcome !== 'woken') return reading.body
     }
   } finally {

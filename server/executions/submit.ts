@@ -1,9 +1,10 @@
 /**
  * POST /execute: check the code and the permit, count the execution against the permit's budget,
  * store the record (the commit point), hand the job to the sandbox pool and answer at once;
- * the result arrives through status_url.
+ * the result arrives through status_url. An idempotency key answers a retry of the same request
+ * with the first execution, exactly, and refuses it for a different request.
  */
-import { sha256Hex } from '../../core/canonical-json'
+import { canonicalJson, sha256Hex } from '../../core/canonical-json'
 import { assertRunnableCode } from '../../core/code-check'
 import { fail } from '../../core/errors'
 import { assertSkillArgs } from '../../core/skills/args'
@@ -12,6 +13,7 @@ import type { ExecuteRequest } from '../../schemas/types'
 import type { Tenant } from '../accounts/tenants'
 import { createId } from '../accounts/tokens'
 import type { App } from '../app'
+import { statusUrlFor } from '../http/status-links'
 import { readPermitFor } from '../permits/access'
 import type { PermitRecord } from '../permits/records'
 import { resolveSkill } from '../skills/registry'
@@ -19,35 +21,56 @@ import {
   claimIdempotencyKey,
   countExecution,
   createExecutionRecord,
+  readIdempotentAnswer,
   releaseIdempotencyKey,
   type ExecutionRecord,
+  type IdempotentAnswer,
 } from './records'
 import { runExecution } from './run'
+
+export interface SubmitContext {
+  publicOrigin: string
+  /** The Idempotency-Key header, when sent. */
+  idempotencyKey?: string
+}
 
 export async function executeCode(
   app: App,
   agent: Tenant,
   body: ExecuteRequest,
-  publicOrigin: string,
+  context: SubmitContext,
 ) {
+  assertSupported(body)
+  const key = idempotencyKeyOf(body, context)
+  const answer = (first: Pick<IdempotentAnswer, 'request_id' | 'permit_id'>) => ({
+    request_id: first.request_id,
+    status: 'approved' as const,
+    ...(first.permit_id ? { permit_id: first.permit_id } : {}),
+    status_url: statusUrlFor(app, context.publicOrigin, first.request_id),
+  })
+  const fingerprint = sha256Hex(canonicalJson(requestOf(body)))
+  const replay = (first: IdempotentAnswer) => {
+    if (first.fingerprint !== fingerprint) fail('IDEMPOTENCY_KEY_REUSED')
+    return answer(first)
+  }
+  if (key !== undefined) {
+    const first = await readIdempotentAnswer(app, agent.tenant_id, key)
+    if (first) return replay(first)
+  }
+
   const permitId = body.permit_id ?? body.session_id
   const permit =
     permitId === undefined ? null : await readPermitFor(app, { tenant: agent }, permitId, 'execute')
-  const { code, label, timeoutMs } = await chooseCode(app, body, permit)
-  assertRunnableCode(code)
-  const answer = (id: string) => ({
-    request_id: id,
-    status: 'approved' as const,
-    ...(permit ? { permit_id: permit.permit_id } : {}),
-    status_url: `${publicOrigin}/execute/${id}/status?wait=true`,
-  })
+  assertSecretsInPermit(body.secrets ?? [], permit)
+  const chosen = await chooseCode(app, body, permit)
+  assertRunnableCode(chosen.code)
 
   const id = createId('exec')
-  const key = body.idempotency_key
   let claimed = false
   if (key !== undefined) {
-    const claim = await claimIdempotencyKey(app, agent.tenant_id, key, id)
-    if (claim.first) return answer(claim.first)
+    const held = { request_id: id, fingerprint, ...(permit ? { permit_id: permit.permit_id } : {}) }
+    const claim = await claimIdempotencyKey(app, agent.tenant_id, key, held)
+    if (claim.first) return replay(claim.first)
     claimed = claim.claimed
   }
   const record: ExecutionRecord = {
@@ -57,9 +80,11 @@ export async function executeCode(
     status: 'approved',
     node: app.settings.nodeId,
     created_at: Date.now(),
-    ...(label ? { skill_id: label } : {}),
+    ...(chosen.skillId ? { skill_id: chosen.skillId } : {}),
+    ...(chosen.label ? { label: chosen.label } : {}),
     ...(body.action_id ? { action_id: body.action_id } : {}),
-    code_sha256: sha256Hex(code),
+    ...(body.secrets?.length ? { secrets: body.secrets } : {}),
+    code_sha256: sha256Hex(chosen.code),
   }
   let reservation: Reservation | undefined
   try {
@@ -72,21 +97,78 @@ export async function executeCode(
     if (claimed) await releaseIdempotencyKey(app, agent.tenant_id, key!)
     throw error
   }
-  const run = { record, permit, code, args: body.args ?? {}, ...(timeoutMs ? { timeoutMs } : {}) }
+  const run = {
+    record,
+    permit,
+    code: chosen.code,
+    args: body.args ?? {},
+    timeoutMs: chosen.timeoutMs,
+  }
   app.inflight.track(runExecution(app, run, reservation))
-  return answer(id)
+  return answer({ request_id: id, ...(permit ? { permit_id: permit.permit_id } : {}) })
+}
+
+/** Fields of older clients this server does not honour, refused rather than ignored. */
+function assertSupported(body: ExecuteRequest) {
+  // Ignoring dry_run would run code the caller meant only to check.
+  if (body.dry_run === true) fail('DRY_RUN_UNSUPPORTED')
+  if (body.skill_url !== undefined) fail('SKILL_URL_UNSUPPORTED')
+  if (body.code !== undefined && body.skill_code !== undefined) fail('CODE_AMBIGUOUS')
+}
+
+function idempotencyKeyOf(body: ExecuteRequest, context: SubmitContext): string | undefined {
+  const header = context.idempotencyKey
+  if (
+    header !== undefined &&
+    body.idempotency_key !== undefined &&
+    header !== body.idempotency_key
+  ) {
+    fail('INVALID_BODY', {
+      details: { reason: 'the Idempotency-Key header and idempotency_key differ' },
+    })
+  }
+  return body.idempotency_key ?? header
+}
+
+/** The request as an idempotency key remembers it: everything that decides what runs. */
+function requestOf(body: ExecuteRequest) {
+  return {
+    permit_id: body.permit_id ?? body.session_id ?? null,
+    code: body.code ?? body.skill_code ?? null,
+    skill_id: body.skill_id ?? null,
+    args: body.args ?? {},
+    action_id: body.action_id ?? null,
+    secrets: [...(body.secrets ?? [])].sort(),
+  }
+}
+
+/** Secrets the agent names must all be among the permit's (older clients declare them). */
+function assertSecretsInPermit(secrets: string[], permit: PermitRecord | null) {
+  const unknown = secrets.filter((name) => !permit?.secrets.includes(name))
+  if (unknown.length) fail('SECRET_NOT_IN_PERMIT', { details: { secrets: unknown } })
+}
+
+interface ChosenCode {
+  code: string
+  /** The registry skill that runs (`id@version`). */
+  skillId?: string
+  /** The agent's label for its own code. */
+  label?: string
+  /** A skill's own, shorter time limit. */
+  timeoutMs?: number
 }
 
 /**
  * What runs: a skill-bound permit runs its pinned skill and nothing else; otherwise the code
- * given, with skill_id as a label; otherwise the registry skill named by skill_id (one that needs
- * no capabilities). A skill's args are checked against its schema first: bad args run nothing.
+ * given, with skill_id as its label; otherwise the registry skill named by skill_id (one that
+ * needs no capabilities). A skill's args are checked against its schema first: bad args run
+ * nothing.
  */
 async function chooseCode(
   app: App,
   body: ExecuteRequest,
   permit: PermitRecord | null,
-): Promise<{ code: string; label?: string; timeoutMs?: number }> {
+): Promise<ChosenCode> {
   const given = body.code ?? body.skill_code
   if (permit?.skill) {
     const pinned = permit.skill
@@ -95,8 +177,8 @@ async function chooseCode(
     assertSkillArgs(pinned, body.args ?? {})
     return {
       code: pinned.code,
-      label: `${pinned.id}@${pinned.version}`,
-      ...(pinned.timeout_ms ? { timeoutMs: pinned.timeout_ms } : {}),
+      skillId: `${pinned.id}@${pinned.version}`,
+      timeoutMs: pinned.timeout_ms,
     }
   }
   if (given !== undefined)
@@ -107,8 +189,8 @@ async function chooseCode(
   assertSkillArgs({ sha256: skill.sha256, args: skill.manifest.args }, body.args ?? {})
   return {
     code: skill.code,
-    label: `${skill.id}@${skill.version}`,
-    ...(skill.manifest.timeout_ms ? { timeoutMs: skill.manifest.timeout_ms } : {}),
+    skillId: `${skill.id}@${skill.version}`,
+    timeoutMs: skill.manifest.timeout_ms,
   }
 }
 
@@ -117,8 +199,9 @@ function reservePlace(app: App): Reservation {
   try {
     return app.pool.reserve()
   } catch (error) {
-    if (error instanceof PoolFullError)
+    if (error instanceof PoolFullError) {
       fail('OVERLOADED', { retryAfterSeconds: error.retryAfterSeconds })
+    }
     if (error instanceof PoolClosedError) fail('SHUTTING_DOWN', { retryAfterSeconds: 5 })
     return fail('SANDBOX_UNAVAILABLE', { retryAfterSeconds: 30 })
   }

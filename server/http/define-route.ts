@@ -14,10 +14,17 @@ import { readTenant, requireTenant } from './auth'
 
 /**
  * Who may call: nobody in particular (`none`), a bearer token of a role (`agent`, `owner`) or of
- * any role (`tenant`), or an approval link (`?token=`) with an optional bearer token.
+ * any role (`tenant`), or a link's `?token=` (an approval link, a status link) with an optional
+ * bearer token.
  */
 export type RouteAuth =
-  'none' | 'agent' | 'owner' | 'tenant' | 'approval-link' | 'tenant-or-approval-link'
+  | 'none'
+  | 'agent'
+  | 'owner'
+  | 'tenant'
+  | 'approval-link'
+  | 'tenant-or-approval-link'
+  | 'tenant-or-status-link'
 
 export interface RouteMeta {
   auth: RouteAuth

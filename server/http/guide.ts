@@ -3,13 +3,14 @@
  */
 import type { ApiRoute } from './route-index'
 
-const AUTH_LABEL: Record<ApiRoute['auth'], string> = {
+export const AUTH_LABEL: Record<ApiRoute['auth'], string> = {
   none: 'no auth',
   agent: 'agent token',
   owner: 'owner token',
   tenant: 'any token',
   'approval-link': '?token= from approval_url',
   'tenant-or-approval-link': 'any token, or ?token= from approval_url',
+  'tenant-or-status-link': 'any token, or the link itself (status_url)',
 }
 
 export function renderGuide(origin: string, routes: ApiRoute[]): string {

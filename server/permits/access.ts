@@ -10,6 +10,7 @@ import type { Tenant } from '../accounts/tenants'
 import { isIdShaped } from '../accounts/tokens'
 import type { App } from '../app'
 import { assertUnderCount, countAttempt } from '../http/rate-limit'
+import { isStatusTokenFor } from '../http/status-links'
 import {
   isApprovalTokenFor,
   permitStatusOf,
@@ -60,10 +61,16 @@ export async function readPermitFor(
   return fail('NOT_FOUND')
 }
 
-/** The permit request behind a status_url, if `tenant` may see it. */
-export async function readRequestFor(app: App, tenant: Tenant, requestId: string) {
+/** The permit request behind a status_url, if the viewer's token or the link's may read it. */
+export async function readRequestFor(
+  app: App,
+  viewer: { tenant: Tenant | null; statusToken?: string },
+  requestId: string,
+) {
   const permit = isIdShaped(requestId, 'preq') ? await readPermitByRequest(app, requestId) : null
-  return permit && canView(permit, tenant) ? permit : null
+  if (!permit) return null
+  if (viewer.tenant && canView(permit, viewer.tenant)) return permit
+  return isStatusTokenFor(app, viewer.statusToken, requestId) ? permit : null
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The activity feed of one permit: every execution under it with its capability calls, newest
- * first. Readable by the permit's agent and owner, or with the permit's approval token.
+ * first: what ran (a registry skill, or ad-hoc code by its hash and the agent's label), how it
+ * ended. Readable by the permit's agent and owner, or with the permit's approval token.
  */
 import type { App } from '../app'
-import { readPermitExecutions } from '../executions/records'
+import { describeCode, readPermitExecutions } from '../executions/records'
 import { paginate, type PageQuery } from '../http/pagination'
 import { readPermitFor, type Viewer } from './access'
 
@@ -20,10 +21,12 @@ export async function listActions(app: App, viewer: Viewer, permitId: string, qu
       status: record.status,
       created_at: record.created_at,
       ...(record.finished_at !== undefined ? { finished_at: record.finished_at } : {}),
+      ...describeCode(record),
       ...(record.action_id ? { action_id: record.action_id } : {}),
-      ...(record.skill_id ? { skill_id: record.skill_id } : {}),
       ...(record.result ? { exitCode: record.result.exitCode } : {}),
-      ...(record.error_code ? { error: record.error_code } : {}),
+      // The failure's code and the (redacted) message the agent read.
+      ...(record.error_code ? { error_code: record.error_code } : {}),
+      ...(record.error ? { error: record.error } : {}),
       calls: record.result?.calls ?? [],
     })),
     next_cursor,

@@ -105,7 +105,7 @@ export async function isApprovalTokenFor(
   token: unknown,
   requestId: string,
 ): Promise<boolean> {
-  if (!isTokenShaped(token)) return false
+  if (!isTokenShaped(token, 'approval')) return false
   const entry = await app.store.get<{ request_id: string }>(approvalTokenKey(hashToken(token)))
   return entry?.request_id === requestId
 }

@@ -13,6 +13,7 @@ import type { PermitRequest } from '../../schemas/types'
 import type { Tenant } from '../accounts/tenants'
 import { createId, createToken } from '../accounts/tokens'
 import type { App } from '../app'
+import { statusUrlFor } from '../http/status-links'
 import { resolveSkill } from '../skills/registry'
 import { createPermitRecord, type PermitRecord, type PermitSkill } from './records'
 
@@ -68,7 +69,7 @@ export async function requestPermit(
     status: 'pending_permit' as const,
     permit_id: record.permit_id,
     approval_url: `${publicOrigin}/approve/${record.request_id}?token=${approvalToken}`,
-    status_url: `${publicOrigin}/execute/${record.request_id}/status?wait=true`,
+    status_url: statusUrlFor(app, publicOrigin, record.request_id),
     capabilities: capabilities.map((capability) => ({
       name: capability.name,
       signature: capability.signature,

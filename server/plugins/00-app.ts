@@ -1,11 +1,17 @@
 /**
- * Startup: check the settings, open the store, the notifier and the key provider. A bad setting
- * or an unreachable store stops the process with a clear message instead of serving half a server.
+ * Startup: check the settings, open the store, the notifier and the key provider, mark the
+ * executions the last stop interrupted. A bad setting or an unreachable store stops the process
+ * with a clear message instead of serving half a server.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import type { AddressInfo, Server } from 'node:net'
 import { defineNitroPlugin, useRuntimeConfig } from 'nitropack/runtime'
 import { startApp } from '../app'
 import { failInterruptedExecutions } from '../executions/recover'
 import { resolveSettings, type Settings } from '../settings/resolve'
+
+/** How long the last startup line waits to learn the listening port before it names PORT. */
+const LISTEN_WAIT_MS = 2_000
 
 export default defineNitroPlugin((nitro) => {
   let settings: Settings
@@ -15,22 +21,26 @@ export default defineNitroPlugin((nitro) => {
     console.error(`[oauth3] ${(error as Error).message}`)
     process.exit(1)
   }
+  const port = listeningPort()
   const ready = startApp(settings).then(
     async (app) => {
       const interrupted = await failInterruptedExecutions(app)
-      if (interrupted)
+      if (interrupted) {
         console.log(
           `[oauth3] ${interrupted} execution(s) interrupted by the last stop were marked failed`,
         )
-      for (const [from, to] of Object.entries(settings.upstreamMap))
+      }
+      for (const [from, to] of Object.entries(settings.upstreamMap)) {
         console.log(`[oauth3] NITRO_UPSTREAM_MAP: ${from} -> ${to} (tests and demos only)`)
-      // The last startup line: tests and scripts wait for it.
+      }
       const store =
         app.store.kind === 'redis'
           ? `redis (prefix ${settings.redisPrefix})`
           : `embedded (${settings.dataDir})`
+      const publicUrl = settings.publicUrl ?? `http://localhost:${await port}`
+      // The last startup line: tests and scripts wait for it.
       console.log(
-        `[oauth3] store: ${store}; sandbox: ${settings.sandboxPoolSize} processes; public URL: ${settings.publicUrl ?? 'http://localhost:<port>'}; tee: none`,
+        `[oauth3] store: ${store}; sandbox: ${settings.sandboxPoolSize} processes; public URL: ${publicUrl}; tee: none`,
       )
       return app
     },
@@ -43,3 +53,23 @@ export default defineNitroPlugin((nitro) => {
     await (await ready).close()
   })
 })
+
+/** The port the HTTP server ends up listening on (PORT=0 picks one), once it listens. */
+function listeningPort(): Promise<number | string> {
+  const configured = process.env.NITRO_PORT || process.env.PORT || '3000'
+  return new Promise((resolve) => {
+    const channel = 'tracing:net.server.listen:asyncEnd'
+    const done = (port: number | string) => {
+      clearTimeout(timer)
+      unsubscribe(channel, onListen)
+      resolve(port)
+    }
+    const onListen = (message: unknown) => {
+      const address = (message as { server: Server }).server.address() as
+        AddressInfo | string | null
+      if (address && typeof address === 'object') done(address.port)
+    }
+    const timer = setTimeout(() => done(configured), LISTEN_WAIT_MS)
+    subscribe(channel, onListen)
+  })
+}

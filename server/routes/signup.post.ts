@@ -1,6 +1,7 @@
 import { signUp } from '../accounts/tenants'
 import { getClientAddress } from '../http/auth'
 import { defineApiRoute } from '../http/define-route'
+import { getPublicOrigin } from '../http/origin'
 
 export default defineApiRoute(
   {
@@ -9,7 +10,11 @@ export default defineApiRoute(
     body: 'signup',
     bodyOptional: true,
     status: 201,
-    returns: '{ tenant_id, role, token, message }',
+    returns: '{ tenant_id, role, token, jwt, api_key, tee_url, message }',
   },
-  ({ event, app, body }) => signUp(app, body, getClientAddress(event)),
+  ({ event, app, body }) =>
+    signUp(app, body, {
+      clientAddress: getClientAddress(event),
+      publicOrigin: getPublicOrigin(event, app),
+    }),
 )

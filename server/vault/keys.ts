@@ -1,22 +1,36 @@
 /**
- * Where the vault's 256-bit key comes from. Locally: a key file created on first run with mode
- * 0600 (written to a temporary file and hard-linked into place, so two processes starting at once
- * agree on one key). Inside TDX the dstack key provider replaces it.
+ * Where the server's keys come from: the vault's 256-bit key, and keys derived from it for one
+ * purpose each (HKDF-SHA256), so that a key used to sign links never encrypts a secret. Locally:
+ * a key file created on first run with mode 0600 (written to a temporary file and hard-linked into
+ * place, so two processes starting at once agree on one key). Inside TDX the dstack key provider
+ * replaces it.
  */
-import { randomBytes } from 'node:crypto'
+import { hkdfSync, randomBytes } from 'node:crypto'
 import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 export interface KeyProvider {
   readonly kind: 'local-file' | 'dstack'
   vaultKey(): Buffer
+  /** A 256-bit key for one purpose (`oauth3/status-link/v1`), the same on every instance. */
+  derivedKey(purpose: string): Buffer
 }
 
 const KEY_BYTES = 32
 
 export function createLocalKeyProvider(file: string): KeyProvider {
   const key = readOrCreateKeyFile(file)
-  return { kind: 'local-file', vaultKey: () => key }
+  const derived = new Map<string, Buffer>()
+  return {
+    kind: 'local-file',
+    vaultKey: () => key,
+    derivedKey(purpose) {
+      let value = derived.get(purpose)
+      if (!value)
+        derived.set(purpose, (value = Buffer.from(hkdfSync('sha256', key, '', purpose, KEY_BYTES))))
+      return value
+    },
+  }
 }
 
 function readOrCreateKeyFile(file: string): Buffer {

@@ -86,6 +86,27 @@ export async function storeSealedSecret(
   }))
 }
 
+/**
+ * GET /secrets: the names (as older clients read them) and, per secret, where it may go and when
+ * it was stored — never its value.
+ */
+export async function listSecrets(app: App, ownerId: string) {
+  const names = await listSecretNames(app, ownerId)
+  const records = await Promise.all(
+    names.map((name) => app.store.get<SecretRecord>(secretKey(ownerId, name))),
+  )
+  const entries = records
+    .filter((record): record is SecretRecord => record !== null)
+    .map((record) => ({
+      name: record.name,
+      ...(record.origin ? { origin: record.origin } : {}),
+      ...(record.cookie_domain ? { cookie_domain: record.cookie_domain } : {}),
+      created_at: record.created_at,
+      updated_at: record.updated_at,
+    }))
+  return { secrets: names, entries }
+}
+
 export async function listSecretNames(app: App, ownerId: string): Promise<string[]> {
   const prefix = `${secretsPrefix(ownerId)}:`
   return (await app.store.keys(secretsPrefix(ownerId)))

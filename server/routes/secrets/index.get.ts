@@ -1,7 +1,13 @@
 import { defineApiRoute } from '../../http/define-route'
-import { listSecretNames } from '../../vault/secrets'
+import { listSecrets } from '../../vault/secrets'
 
 export default defineApiRoute(
-  { auth: 'owner', summary: 'Names of stored secrets.', returns: '{ secrets: [name, …] }' },
-  async ({ app, caller }) => ({ secrets: await listSecretNames(app, caller.tenant_id) }),
+  {
+    auth: 'owner',
+    summary:
+      'Stored secrets: their names, and for each its bound origin and dates (never a value).',
+    returns:
+      '{ secrets: [name, …], entries: [{ name, origin?, cookie_domain?, created_at, updated_at }] }',
+  },
+  ({ app, caller }) => listSecrets(app, caller.tenant_id),
 )

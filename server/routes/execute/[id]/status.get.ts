@@ -2,27 +2,28 @@ import { getRouterParam } from 'h3'
 import { LIMITS } from '../../../../core/limits'
 import { readStatus, waitForStatus } from '../../../executions/status'
 import { defineApiRoute } from '../../../http/define-route'
-import { readQueryFlag, readQueryInteger } from '../../../http/query'
+import { readQueryFlag, readQueryInteger, readQueryString } from '../../../http/query'
 
 export default defineApiRoute(
   {
-    auth: 'tenant',
+    auth: 'tenant-or-status-link',
     summary:
-      'Status of a permit request or execution; ?wait=true long-polls up to 120 s (&timeout=ms).',
+      'Status of a permit request or execution; ?wait=true long-polls up to 120 s (&timeout=ms). status_url works as is, with no header.',
     returns: '{ request_id, status, permit_id?, created_at, finished_at?, result?, error? }',
   },
   async ({ event, app, caller }) => {
     const id = getRouterParam(event, 'id') ?? ''
+    const viewer = { tenant: caller, statusToken: readQueryString(event, 'token') }
     const wait = readQueryFlag(event, 'wait')
     const timeoutMs =
       readQueryInteger(event, 'timeout', LIMITS.LONG_POLL_MIN_MS, Number.MAX_SAFE_INTEGER) ??
       LIMITS.LONG_POLL_MAX_MS
-    if (!wait) return (await readStatus(app, caller, id)).body
+    if (!wait) return (await readStatus(app, viewer, id)).body
     // The client may have left while auth was being checked: 'close' then fired already.
     const gone = new AbortController()
     event.node.res.once('close', () => gone.abort())
     if (event.node.res.closed || event.node.req.socket?.destroyed) gone.abort()
-    return waitForStatus(app, caller, id, {
+    return waitForStatus(app, viewer, id, {
       timeoutMs: Math.min(timeoutMs, LIMITS.LONG_POLL_MAX_MS),
       signal: gone.signal,
     })
