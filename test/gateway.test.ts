@@ -48,6 +48,30 @@ beforeAll(async () => {
       response.writeHead(200, { 'content-type': 'text/plain' })
       return response.end(`your key is ${request.headers['x-api-key']}`)
     }
+    // Echoes of the received key in the encodings an upstream may use (see the rule 9 tests).
+    const key = String(request.headers['x-api-key'] ?? '')
+    const escaped = [...key]
+      .map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .join('')
+    if (path === '/echo-escaped') {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      return response.end(`{"escaped":"${escaped}","plain":${JSON.stringify(key)},"${escaped}":1}`)
+    }
+    if (path === '/echo-error-escaped') {
+      response.writeHead(401, { 'content-type': 'application/json' })
+      return response.end(`{"error":"bad key ${escaped}"}`)
+    }
+    if (path === '/echo-bytes') {
+      const pad = Number(new URL(request.url, 'http://x').searchParams.get('pad'))
+      const bytes = [
+        Buffer.alloc(pad, 0x2a),
+        Buffer.from(key, 'utf8'),
+        Buffer.from('|'),
+        Buffer.from(key, 'latin1'),
+      ]
+      response.writeHead(200, { 'content-type': 'application/octet-stream' })
+      return response.end(Buffer.concat(bytes))
+    }
     sendJson(response, 200, { path: request.url })
   })
 })
@@ -224,6 +248,47 @@ describe('secrets', () => {
     expect(done.result.stdout).toContain('HTTP 403: {"message":"bad credentials [REDACTED]"}')
     expect(done.result.stdout).toContain('your key is [REDACTED]')
     expect(server.logs()).not.toContain(SECRET)
+  })
+
+  it('rule 9: secrets with JSON-special and non-ASCII characters never reach the agent, at any alignment', async () => {
+    for (const secret of ['sk"quote\\back/slash-0123456', 'pässwörd-ÿ-latin1-0123456']) {
+      const { agent, permit } = await approvedAgent(
+        api,
+        [
+          cap('escaped', '/echo-escaped'),
+          cap('failing', '/echo-error-escaped'),
+          cap(
+            'bytes',
+            '/echo-bytes',
+            { pad: { in: 'query', type: 'integer' } },
+            { response: 'binary' },
+          ),
+        ],
+        { GW_KEY: secret },
+      )
+      const done = await execute(api, agent.token, {
+        permit_id: permit.permit_id,
+        code: `const out = { escaped: await escaped(), bytes: [] }
+          for (const pad of [0, 1, 2, 3]) out.bytes.push(await bytes(pad))
+          try { await failing() } catch (e) { out.error = e.message }
+          return out`,
+      })
+      expect(done.status, JSON.stringify(done)).toBe('completed')
+      const { escaped, bytes, error } = done.result.value
+      // Parsed: every string and key; the agent reads only the mark.
+      expect(escaped).toEqual({ escaped: '[REDACTED]', plain: '[REDACTED]', '[REDACTED]': 1 })
+      // Bytes: whatever the alignment, the decoded base64 holds neither encoding of the secret.
+      for (const base64 of bytes) {
+        const decoded = Buffer.from(base64, 'base64')
+        expect(decoded.includes(Buffer.from(secret, 'utf8'))).toBe(false)
+        expect(decoded.includes(Buffer.from(secret, 'latin1'))).toBe(false)
+        expect(decoded.toString('latin1')).toContain('[REDACTED]')
+      }
+      // An error body the agent parses itself holds no secret either.
+      const body = JSON.parse(error.replace(/^HTTP 401: /, ''))
+      expect(body.error).toBe('bad key [REDACTED]')
+      expect(JSON.stringify(done)).not.toContain(secret)
+    }
   })
 
   it('GW-13 at call time: a secret bound to another origin is not sent', async () => {

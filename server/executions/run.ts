@@ -7,7 +7,7 @@ import { failure, type ExecutionFailure } from '../../core/errors'
 import { PoolClosedError, type GuestResult, type Reservation } from '../../runtime/pool'
 import type { App } from '../app'
 import { callCapability, openGatewayContext, type CallRecord } from '../gateway'
-import type { Redactor } from '../gateway/redact'
+import { NO_REDACTION, type Redactor } from '../gateway/redact'
 import type { PermitRecord } from '../permits/records'
 import {
   clearRunningMarker,
@@ -39,7 +39,7 @@ export async function runExecution(
 ): Promise<void> {
   const id = run.record.request_id
   let calls: CallRecord[] = []
-  let redact: Redactor = (text) => text
+  let redact: Redactor = NO_REDACTION
   let outcome: GuestResult
   try {
     const gateway = run.permit ? await openGatewayContext(app, run.permit) : null
@@ -70,20 +70,23 @@ export async function runExecution(
     )
     return finishExecution(app, id, result, cause)
   }
-  const cause = outcome.failure && { ...outcome.failure, message: redact(outcome.failure.message) }
+  const cause = outcome.failure && {
+    ...outcome.failure,
+    message: redact.text(outcome.failure.message),
+  }
   await finishExecution(app, id, toResult(outcome, calls, redact), cause)
 }
 
 function toResult(outcome: GuestResult, calls: CallRecord[], redact: Redactor): ExecutionResult {
   const result: ExecutionResult = {
     success: outcome.ok,
-    stdout: redact(outcome.stdout),
-    stderr: redact(outcome.stderr),
+    stdout: redact.text(outcome.stdout),
+    stderr: redact.text(outcome.stderr),
     exitCode: outcome.exitCode,
     duration: outcome.durationMs,
     calls,
   }
-  if (outcome.valueJson !== undefined) result.value = JSON.parse(redact(outcome.valueJson))
+  if (outcome.valueJson !== undefined) result.value = redact.json(JSON.parse(outcome.valueJson))
   return result
 }
 

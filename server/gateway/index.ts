@@ -59,7 +59,7 @@ export async function callCapability(
   } catch (error) {
     const cause = toCallFailure(error, 'upstream_error')
     if (!record.status) record.error = cause.code
-    return { ok: false, error: { ...cause, message: ctx.redact(cause.message) } }
+    return { ok: false, error: { ...cause, message: ctx.redact.text(cause.message) } }
   } finally {
     record.duration = Math.round((performance.now() - started) * 10) / 10
   }
