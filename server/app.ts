@@ -39,7 +39,7 @@ export async function createApp(settings: Settings): Promise<App> {
   let publisher: Redis | undefined
   if (settings.redisUrl) {
     store = await createRedisStore({ url: settings.redisUrl, prefix: settings.redisPrefix })
-    publisher = new Redis(settings.redisUrl, { maxRetriesPerRequest: 2 })
+    publisher = new Redis(settings.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 2_000 })
     notifier = await createRedisNotifier(publisher, `${settings.redisPrefix}:notify`)
   } else {
     store = await createEmbeddedStore({ dir: settings.dataDir, fsync: settings.dataFsync })

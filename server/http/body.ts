@@ -38,23 +38,70 @@ export async function readOptionalJsonBody<T>(
   return readJsonBody(event, assert)
 }
 
+type Reading = { text: string } | { tooLarge: true } | { broken: true }
+
+const DRAIN_MAX_BYTES = 1024 * 1024
+const DRAIN_MAX_MS = 1000
+
 async function readCappedText(event: H3Event, maxBytes: number): Promise<string> {
-  const req = event.node.req
-  const declared = Number(req.headers['content-length'] ?? NaN)
-  if (declared > maxBytes) rejectTooLarge(event)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > maxBytes) rejectTooLarge(event)
-    chunks.push(chunk)
+  const declared = Number(event.node.req.headers['content-length'] ?? NaN)
+  const reading =
+    declared > maxBytes ? { tooLarge: true as const } : await readUpTo(event, maxBytes)
+  if ('tooLarge' in reading) {
+    closeAfterAnswer(event)
+    fail('BODY_TOO_LARGE', { details: { max_bytes: maxBytes } })
   }
-  return Buffer.concat(chunks, size).toString('utf8')
+  if ('broken' in reading)
+    fail('INVALID_BODY', { details: { reason: 'the body did not arrive whole' } })
+  return reading.text
 }
 
-/** Answer 413 and close the connection, so the rest of a huge body is never read. */
-function rejectTooLarge(event: H3Event): never {
-  event.node.res.setHeader('connection', 'close')
-  event.node.res.once('finish', () => event.node.req.socket?.destroy())
-  fail('BODY_TOO_LARGE', { details: { max_bytes: LIMITS.BODY_MAX_BYTES } })
+/**
+ * Once the 413 is written, let a client that is still sending finish (reading and dropping at
+ * most DRAIN_MAX_BYTES for at most DRAIN_MAX_MS), then close the connection: the client reads its
+ * answer instead of a reset, and a huge body is never read whole.
+ */
+function closeAfterAnswer(event: H3Event) {
+  const { req, res } = event.node
+  res.setHeader('connection', 'close')
+  res.once('finish', () => {
+    let drained = 0
+    const close = () => {
+      clearTimeout(timer)
+      req.off('data', onData)
+      req.socket?.destroy()
+    }
+    const onData = (chunk: Buffer) => {
+      drained += chunk.length
+      if (drained > DRAIN_MAX_BYTES) close()
+    }
+    const timer = setTimeout(close, DRAIN_MAX_MS)
+    req.on('data', onData).once('end', close).resume()
+  })
+}
+
+/**
+ * The body, until it ends or passes `maxBytes`. Past the cap the stream is paused, not destroyed:
+ * the request (and its socket) must stay whole until the 413 is written.
+ */
+function readUpTo(event: H3Event, maxBytes: number): Promise<Reading> {
+  const req = event.node.req
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const settle = (reading: Reading) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError)
+      resolve(reading)
+    }
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBytes) {
+        req.pause()
+        settle({ tooLarge: true })
+      } else chunks.push(chunk)
+    }
+    const onEnd = () => settle({ text: Buffer.concat(chunks, size).toString('utf8') })
+    const onError = () => settle({ broken: true })
+    req.on('data', onData).on('end', onEnd).on('error', onError)
+  })
 }

@@ -41,6 +41,7 @@ export async function readPermitFor(
   permitId: string,
   need: 'view' | 'execute',
 ): Promise<PermitRecord> {
+  if (!viewer.tenant && viewer.approvalToken === undefined) fail('UNAUTHORIZED')
   const permit = isIdShaped(permitId, 'permit') ? await readPermit(app, permitId) : null
   if (!permit) fail('NOT_FOUND')
   if (need === 'execute') {
@@ -57,7 +58,6 @@ export async function readPermitFor(
   ) {
     return permit
   }
-  if (!viewer.tenant && approvalToken === undefined) fail('UNAUTHORIZED')
   return fail('NOT_FOUND')
 }
 

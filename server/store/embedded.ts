@@ -8,7 +8,15 @@ import { join } from 'node:path'
 import { createStorage } from 'unstorage'
 import { journalDriver } from './journal-driver'
 import { KeyedMutex } from './keyed-mutex'
-import { assertStoreKey, isLive, wrap, type Envelope, type Store, type WriteOptions } from './types'
+import {
+  assertStoreKey,
+  isLive,
+  storeIo,
+  wrap,
+  type Envelope,
+  type Store,
+  type WriteOptions,
+} from './types'
 
 export interface EmbeddedStoreOptions {
   dir: string
@@ -26,7 +34,8 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
     const envelope = (await storage.getItem(assertStoreKey(key))) as Envelope<T> | null
     return isLive(envelope) ? envelope : null
   }
-  const write = (key: string, envelope: Envelope) => storage.setItem(key, envelope as never)
+  const write = (key: string, envelope: Envelope) =>
+    storeIo(() => storage.setItem(key, envelope as never))
 
   return {
     kind: 'embedded',
@@ -37,7 +46,7 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
       return mutex.run(assertStoreKey(key), () => write(key, wrap(value, opts.ttlMs)))
     },
     async remove(key: string) {
-      return mutex.run(assertStoreKey(key), () => storage.removeItem(key))
+      return mutex.run(assertStoreKey(key), () => storeIo(() => storage.removeItem(key)))
     },
     async keys(prefix: string) {
       assertStoreKey(prefix)

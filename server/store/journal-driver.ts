@@ -9,6 +9,7 @@
  */
 import {
   closeSync,
+  ftruncateSync,
   existsSync,
   fdatasyncSync,
   fsyncSync,
@@ -55,12 +56,15 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
     pending = []
     const bytes = Buffer.from(batch.map((item) => item.line).join(''))
     try {
-      fd ??= openSync(file, 'a', 0o600)
+      fd ??= openJournal()
       let offset = 0
       while (offset < bytes.length) offset += writeSync(fd, bytes, offset)
       if (options.fsync) fdatasyncSync(fd)
       journalBytes += bytes.length
     } catch (error) {
+      // A write cut short (a full disk, a file size limit) must not leave a torn line in the
+      // middle of the journal: later appends would follow it, and replay would stop there.
+      discardTail()
       for (const item of batch) item.done(error as Error)
       return
     }
@@ -69,6 +73,22 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
       item.done()
     }
     if (journalBytes > compactAt && journalBytes > 2 * liveBytes(data)) compact()
+  }
+
+  /** Cut the journal back to its last whole batch; if even that fails, reopen it next time. */
+  function discardTail() {
+    try {
+      if (fd !== undefined) ftruncateSync(fd, journalBytes)
+    } catch {
+      if (fd !== undefined) closeSync(fd)
+      fd = undefined
+    }
+  }
+
+  /** Open for appending, first cutting anything past the last whole batch. */
+  function openJournal(): number {
+    if (existsSync(file) && statSync(file).size > journalBytes) truncateSync(file, journalBytes)
+    return openSync(file, 'a', 0o600)
   }
 
   function append(entry: Entry, apply: () => void): Promise<void> {

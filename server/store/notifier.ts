@@ -4,6 +4,8 @@
  * A waiter is removed exactly once: on wake, on timeout, or when its client goes away.
  */
 import type Redis from 'ioredis'
+import { watchRedisConnection } from './redis-connection'
+import { storeIo } from './types'
 
 export type WaitOutcome = 'woken' | 'timeout' | 'aborted'
 
@@ -74,6 +76,8 @@ export function createLocalNotifier(): Notifier {
 export async function createRedisNotifier(publisher: Redis, channel: string): Promise<Notifier> {
   const local = createLocalWaiters()
   const subscriber = publisher.duplicate()
+  watchRedisConnection(publisher, 'notifier')
+  watchRedisConnection(subscriber, 'subscriber')
   subscriber.on('message', (from: string, id: string) => {
     if (from === channel) local.wakeAll(id)
   })
@@ -82,7 +86,7 @@ export async function createRedisNotifier(publisher: Redis, channel: string): Pr
     wait: local.wait,
     async notify(id) {
       local.wakeAll(id)
-      await publisher.publish(channel, id)
+      await storeIo(() => publisher.publish(channel, id))
     },
     get waiting() {
       return local.waiting

@@ -7,7 +7,16 @@
 import type Redis from 'ioredis'
 import { createStorage } from 'unstorage'
 import redisDriver from 'unstorage/drivers/redis'
-import { assertStoreKey, isLive, wrap, type Envelope, type Store, type WriteOptions } from './types'
+import { watchRedisConnection } from './redis-connection'
+import {
+  assertStoreKey,
+  isLive,
+  storeIo,
+  wrap,
+  type Envelope,
+  type Store,
+  type WriteOptions,
+} from './types'
 
 export interface RedisStoreOptions {
   url: string
@@ -49,21 +58,25 @@ if env.e ~= nil then redis.call('SET', KEYS[1], cjson.encode(env), 'PXAT', env.e
 return env.v`
 
 const MAX_CAS_ATTEMPTS = 100
+const COMMAND_TIMEOUT_MS = 2_000
 
 export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
   const driver = redisDriver({
     url: options.url,
     base: options.prefix,
     lazyConnect: false,
+    // A store that does not answer fails the request fast (503) instead of holding it.
     maxRetriesPerRequest: 2,
+    commandTimeout: COMMAND_TIMEOUT_MS,
   })
   const storage = createStorage({ driver })
   const client = driver.getInstance!() as Redis
+  watchRedisConnection(client, 'store')
   await client.ping()
   const full = (key: string) => `${options.prefix}:${assertStoreKey(key)}`
 
   const readRaw = async (key: string) => {
-    const raw = await client.get(full(key))
+    const raw = await storeIo(() => client.get(full(key)))
     const envelope = raw ? (JSON.parse(raw) as Envelope) : null
     return { raw, envelope: isLive(envelope) ? envelope : null }
   }
@@ -74,28 +87,25 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       return ((await readRaw(key)).envelope?.v as T) ?? null
     },
     async set<T>(key: string, value: T, opts: WriteOptions = {}) {
-      await storage.setItem(
-        assertStoreKey(key),
-        wrap(value, opts.ttlMs) as never,
-        opts.ttlMs ? { ttl: Math.ceil(opts.ttlMs / 1000) } : {},
+      const ttl = opts.ttlMs ? { ttl: Math.ceil(opts.ttlMs / 1000) } : {}
+      await storeIo(() =>
+        storage.setItem(assertStoreKey(key), wrap(value, opts.ttlMs) as never, ttl),
       )
     },
     async remove(key: string) {
-      await storage.removeItem(assertStoreKey(key))
+      assertStoreKey(key)
+      await storeIo(() => storage.removeItem(key))
     },
     async keys(prefix: string) {
       assertStoreKey(prefix)
-      return (await storage.getKeys(prefix)).filter((key) => key.startsWith(`${prefix}:`))
+      const keys = await storeIo(() => storage.getKeys(prefix))
+      return keys.filter((key) => key.startsWith(`${prefix}:`))
     },
     async createIfAbsent<T>(key: string, value: T, opts: WriteOptions = {}) {
       const ttl = opts.ttlMs ?? 0
-      const written = await client.eval(
-        CREATE_IF_ABSENT,
-        1,
-        full(key),
-        JSON.stringify(wrap(value, opts.ttlMs)),
-        ttl,
-        Date.now(),
+      const envelope = JSON.stringify(wrap(value, opts.ttlMs))
+      const written = await storeIo(() =>
+        client.eval(CREATE_IF_ABSENT, 1, full(key), envelope, ttl, Date.now()),
       )
       return written === 1
     },
@@ -104,20 +114,17 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
         const { raw, envelope } = await readRaw(key)
         const next = mutate((envelope?.v as T) ?? null)
         const nextEnvelope = wrap(next, opts.ttlMs, envelope?.e)
-        const swapped = await client.eval(
-          COMPARE_AND_SET,
-          1,
-          full(key),
-          raw ?? '',
-          JSON.stringify(nextEnvelope),
-          nextEnvelope.e ?? 0,
+        const nextRaw = JSON.stringify(nextEnvelope)
+        const swapped = await storeIo(() =>
+          client.eval(COMPARE_AND_SET, 1, full(key), raw ?? '', nextRaw, nextEnvelope.e ?? 0),
         )
         if (swapped === 1) return next
       }
       throw new Error('store update kept conflicting')
     },
     async increment(key: string, by = 1, opts: WriteOptions = {}) {
-      return Number(await client.eval(INCREMENT, 1, full(key), by, opts.ttlMs ?? 0, Date.now()))
+      const ttl = opts.ttlMs ?? 0
+      return Number(await storeIo(() => client.eval(INCREMENT, 1, full(key), by, ttl, Date.now())))
     },
     async close() {
       await storage.dispose()

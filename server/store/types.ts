@@ -3,6 +3,8 @@
  * services need. Every backend passes the same contract suite (test/store.contract.test.ts).
  * Expiry is part of the stored record and checked on every read.
  */
+import { fail } from '../../core/errors'
+
 export interface WriteOptions {
   /** Time to live; the record reads as absent once it has passed. */
   ttlMs?: number
@@ -33,6 +35,21 @@ export interface Store {
 export interface Envelope<T = unknown> {
   v: T
   e?: number
+}
+
+/** Seconds a client should wait before retrying while the store does not answer. */
+export const STORE_RETRY_AFTER_S = 2
+
+/**
+ * An operation that reaches the storage itself: when it fails (a full disk, a lost connection, a
+ * timeout), the caller answers 503 STORE_UNAVAILABLE with Retry-After, never a 500 (rule 19).
+ */
+export async function storeIo<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation()
+  } catch {
+    return fail('STORE_UNAVAILABLE', { retryAfterSeconds: STORE_RETRY_AFTER_S })
+  }
 }
 
 const KEY = /^[A-Za-z0-9_-]+(?::[A-Za-z0-9_.-]+)*$/

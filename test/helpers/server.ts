@@ -27,6 +27,8 @@ export interface StartOptions {
   dataDir?: string
   /** Keep the data folder after stop (for restarts). */
   keepData?: boolean
+  /** Cap the size of any file the server writes (`ulimit -f`): writes past it fail. */
+  fileSizeLimitBytes?: number
 }
 
 export function makeDataDir(): string {
@@ -35,7 +37,8 @@ export function makeDataDir(): string {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? makeDataDir()
-  const child = spawn(process.execPath, [ENTRY], {
+  const [command, args] = commandLine(options)
+  const child = spawn(command, args, {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: '0',
@@ -84,6 +87,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await exited
     },
   }
+}
+
+/** `node <entry>`, under `ulimit -f` (in 512-byte blocks) when a file size limit is asked for. */
+function commandLine(options: StartOptions): [string, string[]] {
+  if (!options.fileSizeLimitBytes) return [process.execPath, [ENTRY]]
+  const blocks = Math.ceil(options.fileSizeLimitBytes / 512)
+  return ['/bin/sh', ['-c', `ulimit -f ${blocks} && exec "$0" "$1"`, process.execPath, ENTRY]]
 }
 
 /** Run the server entry expecting it to exit (bad settings); resolves with its code and output. */

@@ -1,0 +1,138 @@
+/**
+ * RL-07: a store that fails answers 503 STORE_UNAVAILABLE with Retry-After — never a 500, a hang
+ * or a crash — and no execution starts without its record. Two real failures: the embedded
+ * store's journal can no longer grow (a file size limit, as a full disk would), and a Redis server
+ * (started by this test on its own port) is killed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { approvedAgent } from './helpers/exec'
+import { signup } from './helpers/flow'
+import { client } from './helpers/http'
+import { startServer, type RunningServer } from './helpers/server'
+import { sendJson, startUpstream, type Upstream } from './helpers/upstream'
+
+const ORIGIN = 'https://api.outage.example.com'
+let upstream: Upstream
+beforeAll(async () => {
+  upstream = await startUpstream((_, response) => sendJson(response, 200, { ok: true }))
+})
+afterAll(() => upstream?.close())
+
+function expectUnavailable(reply: { status: number; headers: Headers; body: any }, what: string) {
+  expect(reply.status, what).toBe(503)
+  expect(reply.body.code, what).toBe('STORE_UNAVAILABLE')
+  expect(Number(reply.headers.get('retry-after')), what).toBeGreaterThan(0)
+}
+
+describe('the embedded store, when its journal cannot grow', () => {
+  let server: RunningServer
+  afterAll(() => server?.stop())
+
+  it('answers 503 with Retry-After, starts no execution, and keeps what it acknowledged', async () => {
+    server = await startServer({
+      fileSizeLimitBytes: 96 * 1024,
+      env: { NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }) },
+    })
+    const api = client(server.url)
+    const capability = { name: 'outage.ping', endpoint: `${ORIGIN}/ping`, method: 'GET' }
+    const { agent, permit } = await approvedAgent(api, [capability])
+    const acknowledged: string[] = []
+    let refused
+    for (let i = 0; i < 2000 && !refused; i++) {
+      const reply = await api.post('/signup', { name: `filler-${i}` })
+      if (reply.status === 201) acknowledged.push(reply.body.token)
+      else refused = reply
+    }
+    expect(refused, 'the journal never filled').toBeDefined()
+    expectUnavailable(refused!, 'signup')
+    const before = upstream.seen.length
+    const execution = await api.post(
+      '/execute',
+      { permit_id: permit.permit_id, code: 'return await ping()' },
+      { token: agent.token },
+    )
+    expectUnavailable(execution, 'execute')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(upstream.seen.length).toBe(before)
+    // Reads still work, and every acknowledged write is there.
+    expect((await api.get('/health')).status).toBe(200)
+    for (const token of acknowledged.slice(-5)) {
+      expect((await api.get('/me', { token })).status).toBe(200)
+    }
+    expect(server.logs()).not.toMatch(/uncaught|unhandled|\[oauth3\] (POST|GET) .* failed/i)
+  })
+})
+
+const REDIS_SERVER = '/usr/bin/redis-server'
+
+describe.skipIf(!existsSync(REDIS_SERVER))('a Redis store that stops', () => {
+  let redis: ChildProcess | undefined
+  let server: RunningServer | undefined
+  let port = 0
+
+  const startRedis = () =>
+    new Promise<ChildProcess>((resolve, reject) => {
+      const child = spawn(
+        REDIS_SERVER,
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      )
+      let out = ''
+      child.stdout!.on('data', (chunk) => {
+        out += chunk
+        if (out.includes('Ready to accept connections')) resolve(child)
+      })
+      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)))
+    })
+
+  beforeAll(async () => {
+    port = await freePort()
+    redis = await startRedis()
+  })
+  afterAll(async () => {
+    await server?.stop()
+    redis?.kill('SIGKILL')
+  })
+
+  it('answers 503 with Retry-After within seconds while Redis is down, and resumes when it is back', async () => {
+    server = await startServer({ env: { NITRO_REDIS_URL: `redis://127.0.0.1:${port}` } })
+    const api = client(server.url)
+    const agent = await signup(api)
+    redis!.kill('SIGKILL')
+    await new Promise((resolve) => redis!.once('exit', resolve))
+    for (const attempt of [
+      () => api.post('/signup', {}),
+      () => api.get('/me', { token: agent.token }),
+      () => api.post('/execute', { code: 'return 1' }, { token: agent.token }),
+    ]) {
+      const started = performance.now()
+      const reply = await attempt()
+      expectUnavailable(reply, 'while Redis is down')
+      expect(performance.now() - started).toBeLessThan(5000)
+    }
+    expect((await api.get('/health')).status).toBe(200)
+    redis = await startRedis()
+    let resumed = 0
+    for (let i = 0; i < 50 && resumed !== 201; i++) {
+      resumed = (await api.post('/signup', {})).status
+      if (resumed !== 201) await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(resumed).toBe(201)
+    expect(server.logs()).not.toMatch(/uncaught|unhandled/i)
+  })
+})
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer()
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+}
