@@ -327,6 +327,22 @@ describe('agent binding', () => {
     expect((await decide(api, ownerA.token, next)).status).toBe(200)
   })
 
+  it('AP-13: a request filed before its agent was bound can be neither approved nor denied by another owner', async () => {
+    const agent = await signup(api)
+    const ownerA = await signup(api, 'owner')
+    const ownerB = await signup(api, 'owner')
+    const first = await requestPermit(api, agent.token)
+    const filedBefore = await requestPermit(api, agent.token)
+    expect((await decide(api, ownerA.token, first)).status).toBe(200)
+    for (const action of ['deny', 'approve'] as const) {
+      const reply = await decide(api, ownerB.token, filedBefore, action)
+      expect(reply.status, action).toBe(403)
+      expect(reply.body.code).toBe('NOT_YOUR_AGENT')
+    }
+    expect((await api.get(pathOf(filedBefore.approval_url))).body.status).toBe('pending')
+    expect((await decide(api, ownerA.token, filedBefore, 'deny')).status).toBe(200)
+  })
+
   it('two owners racing for an unbound agent: one binding, one decision', async () => {
     const agent = await signup(api)
     const owners = await Promise.all(Array.from({ length: 10 }, () => signup(api, 'owner')))

@@ -211,6 +211,35 @@ describe('URLs come from the template only', () => {
     expect(performance.now() - started).toBeLessThan(1000)
   })
 
+  it('GW-21 at call time: a catastrophic pattern on a long non-matching value answers at once', async () => {
+    const { agent, permit } = await approvedAgent(
+      api,
+      [
+        cap('nested', '/items/{id}', {
+          id: { in: 'path', constraint: { type: 'regex', pattern: '(a+)+', rationale: 'nested' } },
+        }),
+        cap('alternating', '/echo', {
+          q: { in: 'query', constraint: { type: 'regex', pattern: '(a|aa)*c', rationale: 'alt' } },
+        }),
+      ],
+      { GW_KEY: SECRET },
+    )
+    const before = upstream.seen.length
+    const long = JSON.stringify('a'.repeat(8000) + '!')
+    const started = performance.now()
+    const done = await execute(api, agent.token, {
+      permit_id: permit.permit_id,
+      code: `const out = []
+        for (const call of [() => nested(${long}), () => alternating(${long})]) {
+          try { await call() } catch (e) { out.push(e.code) }
+        }
+        return out`,
+    })
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(done.result.value).toEqual(['invalid_argument', 'invalid_argument'])
+    expect(upstream.seen.length).toBe(before)
+  })
+
   it('GW-10: CR/LF in a header value is refused with a fixed message that does not echo the value', async () => {
     const done = await exec(outcome('echo("q", "a\\r\\nX-Injected: 1")'))
     expect(done.result.value.error).toBe(
@@ -329,6 +358,47 @@ describe('secrets', () => {
       status: 403,
       message: 'HTTP 403: {"message":"bad credentials [REDACTED]"}',
     })
+  })
+
+  it('MT-06: two owners holding the same secret name each send exactly their own value', async () => {
+    const owners = [
+      { value: 'gw_owner_one_value_AAAAAAAA', owner: await signup(api, 'owner') },
+      { value: 'gw_owner_two_value_BBBBBBBB', owner: await signup(api, 'owner') },
+    ]
+    const agents = await Promise.all(
+      owners.map(async ({ owner, value }) => {
+        const stored = await api.post(
+          '/secrets',
+          { name: 'GW_KEY', value, origin: ORIGIN },
+          { token: owner.token },
+        )
+        expect(stored.status).toBe(200)
+        const agent = await signup(api)
+        const permit = await requestPermit(api, agent.token, {
+          description: 'x',
+          capabilities: [cap('echo', '/echo', { q: { in: 'query' } })],
+        })
+        expect((await decide(api, owner.token, permit)).status).toBe(200)
+        return { agent, permit, value }
+      }),
+    )
+    for (let round = 0; round < 3; round++) {
+      const tags = await Promise.all(
+        agents.map(async ({ agent, permit }, i) => {
+          const tag = `mt06-${round}-${i}`
+          const done = await execute(api, agent.token, {
+            permit_id: permit.permit_id,
+            code: `return await echo(${JSON.stringify(tag)})`,
+          })
+          expect(done.status).toBe('completed')
+          return tag
+        }),
+      )
+      tags.forEach((tag, i) => {
+        const seen = upstream.seen.find((request) => request.url === `/echo?q=${tag}`)
+        expect(seen?.headers['x-api-key']).toBe(agents[i].value)
+      })
+    }
   })
 
   it('a secret the owner never stored fails the call, naming only the secret', async () => {

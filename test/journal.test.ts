@@ -2,8 +2,11 @@
  * The embedded store's journal: what a crash can leave behind is recovered, compaction keeps
  * exactly the live data, and nothing but acknowledged writes is ever visible.
  */
+import { execFileSync } from 'node:child_process'
 import { appendFileSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { createStorage } from 'unstorage'
 import { journalDriver } from '../server/store/journal-driver'
@@ -28,6 +31,74 @@ describe('journal driver', () => {
       const third = createStorage({ driver: journalDriver({ dir }) })
       expect(await third.getKeys()).toEqual(['b', 'd'])
       await third.dispose()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a transaction is one line: replayed whole, or dropped whole when its write was torn', async () => {
+    const dir = makeDataDir()
+    try {
+      const first = createStorage({ driver: journalDriver({ dir }) })
+      await first.setItems([
+        { key: 'x', value: 1 },
+        { key: 'y', value: 2 },
+      ])
+      await first.dispose()
+      const whole = readFileSync(join(dir, 'journal.log'), 'utf8')
+      expect(whole.trim().split('\n')).toHaveLength(1)
+      const second = createStorage({ driver: journalDriver({ dir }) })
+      expect([await second.getItem('x'), await second.getItem('y')]).toEqual([1, 2])
+      await second.dispose()
+      // The same transaction cut short by a crash, after another one that made it.
+      appendFileSync(
+        join(dir, 'journal.log'),
+        whole.replace('"x"', '"p"').replace('"y"', '"q"').slice(0, -12),
+      )
+      const third = createStorage({ driver: journalDriver({ dir }) })
+      expect([await third.getItem('p'), await third.getItem('q')]).toEqual([null, null])
+      expect(await third.getItem('x')).toBe(1)
+      await third.dispose()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a write cut short (a file size limit, a full disk) is undone: later writes and replay are whole', async () => {
+    const dir = makeDataDir()
+    try {
+      // The driver runs in a child process whose files may not grow past 8 KiB (`ulimit -f 16`).
+      const bundle = join(dir, 'journal-child.mjs')
+      await build({
+        stdin: {
+          contents: `import { createStorage } from 'unstorage'
+            import { journalDriver } from ${JSON.stringify(fileURLToPath(new URL('../server/store/journal-driver.ts', import.meta.url)))}
+            const storage = createStorage({ driver: journalDriver({ dir: process.argv[2] }) })
+            await storage.setItem('before', 'x'.repeat(4000))
+            const big = await storage.setItem('big', 'y'.repeat(6000)).then(() => 'written', () => 'refused')
+            const after = await storage.setItem('after', 'z'.repeat(1000)).then(() => 'written', () => 'refused')
+            await storage.dispose()
+            console.log(JSON.stringify({ big, after }))`,
+          resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+          loader: 'ts',
+        },
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        outfile: bundle,
+        logLevel: 'silent',
+      })
+      const output = execFileSync(
+        '/bin/sh',
+        ['-c', 'ulimit -f 16 && exec "$0" "$1" "$2"', process.execPath, bundle, dir],
+        {
+          encoding: 'utf8',
+        },
+      )
+      expect(JSON.parse(output)).toEqual({ big: 'refused', after: 'written' })
+      const storage = createStorage({ driver: journalDriver({ dir }) })
+      expect(await storage.getKeys()).toEqual(['before', 'after'])
+      await storage.dispose()
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -1,15 +1,25 @@
 /**
- * Scaled out: two server processes sharing one Redis. Decisions stay atomic across processes,
- * and a long-poll on one process wakes when the other decides (pub/sub).
+ * Scaled out: two server processes sharing one Redis. Decisions stay atomic across processes —
+ * where requests really interleave, only the winning decision writes anything (rule 12) — and a
+ * long-poll on one process wakes when the other decides (pub/sub).
  */
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { client, type Client } from './helpers/http'
+import { execute } from './helpers/exec'
 import { decide, pathOf, requestPermit, signup } from './helpers/flow'
 import { dropRedisPrefix } from './helpers/redis'
 import { makeDataDir, startServer, type RunningServer } from './helpers/server'
+import { sendJson, startUpstream, type Upstream } from './helpers/upstream'
 
 const REDIS_URL = process.env.REDIS_URL
+const ORIGIN = 'https://api.race.example.com'
+const ECHO = {
+  name: 'race.echo',
+  endpoint: `${ORIGIN}/echo`,
+  method: 'GET',
+  auth: { header: 'X-Api-Key', value: '{GW_KEY}' },
+}
 const skip = REDIS_URL ? undefined : 'REDIS_URL is not set (bash .ci/run sets it)'
 
 describe.skipIf(skip)(`two servers on one Redis${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -19,12 +29,18 @@ describe.skipIf(skip)(`two servers on one Redis${skip ? ` (skipped: ${skip})` : 
   let apiTwo: Client
   const prefix = `test-${randomBytes(6).toString('hex')}`
 
+  let upstream: Upstream
+
   beforeAll(async () => {
+    upstream = await startUpstream((request, response) =>
+      sendJson(response, 200, { key: request.headers['x-api-key'] ?? null }),
+    )
     const keyDir = makeDataDir()
     const env = {
       NITRO_REDIS_URL: REDIS_URL!,
       NITRO_REDIS_PREFIX: prefix,
       NITRO_KEY_FILE: `${keyDir}/vault.key`,
+      NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }),
     }
     ;[one, two] = await Promise.all([startServer({ env }), startServer({ env })])
     apiOne = client(one.url)
@@ -32,7 +48,81 @@ describe.skipIf(skip)(`two servers on one Redis${skip ? ` (skipped: ${skip})` : 
   })
   afterAll(async () => {
     await Promise.all([one?.stop(), two?.stop()])
+    await upstream?.close()
     await dropRedisPrefix(REDIS_URL!, prefix)
+  })
+
+  /** The value of GW_KEY the owner's vault holds now, as an approved permit sends it upstream. */
+  async function keySent(owner: { token: string }, agentToken: string) {
+    const permit = await requestPermit(apiOne, agentToken, {
+      description: 'probe',
+      capabilities: [ECHO],
+    })
+    expect((await decide(apiTwo, owner.token, permit)).status).toBe(200)
+    const done = await execute(apiOne, agentToken, {
+      permit_id: permit.permit_id,
+      code: 'return await echo()',
+    })
+    expect(done.status, JSON.stringify(done)).toBe('completed')
+    return upstream.seen.at(-1)!.headers['x-api-key'] as string | undefined
+  }
+
+  it('rule 12: of two racing decisions across the processes, only the winner writes anything (20 rounds)', async () => {
+    for (let round = 0; round < 20; round++) {
+      // Two approvals giving different secrets: the vault holds the winner's.
+      const agent = await signup(apiOne)
+      const owner = await signup(apiTwo, 'owner')
+      const permit = await requestPermit(apiOne, agent.token, {
+        description: 'race',
+        capabilities: [ECHO],
+      })
+      const values = [`v1-${round}-secret-value`, `v2-${round}-secret-value`]
+      const replies = await Promise.all(
+        values.map((value, i) =>
+          decide(i ? apiTwo : apiOne, owner.token, permit, 'approve', {
+            secrets: { GW_KEY: value },
+          }),
+        ),
+      )
+      expect(replies.map((reply) => reply.status).sort()).toEqual([200, 409])
+      expect(await keySent(owner, agent.token)).toBe(
+        values[replies.findIndex((r) => r.status === 200)],
+      )
+
+      // An approval giving a new secret against a deny: a winning deny leaves the old one.
+      const before = await requestPermit(apiOne, agent.token, {
+        description: 'race',
+        capabilities: [ECHO],
+      })
+      const [approved, denied] = await Promise.all([
+        decide(apiOne, owner.token, before, 'approve', {
+          secrets: { GW_KEY: `new-${round}-secret` },
+        }),
+        decide(apiTwo, owner.token, before, 'deny'),
+      ])
+      expect([approved.status, denied.status].sort()).toEqual([200, 409])
+      const winnerValue = values[replies.findIndex((r) => r.status === 200)]
+      expect(await keySent(owner, agent.token)).toBe(
+        approved.status === 200 ? `new-${round}-secret` : winnerValue,
+      )
+
+      // Two owners on an unbound agent's request, one approving, one denying: the binding follows
+      // the winner, and a winning deny binds no one.
+      const unbound = await signup(apiOne)
+      const [ownerA, ownerB] = await Promise.all([signup(apiOne, 'owner'), signup(apiTwo, 'owner')])
+      const contested = await requestPermit(apiOne, unbound.token)
+      const [byA, byB] = await Promise.all([
+        decide(apiOne, ownerA.token, contested, 'approve'),
+        decide(apiTwo, ownerB.token, contested, 'deny'),
+      ])
+      // The loser reads ALREADY_DECIDED, or NOT_YOUR_AGENT once the winner's approval bound it.
+      expect([byA.status, byB.status].filter((status) => status === 200)).toHaveLength(1)
+      expect([byA.status, byB.status].every((status) => [200, 403, 409].includes(status))).toBe(
+        true,
+      )
+      const boundTo = (await apiTwo.get('/me', { token: unbound.token })).body.owner_id
+      expect(boundTo).toBe(byA.status === 200 ? ownerA.tenant_id : undefined)
+    }
   })
 
   it('reports the redis store', async () => {

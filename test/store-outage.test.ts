@@ -33,6 +33,7 @@ describe('the embedded store, when its journal cannot grow', () => {
 
   it('answers 503 with Retry-After, starts no execution, and keeps what it acknowledged', async () => {
     server = await startServer({
+      keepData: true,
       fileSizeLimitBytes: 96 * 1024,
       env: { NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }) },
     })
@@ -63,6 +64,15 @@ describe('the embedded store, when its journal cannot grow', () => {
       expect((await api.get('/me', { token })).status).toBe(200)
     }
     expect(server.logs()).not.toMatch(/uncaught|unhandled|\[oauth3\] (POST|GET) .* failed/i)
+
+    // The writes cut short left no torn line: restarted without the limit, the journal replays
+    // and every acknowledged write is there.
+    await server.stop()
+    server = await startServer({ dataDir: server.dataDir })
+    const restarted = client(server.url)
+    for (const token of acknowledged)
+      expect((await restarted.get('/me', { token })).status).toBe(200)
+    expect((await restarted.post('/signup', {})).status).toBe(201)
   })
 })
 

@@ -129,6 +129,55 @@ for (const backend of backends) {
         ).toBe(true)
       })
 
+      it('transact: 50 concurrent transfers between two keys keep their sum; each writes both or neither', async () => {
+        await store.set('tx:a', 100)
+        await store.set('tx:b', 0)
+        const transfer = (amount: number) =>
+          store.transact([
+            {
+              key: 'tx:a',
+              apply: (a: number | null) => {
+                if ((a ?? 0) < amount) throw new Error('insufficient')
+                return (a ?? 0) - amount
+              },
+            },
+            { key: 'tx:b', apply: (b: number | null) => (b ?? 0) + amount },
+          ])
+        const results = await Promise.allSettled(Array.from({ length: 50 }, () => transfer(3)))
+        const done = results.filter((result) => result.status === 'fulfilled').length
+        expect(done).toBe(33)
+        expect(await store.get('tx:a')).toBe(100 - 3 * done)
+        expect(await store.get('tx:b')).toBe(3 * done)
+      })
+
+      it('transact: a step that throws writes nothing, not even the steps before it', async () => {
+        await store.set('tx:first', 'before')
+        const attempt = store.transact([
+          { key: 'tx:first', apply: () => 'after' },
+          { key: 'tx:new', apply: () => 'created' },
+          {
+            key: 'tx:guard',
+            apply: () => {
+              throw new Error('refused')
+            },
+          },
+        ])
+        await expect(attempt).rejects.toThrow('refused')
+        expect(await store.get('tx:first')).toBe('before')
+        expect(await store.get('tx:new')).toBeNull()
+      })
+
+      it('transact: later steps see earlier ones; undefined leaves a key; results are the final values', async () => {
+        await store.set('tx:keep', { v: 1 }, { ttlMs: 60_000 })
+        const results = await store.transact([
+          { key: 'tx:count', apply: (n: number | null) => (n ?? 0) + 1 },
+          { key: 'tx:count', apply: (n: number | null) => (n ?? 0) * 10 },
+          { key: 'tx:keep', apply: () => undefined },
+        ])
+        expect(results).toEqual([1, 10, { v: 1 }])
+        expect(await store.get('tx:count')).toBe(10)
+      })
+
       it('update keeps the expiry of the record it replaces', async () => {
         await store.set('cas:ttl', 1, { ttlMs: 80 })
         await store.update<number>('cas:ttl', (n) => (n ?? 0) + 1)

@@ -3,6 +3,7 @@
  * agent to the one owner who decides its permits.
  */
 import type { App } from '../app'
+import type { TransactionStep } from '../store'
 import { fail } from '../../core/errors'
 import { assertWithinRate } from '../http/rate-limit'
 import { createId, createToken, hashToken, isBearerShaped } from './tokens'
@@ -94,13 +95,21 @@ export function describeTenant(tenant: Tenant) {
 }
 
 /**
- * Bind a self-signed-up agent to the owner approving its permit, atomically: the first owner wins,
- * and every later decision on that agent's permits belongs to that owner only.
+ * A decision's step on the agent (see Store.transact): only the owner an agent is bound to decides
+ * its permits (AP-13), whichever the request was filed before or after the binding; an approval by
+ * the first owner binds a self-signed-up agent to them, in the same transaction as the decision.
  */
-export async function bindAgentToOwner(app: App, agentId: string, ownerId: string): Promise<void> {
-  await app.store.update<Tenant>(tenantKey(agentId), (agent) => {
-    if (!agent) return fail('NOT_FOUND')
-    if (agent.owner_id && agent.owner_id !== ownerId) return fail('NOT_YOUR_AGENT')
-    return agent.owner_id ? agent : { ...agent, owner_id: ownerId }
-  })
+export function agentDecisionStep(
+  agentId: string,
+  ownerId: string,
+  options: { bind: boolean },
+): TransactionStep<Tenant> {
+  return {
+    key: tenantKey(agentId),
+    apply(agent) {
+      if (!agent) return fail('NOT_FOUND')
+      if (agent.owner_id && agent.owner_id !== ownerId) return fail('NOT_YOUR_AGENT')
+      return options.bind && !agent.owner_id ? { ...agent, owner_id: ownerId } : undefined
+    },
+  }
 }

@@ -6,11 +6,11 @@
  */
 import { fail } from '../../core/errors'
 import type { ApproveRequest } from '../../schemas/types'
-import { bindAgentToOwner, getTenant, type Tenant } from '../accounts/tenants'
+import { agentDecisionStep, getTenant, type Tenant } from '../accounts/tenants'
 import type { App } from '../app'
-import { assertSecretValue, bindSecretOrigins, missingSecrets, putSecret } from '../vault/secrets'
+import { approvalSecretSteps, assertSecretValue, missingSecrets } from '../vault/secrets'
 import { readRequestWithApprovalToken } from './access'
-import { indexOwnerPermit, requestStatusOf, updatePermit, type PermitRecord } from './records'
+import { decisionSteps, requestStatusOf, type PermitRecord } from './records'
 
 /** GET /approve/:id: the request an approval link names, as its approver reads it. */
 export async function readApproval(
@@ -56,6 +56,12 @@ async function describeApproval(app: App, permit: PermitRecord, viewer: Tenant |
   }
 }
 
+/**
+ * POST /approve/:id. Everything the decision writes — the permit's new state, the owner's index
+ * entry, and for an approval the agent's binding to its owner, the secrets' origin bindings and
+ * the secrets given with it — is one store transaction (rule 12): the winning decision writes all
+ * of it at once, and a decision that loses a race (or a crash before the commit) writes nothing.
+ */
 export async function decidePermit(
   app: App,
   owner: Tenant,
@@ -67,47 +73,43 @@ export async function decidePermit(
   if (permit.owner_id && permit.owner_id !== owner.tenant_id) fail('NOT_YOUR_AGENT')
   assertStillPending(permit, body.manifest_sha256)
   const approving = body.action === 'approve'
-  for (const [name, value] of Object.entries(body.secrets ?? {})) {
-    if (!permit.secrets.includes(name))
+  const given = body.secrets ?? {}
+  for (const [name, value] of Object.entries(given)) {
+    if (!permit.secrets.includes(name)) {
       fail('INVALID_SECRET', {
         details: { reason: 'only secrets this permit uses can be given at approval' },
       })
+    }
     assertSecretValue(value)
   }
-  // Everything but the decision is written first: the compare-and-set below is the commit point,
-  // so a crash before it leaves a request that can still be decided, never a grant missing its
-  // secrets or index entry. Only an approval binds a self-signed-up agent; a deny claims nothing.
-  if (approving) {
-    await bindSecretOrigins(app, owner.tenant_id, permit.secret_origins)
-    for (const [name, value] of Object.entries(body.secrets ?? {})) {
-      await putSecret(app, owner.tenant_id, { name, value, origin: permit.secret_origins[name] })
-    }
-    await bindAgentToOwner(app, permit.agent_id, owner.tenant_id)
-  }
-  await indexOwnerPermit(app, owner.tenant_id, permit)
-
-  const decided = await updatePermit(app, permit.permit_id, (current) => {
+  const decide = (current: PermitRecord | null): PermitRecord => {
     if (!current) return fail('NOT_FOUND')
     assertStillPending(current, body.manifest_sha256)
     const now = Date.now()
     if (!approving)
       return { ...current, state: 'denied', owner_id: owner.tenant_id, decided_at: now }
     const ttl = Math.min(current.requested.ttl_seconds, body.ttl_seconds ?? Infinity)
-    const maxExecutions = Math.min(
-      current.requested.max_executions,
-      body.max_executions ?? Infinity,
-    )
     return {
       ...current,
       state: 'approved',
       owner_id: owner.tenant_id,
       decided_at: now,
       ttl_seconds: ttl,
-      max_executions: maxExecutions,
+      max_executions: Math.min(current.requested.max_executions, body.max_executions ?? Infinity),
       expires_at: now + ttl * 1000,
       ...(body.calls_per_minute !== undefined ? { calls_per_minute: body.calls_per_minute } : {}),
     }
-  })
+  }
+  const [decision, index] = decisionSteps(owner.tenant_id, permit, decide)
+  const secretSteps = approving
+    ? await approvalSecretSteps(app, owner.tenant_id, permit.secret_origins, given)
+    : []
+  const [decided] = (await app.store.transact([
+    decision,
+    agentDecisionStep(permit.agent_id, owner.tenant_id, { bind: approving }),
+    ...secretSteps,
+    index,
+  ])) as [PermitRecord]
   await app.notifier.notify(decided.request_id)
   return { id: decided.request_id, status: requestStatusOf(decided), permit_id: decided.permit_id }
 }

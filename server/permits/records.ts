@@ -5,6 +5,7 @@
  */
 import type { NormalizedCapability } from '../../core/capabilities/plugin'
 import type { App } from '../app'
+import type { TransactionStep } from '../store'
 import { hashToken, isTokenShaped } from '../accounts/tokens'
 
 export type PermitState = 'pending' | 'approved' | 'denied' | 'revoked'
@@ -110,11 +111,19 @@ export async function isApprovalTokenFor(
   return entry?.request_id === requestId
 }
 
-/** List a decided permit under the owner who decided it. */
-export async function indexOwnerPermit(app: App, ownerId: string, permit: PermitRecord) {
-  await app.store.set(`${ownerPermitsPrefix(ownerId)}:${permit.permit_id}`, {
-    requested_at: permit.created_at,
-  })
+/** A decision's steps on the permit (see Store.transact): the record, and the owner's index. */
+export function decisionSteps(
+  ownerId: string,
+  permit: PermitRecord,
+  decide: (current: PermitRecord | null) => PermitRecord,
+): TransactionStep[] {
+  return [
+    { key: permitKey(permit.permit_id), apply: decide },
+    {
+      key: `${ownerPermitsPrefix(ownerId)}:${permit.permit_id}`,
+      apply: () => ({ requested_at: permit.created_at }),
+    },
+  ]
 }
 
 /** Permits an agent requested (role agent) or an owner decided (role owner), unordered. */

@@ -9,12 +9,14 @@ import { createStorage } from 'unstorage'
 import { journalDriver } from './journal-driver'
 import { KeyedMutex } from './keyed-mutex'
 import {
+  applySteps,
   assertStoreKey,
   isLive,
   storeIo,
   wrap,
   type Envelope,
   type Store,
+  type TransactionStep,
   type WriteOptions,
 } from './types'
 
@@ -73,6 +75,21 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
         const next = (current?.v ?? 0) + by
         await write(key, current ? wrap(next, undefined, current.e) : wrap(next, opts.ttlMs))
         return next
+      })
+    },
+    async transact(steps: TransactionStep[]) {
+      const keys = steps.map((step) => assertStoreKey(step.key))
+      return mutex.runAll(keys, async () => {
+        const envelopes = new Map<string, Envelope | null>()
+        for (const key of keys) envelopes.set(key, await read(key))
+        const current = new Map([...envelopes].map(([key, envelope]) => [key, envelope?.v ?? null]))
+        const { next, results } = applySteps(steps, current)
+        const items = [...next].map(([key, value]) => ({
+          key,
+          value: wrap(value, undefined, envelopes.get(key)?.e) as never,
+        }))
+        if (items.length) await storeIo(() => storage.setItems(items))
+        return results
       })
     },
     async close() {

@@ -1,3 +1,3 @@
-export type { Store, WriteOptions } from './types'
+export type { Store, TransactionStep, WriteOptions } from './types'
 export { createEmbeddedStore } from './embedded'
 export { createRedisStore } from './redis'

@@ -30,10 +30,13 @@ export interface JournalOptions {
   compactAtBytes?: number
 }
 
+/** One line of the journal: a write (`v`) or a removal (`d`) of one key, or several together (`t`). */
 interface Entry {
-  k: string
+  k?: string
   v?: string
   d?: 1
+  /** Writes that stand or fall together: one line, so a torn write loses all of them or none. */
+  t?: Array<{ k: string; v: string }>
 }
 
 const FILE = 'journal.log'
@@ -137,6 +140,10 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
     getItem: (key: string) => data.get(key) ?? null,
     setItem: (key: string, value: string) =>
       append({ k: key, v: value }, () => data.set(key, value)),
+    setItems: (items: Array<{ key: string; value: string }>) =>
+      append({ t: items.map(({ key, value }) => ({ k: key, v: value })) }, () => {
+        for (const { key, value } of items) data.set(key, value)
+      }),
     removeItem: (key: string) =>
       data.has(key) ? append({ k: key, d: 1 }, () => data.delete(key)) : undefined,
     getKeys: keysUnder,
@@ -169,8 +176,9 @@ function replay(file: string): Map<string, string> {
         `the journal ${file} is corrupt at byte ${Buffer.byteLength(text.slice(0, offset))}`,
       )
     }
-    if (entry.d) data.delete(entry.k)
-    else data.set(entry.k, entry.v!)
+    if (entry.t) for (const { k, v } of entry.t) data.set(k, v)
+    else if (entry.d) data.delete(entry.k!)
+    else data.set(entry.k!, entry.v!)
     offset = end + 1
   }
   const good = Buffer.byteLength(text.slice(0, offset))

@@ -19,4 +19,14 @@ export class KeyedMutex {
       if (this.#tails.get(key) === tail) this.#tails.delete(key)
     }
   }
+
+  /** Hold every key's lock (taken in sorted order, so two callers never wait on each other). */
+  runAll<T>(keys: string[], task: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort()
+    const locked = sorted.reduceRight<() => Promise<T>>(
+      (inner, key) => () => this.run(key, inner),
+      task,
+    )
+    return locked()
+  }
 }

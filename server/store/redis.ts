@@ -9,12 +9,14 @@ import { createStorage } from 'unstorage'
 import redisDriver from 'unstorage/drivers/redis'
 import { watchRedisConnection } from './redis-connection'
 import {
+  applySteps,
   assertStoreKey,
   isLive,
   storeIo,
   wrap,
   type Envelope,
   type Store,
+  type TransactionStep,
   type WriteOptions,
 } from './types'
 
@@ -57,6 +59,22 @@ env.v = env.v + tonumber(ARGV[1])
 if env.e ~= nil then redis.call('SET', KEYS[1], cjson.encode(env), 'PXAT', env.e) else redis.call('SET', KEYS[1], cjson.encode(env)) end
 return env.v`
 
+// KEYS n keys · ARGV[1..n] expected raw ('' = absent) · ARGV[n+1..2n] next raw ('' = leave it)
+// · ARGV[2n+1..3n] expiry epoch ms (0 = none)
+const TRANSACT = `
+local n = #KEYS
+for i = 1, n do
+  if (redis.call('GET', KEYS[i]) or '') ~= ARGV[i] then return 0 end
+end
+for i = 1, n do
+  local nextRaw = ARGV[n + i]
+  if nextRaw ~= '' then
+    local expiry = tonumber(ARGV[2 * n + i])
+    if expiry > 0 then redis.call('SET', KEYS[i], nextRaw, 'PXAT', expiry) else redis.call('SET', KEYS[i], nextRaw) end
+  end
+end
+return 1`
+
 const MAX_CAS_ATTEMPTS = 100
 const COMMAND_TIMEOUT_MS = 2_000
 
@@ -76,7 +94,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   const full = (key: string) => `${options.prefix}:${assertStoreKey(key)}`
 
   const readRaw = async (key: string) => {
-    const raw = await storeIo(() => client.get(full(key)))
+    const stored = full(key)
+    const raw = await storeIo(() => client.get(stored))
     const envelope = raw ? (JSON.parse(raw) as Envelope) : null
     return { raw, envelope: isLive(envelope) ? envelope : null }
   }
@@ -87,10 +106,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       return ((await readRaw(key)).envelope?.v as T) ?? null
     },
     async set<T>(key: string, value: T, opts: WriteOptions = {}) {
+      assertStoreKey(key)
       const ttl = opts.ttlMs ? { ttl: Math.ceil(opts.ttlMs / 1000) } : {}
-      await storeIo(() =>
-        storage.setItem(assertStoreKey(key), wrap(value, opts.ttlMs) as never, ttl),
-      )
+      await storeIo(() => storage.setItem(key, wrap(value, opts.ttlMs) as never, ttl))
     },
     async remove(key: string) {
       assertStoreKey(key)
@@ -103,28 +121,55 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
     async createIfAbsent<T>(key: string, value: T, opts: WriteOptions = {}) {
       const ttl = opts.ttlMs ?? 0
+      const stored = full(key)
       const envelope = JSON.stringify(wrap(value, opts.ttlMs))
       const written = await storeIo(() =>
-        client.eval(CREATE_IF_ABSENT, 1, full(key), envelope, ttl, Date.now()),
+        client.eval(CREATE_IF_ABSENT, 1, stored, envelope, ttl, Date.now()),
       )
       return written === 1
     },
     async update<T>(key: string, mutate: (current: T | null) => T, opts: WriteOptions = {}) {
+      const stored = full(key)
       for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
         const { raw, envelope } = await readRaw(key)
         const next = mutate((envelope?.v as T) ?? null)
         const nextEnvelope = wrap(next, opts.ttlMs, envelope?.e)
         const nextRaw = JSON.stringify(nextEnvelope)
         const swapped = await storeIo(() =>
-          client.eval(COMPARE_AND_SET, 1, full(key), raw ?? '', nextRaw, nextEnvelope.e ?? 0),
+          client.eval(COMPARE_AND_SET, 1, stored, raw ?? '', nextRaw, nextEnvelope.e ?? 0),
         )
         if (swapped === 1) return next
       }
       throw new Error('store update kept conflicting')
     },
     async increment(key: string, by = 1, opts: WriteOptions = {}) {
+      const stored = full(key)
       const ttl = opts.ttlMs ?? 0
-      return Number(await storeIo(() => client.eval(INCREMENT, 1, full(key), by, ttl, Date.now())))
+      return Number(await storeIo(() => client.eval(INCREMENT, 1, stored, by, ttl, Date.now())))
+    },
+    async transact(steps: TransactionStep[]) {
+      const keys = [...new Set(steps.map((step) => assertStoreKey(step.key)))]
+      for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+        const raws = await storeIo(() =>
+          client.mget(...keys.map((key) => `${options.prefix}:${key}`)),
+        )
+        const live = raws.map((raw) => {
+          const envelope = raw ? (JSON.parse(raw) as Envelope) : null
+          return isLive(envelope) ? envelope : null
+        })
+        const current = new Map(keys.map((key, i) => [key, live[i]?.v ?? null]))
+        const { next, results } = applySteps(steps, current)
+        if (next.size === 0) return results
+        const nextRaws = keys.map((key, i) =>
+          next.has(key) ? JSON.stringify(wrap(next.get(key), undefined, live[i]?.e)) : '',
+        )
+        const expiries = keys.map((_, i) => live[i]?.e ?? 0)
+        const args = [...raws.map((raw) => raw ?? ''), ...nextRaws, ...expiries]
+        const stored = keys.map(full)
+        const swapped = await storeIo(() => client.eval(TRANSACT, keys.length, ...stored, ...args))
+        if (swapped === 1) return results
+      }
+      throw new Error('store transaction kept conflicting')
     },
     async close() {
       await storage.dispose()

@@ -28,7 +28,36 @@ export interface Store {
   update<T>(key: string, mutate: (current: T | null) => T, options?: WriteOptions): Promise<T>
   /** Adds `by` and returns the new value; `ttlMs` applies when the counter is (re)created. */
   increment(key: string, by?: number, options?: WriteOptions): Promise<number>
+  /**
+   * Compare-and-set over several keys at once: each step sees its key's current value (or the
+   * value an earlier step gave it) and returns the next one, or `undefined` to leave it. Every
+   * write happens together, or — when a step throws, or another writer changed one of the keys
+   * meanwhile (then the steps run again) — none does. Answers each step's resulting value.
+   * Records keep their expiry.
+   */
+  transact(steps: TransactionStep[]): Promise<unknown[]>
   close(): Promise<void>
+}
+
+/** One key's part in a transaction (see Store.transact). */
+export interface TransactionStep<T = unknown> {
+  key: string
+  apply(current: T | null): T | undefined
+}
+
+/** Run the steps over the keys' current values: the next values to write, and each step's result. */
+export function applySteps(steps: TransactionStep[], current: Map<string, unknown>) {
+  const values = new Map(current)
+  const next = new Map<string, unknown>()
+  const results = steps.map((step) => {
+    const value = step.apply(values.get(step.key) ?? null)
+    if (value !== undefined) {
+      values.set(step.key, value)
+      next.set(step.key, value)
+    }
+    return values.get(step.key) ?? null
+  })
+  return { next, results }
 }
 
 /** What is stored under a key: the value and its absolute expiry (epoch ms). */

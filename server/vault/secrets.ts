@@ -10,6 +10,7 @@ import { fail } from '../../core/errors'
 import { LIMITS } from '../../core/limits'
 import { isSecretName, KNOWN_SECRET_ORIGINS } from '../../core/secret-names'
 import type { App } from '../app'
+import type { TransactionStep } from '../store'
 import { open, seal } from './crypto'
 
 export interface SecretRecord {
@@ -123,31 +124,51 @@ export async function deleteSecret(app: App, ownerId: string, name: string) {
 }
 
 /**
- * At approval: every secret the permit uses must be bound to the origin that will receive it.
- * Unbound ones are bound now (first use decides); a mismatch refuses the approval.
+ * An approval's steps on the owner's secrets (see Store.transact), so that they are written only
+ * if the approval wins (rule 12): every secret the permit uses is bound to the origin that will
+ * receive it — unbound ones now (first use decides), a mismatch refuses the approval — and the
+ * secrets given with the approval are stored, sealed.
  */
-export async function bindSecretOrigins(
+export async function approvalSecretSteps(
   app: App,
   ownerId: string,
   origins: Record<string, string>,
-): Promise<void> {
-  for (const [name, origin] of Object.entries(origins)) {
+  given: Record<string, string>,
+): Promise<TransactionStep<SecretRecord>[]> {
+  const names = [...new Set([...Object.keys(origins), ...Object.keys(given)])]
+  const existing = new Set(await listSecretNames(app, ownerId))
+  const added = Object.keys(given).filter((name) => !existing.has(name)).length
+  if (added && existing.size + added > LIMITS.SECRETS_PER_OWNER_MAX) {
+    fail('TOO_MANY_SECRETS', { details: { max: LIMITS.SECRETS_PER_OWNER_MAX } })
+  }
+  const now = Date.now()
+  return names.map((name) => {
     const key = secretKey(ownerId, name)
-    const record = await app.store.get<SecretRecord>(key)
-    if (!record) continue
-    if (record.origin && record.origin !== origin)
-      fail('SECRET_ORIGIN_MISMATCH', { details: { secret: name, bound_origin: record.origin } })
-    if (!record.origin) {
-      await app.store.update<SecretRecord>(key, (current) => {
-        if (!current) return fail('NOT_FOUND')
-        if (current.origin && current.origin !== origin)
-          return fail('SECRET_ORIGIN_MISMATCH', {
+    const origin = origins[name]
+    const sealed =
+      given[name] === undefined ? undefined : seal(app.keys.vaultKey(), given[name], key)
+    return {
+      key,
+      apply(current) {
+        if (current?.origin && origin && current.origin !== origin) {
+          fail('SECRET_ORIGIN_MISMATCH', {
             details: { secret: name, bound_origin: current.origin },
           })
-        return { ...current, origin }
-      })
+        }
+        if (sealed !== undefined) {
+          const bound = origin ?? KNOWN_SECRET_ORIGINS[name]?.[0] ?? current?.origin
+          return {
+            name,
+            sealed,
+            ...(bound ? { origin: bound } : {}),
+            created_at: current?.created_at ?? now,
+            updated_at: now,
+          }
+        }
+        return current && !current.origin && origin ? { ...current, origin } : undefined
+      },
     }
-  }
+  })
 }
 
 /** Which of `names` this owner has not stored yet. */
