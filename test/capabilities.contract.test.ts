@@ -72,14 +72,25 @@ describe.each(fixtures.map((fixture) => [fixture.type, fixture] as const))(
   (type, fixture) => {
     const upstream = () => upstreams.get(type)!
 
-    it('is listed by GET /plugins with its JSON Schema', async () => {
+    it('is listed by GET /plugins with its JSON Schema, and every schema it references is served', async () => {
       const { plugins } = (await api.get('/plugins')).body
       const plugin = CAPABILITY_PLUGINS.find((candidate) => candidate.type === type)!
-      expect(plugins).toContainEqual({
-        type,
-        description: plugin.description,
-        schema: plugin.schema,
-      })
+      const listed = plugins.find((candidate: { type: string }) => candidate.type === type)
+      expect(listed.description).toBe(plugin.description)
+      const $id = `http://localhost:${server.port}/schemas/${plugin.schema.$id}`
+      expect(listed.schema).toEqual({ ...plugin.schema, $id })
+      const refs = [...JSON.stringify(listed.schema).matchAll(/"\$ref":"([^"]+)"/g)]
+      expect(refs.length).toBeGreaterThan(0)
+      for (const [, ref] of refs) {
+        const target = new URL(ref, $id)
+        const served = await api.get(target.pathname)
+        expect(served.status, ref).toBe(200)
+        const node = target.hash
+          .slice(2)
+          .split('/')
+          .reduce((at: any, part) => at?.[part], served.body)
+        expect(node, ref).toBeTypeOf('object')
+      }
     })
 
     it('normalises its spec: the function, its signature and the one origin it reaches', () => {

@@ -18,6 +18,7 @@ import { AUTH_LABEL } from '../server/http/guide'
 import { buildOpenApi } from '../server/http/openapi'
 import { listRouteFiles } from '../server/http/route-files'
 import { useApiRoutes } from '../server/http/route-index'
+import { Validator } from '@seriousme/openapi-schema-validator'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
@@ -67,11 +68,20 @@ describe('routes', () => {
     }
   })
 
-  it('the OpenAPI document lists every route and references only components it defines', async () => {
+  it('the OpenAPI document is valid OpenAPI 3.1, lists every route and resolves every reference', async () => {
     const routes = await loadRoutes()
     const doc = buildOpenApi('https://oauth3.example.com', routes)
-    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"/]+)/g)]
-    for (const [, ref] of refs) expect(doc.components.schemas, ref).toHaveProperty(ref)
+    const validation = await new Validator().validate(doc as never)
+    expect(validation.errors, JSON.stringify(validation.errors)).toBeUndefined()
+    expect(validation.valid).toBe(true)
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)]
+    expect(refs.length).toBeGreaterThan(10)
+    for (const [, pointer] of refs) {
+      const target = pointer
+        .split('/')
+        .reduce<any>((node, part) => node?.[part], doc.components.schemas)
+      expect(target, pointer).toBeTypeOf('object')
+    }
     for (const route of routes) {
       expect(doc.paths[route.path], route.path).toHaveProperty(route.method.toLowerCase())
     }

@@ -48,7 +48,7 @@ async function readCappedText(event: H3Event, maxBytes: number): Promise<string>
   const reading =
     declared > maxBytes ? { tooLarge: true as const } : await readUpTo(event, maxBytes)
   if ('tooLarge' in reading) {
-    closeAfterAnswer(event)
+    drainAfterAnswer(event)
     fail('BODY_TOO_LARGE', { details: { max_bytes: maxBytes } })
   }
   if ('broken' in reading)
@@ -58,25 +58,25 @@ async function readCappedText(event: H3Event, maxBytes: number): Promise<string>
 
 /**
  * Once the 413 is written, let a client that is still sending finish (reading and dropping at
- * most DRAIN_MAX_BYTES for at most DRAIN_MAX_MS), then close the connection: the client reads its
- * answer instead of a reset, and a huge body is never read whole.
+ * most DRAIN_MAX_BYTES for at most DRAIN_MAX_MS): the client reads its answer instead of a reset.
+ * A body larger still is never read whole: the connection is closed.
  */
-function closeAfterAnswer(event: H3Event) {
+function drainAfterAnswer(event: H3Event) {
   const { req, res } = event.node
-  res.setHeader('connection', 'close')
   res.once('finish', () => {
     let drained = 0
-    const close = () => {
+    const stop = (destroy: boolean) => {
       clearTimeout(timer)
-      req.off('data', onData)
-      req.socket?.destroy()
+      req.off('data', onData).off('end', onEnd)
+      if (destroy) req.socket?.destroy()
     }
     const onData = (chunk: Buffer) => {
       drained += chunk.length
-      if (drained > DRAIN_MAX_BYTES) close()
+      if (drained > DRAIN_MAX_BYTES) stop(true)
     }
-    const timer = setTimeout(close, DRAIN_MAX_MS)
-    req.on('data', onData).once('end', close).resume()
+    const onEnd = () => stop(false)
+    const timer = setTimeout(() => stop(true), DRAIN_MAX_MS)
+    req.on('data', onData).once('end', onEnd).resume()
   })
 }
 

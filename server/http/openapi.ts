@@ -40,7 +40,7 @@ export function buildOpenApi(serverUrl: string, routes: ApiRoute[]) {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
         ...Object.fromEntries(
-          Object.entries(COMPONENTS).map(([name, schema]) => [name, rewriteRefs(schema)]),
+          Object.entries(COMPONENTS).map(([name, schema]) => [name, asComponent(name, schema)]),
         ),
         error: {
           type: 'object',
@@ -101,11 +101,16 @@ function camelCase(type: string): string {
   return type.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase())
 }
 
-/** File-relative $refs (capability-common.schema.json#/definitions/x) become component refs. */
-function rewriteRefs(schema: unknown): unknown {
-  return JSON.parse(JSON.stringify(schema), (key, value) => {
+/**
+ * A schema as an OpenAPI component: without its `$id` (which would become the base its refs resolve
+ * against), and with its refs pointing into components — another file's
+ * (`capability-common.schema.json#/definitions/x`) or its own (`#/definitions/x`).
+ */
+function asComponent(name: string, schema: object): unknown {
+  const { $id: _id, ...rest } = schema as { $id?: string }
+  return JSON.parse(JSON.stringify(rest), (key, value) => {
     if (key !== '$ref' || typeof value !== 'string') return value
     const [file, pointer = ''] = value.split('#')
-    return `#/components/schemas/${file ? FILE_TO_NAME[file] : ''}${pointer}`
+    return `#/components/schemas/${file ? FILE_TO_NAME[file] : name}${pointer}`
   })
 }

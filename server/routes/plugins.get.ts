@@ -1,17 +1,20 @@
 import { CAPABILITY_PLUGINS } from '../../core/capabilities/registry'
 import { defineApiRoute } from '../http/define-route'
+import { getPublicOrigin } from '../http/origin'
+import { servedSchema } from '../http/schemas'
 
 export default defineApiRoute(
   {
     auth: 'none',
-    summary: 'Capability types with their JSON Schemas.',
+    summary:
+      'Capability types with their JSON Schemas; the schemas they reference are served at /schemas/{file}.',
     returns: '{ plugins: [{ type, description, schema }] }',
   },
-  () => ({
+  ({ event, app }) => ({
     plugins: CAPABILITY_PLUGINS.map(({ type, description, schema }) => ({
       type,
       description,
-      schema,
+      schema: servedSchema(getPublicOrigin(event, app), schema),
     })),
   }),
 )
