@@ -13,7 +13,7 @@ import { CAPABILITY_PLUGINS } from '../core/capabilities/registry'
 import { ERROR_CATALOG } from '../core/errors'
 import { SCHEMAS } from '../core/schemas'
 import { FAILURE } from '../runtime/protocol.mjs'
-import { renderErrorDocs, withSettingsTable } from '../scripts/docs/render'
+import { renderErrorDocs, withGeneratedTables } from '../scripts/docs/render'
 import { AUTH_LABEL } from '../server/http/guide'
 import { buildOpenApi } from '../server/http/openapi'
 import { listRouteFiles } from '../server/http/route-files'
@@ -47,8 +47,8 @@ describe('generated files', () => {
     }
   })
 
-  it("the README's settings table is generated from the settings table", () => {
-    expect(read('README.md')).toBe(withSettingsTable(read('README.md')))
+  it("the README's endpoint and settings tables are generated from the routes and the settings", () => {
+    expect(read('README.md')).toBe(withGeneratedTables(read('README.md')))
   })
 })
 

@@ -28,16 +28,32 @@ Your code runs with only the capability functions a human approved; their secret
 ## The flow
 
 1. **Sign up**: \`curl -X POST ${origin}/signup -H 'Content-Type: application/json' -d '{"name":"my-agent"}'\`
-   → \`{ tenant_id, role, token }\`. Keep the token: it is shown once. Send it as \`Authorization: Bearer <token>\`.
+   → \`{ tenant_id, role, token, jwt, api_key, tee_url }\` (\`jwt\` and \`api_key\` repeat \`token\`). Keep the
+   token: it is shown once. Send it as \`Authorization: Bearer <token>\`.
 2. **Request a permit**: \`POST ${origin}/permit\` with \`{ description, capabilities: [...] }\`
    → \`202 { request_id, permit_id, approval_url, status_url, capabilities: [{name, signature}], manifest_sha256 }\`.
    Give \`approval_url\` to your human. Capability types and their schemas: \`GET ${origin}/plugins\`.
-3. **Wait for the decision**: \`GET status_url\` (with your token). It already includes \`?wait=true\`:
-   do not append query parameters. It long-polls up to 120 s, then answers the current state.
+3. **Wait for the decision**: \`GET status_url\` exactly as given: it already includes \`?wait=true\` and a
+   read-only token for that one request, so it needs no header (your bearer token works too); do not append
+   query parameters. It long-polls up to 120 s, then answers the current state.
 4. **Execute** under the permit: \`POST ${origin}/execute\` with \`{ permit_id, code, args }\` (code is an async
    function body; \`return x\` sets \`result.value\`), then poll its \`status_url\` the same way.
    Or ask for a permit bound to a registry skill (\`{ "skill_id": "github-create-issue@^1" }\`) and execute it
-   with \`{ permit_id, args }\`. Skills: \`GET ${origin}/skills\`.
+   with \`{ permit_id, args }\`. Skills: \`GET ${origin}/skills\`. Your recent executions: \`GET ${origin}/history\`.
+
+## Your code
+
+Code is the body of an async function, run in a fresh SES Compartment. Its only globals are the
+capability functions of the permit (named by the last segment of the capability's name, arguments
+in \`params\` order), a frozen \`args\`, and \`console\` (\`log\`/\`info\` → stdout, \`warn\`/\`error\` → stderr).
+There is no \`fetch\`, \`process\`, \`require\`, \`import()\`, \`setTimeout\`/\`setInterval\` or typed array, and no
+clock: \`Date.now()\` and \`Math.random()\` throw. The text \`import(\` and a direct \`eval(\` are refused anywhere
+in the source (\`400\`), even inside a string. A failed capability call rejects with an \`Error\` whose \`code\`
+names the failure (\`missing_secret\`, \`upstream_status\` with \`status\`, …). Code that returns while leaving a
+promise loop running fails as \`left_running\`.
+
+Retrying a \`POST /execute\`? Send an \`Idempotency-Key\` header (or \`idempotency_key\`): the same key with the
+same request answers the first execution; the same key with another request is \`422 IDEMPOTENCY_KEY_REUSED\`.
 
 ## Status words
 

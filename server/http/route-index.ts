@@ -18,17 +18,24 @@ export interface RouteIndexEntry {
   handler(): ApiRouteHandler
 }
 
+const METHOD_ORDER: HttpMethod[] = ['GET', 'POST', 'DELETE']
+
+/** Code-point order: `/x` before `/x/{id}`, the same on every machine and locale. */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** The routes with their declarations, by path, then GET, POST, DELETE. */
 export function toApiRoutes(entries: RouteIndexEntry[]): ApiRoute[] {
-  return entries.map((entry) => ({
-    method: entry.method,
-    path: entry.path,
-    ...entry.handler().meta,
-  }))
+  return entries
+    .map((entry) => ({ method: entry.method, path: entry.path, ...entry.handler().meta }))
+    .sort(
+      (a, b) =>
+        compare(a.path, b.path) || METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method),
+    )
 }
 
 let routes: ApiRoute[] | undefined
 
-/** Every route of this build, in file order. */
+/** Every route of this build. */
 export function useApiRoutes(): ApiRoute[] {
   routes ??= toApiRoutes(routeFiles)
   return routes
