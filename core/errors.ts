@@ -5,6 +5,8 @@
  * - Execution failures (lower_snake) end an execution: its `error` reads `<code>: <detail>`.
  * - Capability-call failures (lower_snake) reject a call inside the code with an Error that
  *   carries `code` (and `status` for an upstream answer); its message reads `<code>: <detail>`.
+ * - Verification failures (lower_snake) say why a quote, an attestation or a receipt was not
+ *   proved; the verifier returns them as data in its checks, never throws them.
  *
  * Failures cross the guest boundary as data (`toFailure`), never as text parsed back. A few
  * messages keep the form the wire contract fixed (`HTTP <status>: <body>`, argument checks, the
@@ -32,7 +34,12 @@ interface CallEntry {
   readonly prefixed: boolean
 }
 
-type Entry = ApiEntry | ExecutionEntry | CallEntry
+interface CheckEntry {
+  readonly kind: 'check'
+  readonly message: string
+}
+
+type Entry = ApiEntry | ExecutionEntry | CallEntry | CheckEntry
 
 const api = (status: number, message: string) => ({ kind: 'api', status, message }) as const
 const execution = <E extends 1 | 124 | 137 | undefined>(
@@ -47,6 +54,7 @@ const execution = <E extends 1 | 124 | 137 | undefined>(
     prefixed,
   }) as const
 const call = (message: string, prefixed = true) => ({ kind: 'call', message, prefixed }) as const
+const check = (message: string) => ({ kind: 'check', message }) as const
 
 export const ERROR_CATALOG = {
   // API errors: 400
@@ -231,6 +239,31 @@ export const ERROR_CATALOG = {
   secret_origin_mismatch: call('A secret (or cookie jar) is bound to another origin.'),
   revoked: call('The execution ended: its calls are revoked.'),
   tiktok_error: call('TikTok refused the request; the session cookies may have expired.'),
+
+  // Verification failures: why a quote, an attestation or a receipt was not proved (the CLI, the SDK)
+  quote_malformed: check(
+    'The quote is not a well-formed TDX v4 quote with ECDSA certification data.',
+  ),
+  quote_signature_invalid: check('The quote is not signed by its attestation key.'),
+  qe_report_signature_invalid: check("The Quoting Enclave's report is not signed by the PCK key."),
+  attestation_key_unbound: check("The Quoting Enclave's report does not bind the attestation key."),
+  pck_chain_invalid: check('The PCK certificate chain does not verify.'),
+  root_ca_untrusted: check('The chain does not end at the pinned Intel SGX Root CA.'),
+  certificate_expired: check('A certificate of the chain is not valid at the time checked.'),
+  td_debuggable: check('The TD runs in debug mode: its memory is open to the host.'),
+  report_data_mismatch: check("The quote's report_data does not bind the expected key and nonce."),
+  event_log_invalid: check('The event log does not parse, or an event does not match its digest.'),
+  rtmr_mismatch: check('The event log does not replay to the RTMRs the quote carries.'),
+  compose_hash_mismatch: check('The compose hash in RTMR3 is not the one expected.'),
+  attestation_unavailable: check(
+    'The server attests nothing: it does not run in a TEE (tee is none).',
+  ),
+  attestation_simulated: check(
+    "The server's quote comes from a dstack simulator, not TDX hardware.",
+  ),
+  receipt_invalid: check('The receipt is malformed, or its signature does not verify.'),
+  receipt_key_mismatch: check('The receipt was signed by another key than the one expected.'),
+  receipt_result_mismatch: check('The receipt does not match the execution it is attached to.'),
 } as const satisfies Record<string, Entry>
 
 type Catalog = typeof ERROR_CATALOG
@@ -241,6 +274,7 @@ type CodeOfKind<K extends Entry['kind']> = {
 export type ApiErrorCode = CodeOfKind<'api'>
 export type ExecutionFailureCode = CodeOfKind<'execution'>
 export type CallFailureCode = CodeOfKind<'call'>
+export type CheckCode = CodeOfKind<'check'>
 
 export interface ErrorBody {
   error: string
@@ -327,7 +361,7 @@ export function failure<C extends Failure['code']>(
   return { code, message: wireMessage(ERROR_CATALOG[code], code, detail) }
 }
 
-function wireMessage(entry: ExecutionEntry | CallEntry, code: string, detail?: string): string {
+function wireMessage(entry: Exclude<Entry, ApiEntry>, code: string, detail?: string): string {
   const text = detail ?? entry.message
-  return entry.prefixed ? `${code}: ${text}` : text
+  return 'prefixed' in entry && entry.prefixed ? `${code}: ${text}` : text
 }

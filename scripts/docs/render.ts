@@ -57,6 +57,19 @@ where noted.
 | code | message form | meaning |
 | --- | --- | --- |
 ${rows('call', (entry) => ('prefixed' in entry && !entry.prefixed ? 'own' : '`code: detail`'))}
+
+## Verification failures
+
+What the verifier (\`core/attestation\`, the \`oauth3\` CLI) reports when a quote, an attestation or a
+receipt is not proved: each failed check of \`{ ok, checks: [{ name, ok, code?, reason? }] }\` carries one of
+these codes. docs/attestation.md says what each check proves.
+
+| code | meaning |
+| --- | --- |
+${entries
+  .filter(([, entry]) => entry.kind === 'check')
+  .map(([code, entry]) => `| \`${code}\` | ${entry.message} |`)
+  .join('\n')}
 `
 }
 
