@@ -1,9 +1,8 @@
 /**
- * Canonical JSON (sorted keys, no whitespace, no undefined): the form that manifest hashes are
- * computed over, so the same manifest always hashes the same on every node.
+ * Canonical JSON (sorted keys, no whitespace, no undefined): the form that manifest hashes and
+ * receipts are computed over, so the same value always hashes the same, on every node and in
+ * every verifier. Pure: it runs in a browser too.
  */
-import { createHash } from 'node:crypto'
-
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value)
   if (Array.isArray(value))
@@ -15,8 +14,4 @@ export function canonicalJson(value: unknown): string {
       (key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`,
     )
   return `{${entries.join(',')}}`
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
 }

@@ -13,13 +13,16 @@ import type { Settings } from './settings/resolve'
 import { loadBundledSkills, type BundledSkills } from './skills/bundled'
 import { createEmbeddedStore, createRedisStore, type Store } from './store'
 import { createLocalNotifier, createRedisNotifier, type Notifier } from './store/notifier'
-import { createLocalKeyProvider, type KeyProvider } from './vault/keys'
+import { openEnvironment, type Environment } from './attestation/environment'
+import type { KeyProvider } from './vault/keys'
 
 export interface App {
   settings: Settings
   store: Store
   notifier: Notifier
   keys: KeyProvider
+  /** Where this server runs (tdx, simulated, none), and the dstack guest agent if any. */
+  environment: Environment
   pool: GuestPool
   bundledSkills: BundledSkills
   /** Executions between acceptance and their stored result; shutdown waits for them. */
@@ -32,7 +35,8 @@ export interface App {
 let current: Promise<App> | undefined
 
 export async function createApp(settings: Settings): Promise<App> {
-  const keys = createLocalKeyProvider(settings.keyFile)
+  const environment = await openEnvironment(settings)
+  const { keys } = environment
   const bundledSkills = loadBundledSkills(resolveBesideEntry('skills'), settings.allowHttpEndpoints)
   let store: Store
   let notifier: Notifier
@@ -68,6 +72,7 @@ export async function createApp(settings: Settings): Promise<App> {
     store,
     notifier,
     keys,
+    environment,
     pool,
     bundledSkills,
     inflight,

@@ -6,7 +6,7 @@ import type { App } from '../app'
 import type { TransactionStep } from '../store'
 import { fail } from '../../core/errors'
 import { assertWithinRate } from '../http/rate-limit'
-import { createId, createToken, hashToken, isBearerShaped } from './tokens'
+import { createId, createToken, findByToken, hashToken, isBearerShaped } from './tokens'
 
 export type Role = 'agent' | 'owner'
 
@@ -69,13 +69,15 @@ async function createTenant(app: App, fields: Omit<Tenant, 'tenant_id' | 'create
   const token = createToken(fields.role)
   // The tenant record first: a token that resolves always has its tenant.
   await app.store.set(tenantKey(tenant.tenant_id), tenant)
-  await app.store.set(tokenKey(hashToken(token)), { tenant_id: tenant.tenant_id })
+  await app.store.set(tokenKey(hashToken(app.keys.tokenPepper(), token)), {
+    tenant_id: tenant.tenant_id,
+  })
   return { tenant, token }
 }
 
 export async function authenticate(app: App, token: string): Promise<Tenant | null> {
   if (!isBearerShaped(token)) return null
-  const entry = await app.store.get<{ tenant_id: string }>(tokenKey(hashToken(token)))
+  const entry = await findByToken<{ tenant_id: string }>(app, tokenKey, token)
   return entry ? getTenant(app, entry.tenant_id) : null
 }
 

@@ -1,9 +1,11 @@
 /**
- * Bearer and approval tokens: 256 random bits, shown once, stored only as SHA-256 hashes and
- * found by hash lookup (so comparison time does not depend on how close a guess is). Status-link
- * tokens have the same shape but are not stored at all (http/status-links.ts).
+ * Bearer and approval tokens: 256 random bits, shown once, stored only as HMAC-SHA256 digests
+ * under the server's token pepper (a copy of the store alone cannot even confirm a guessed token)
+ * and found by digest lookup (so comparison time does not depend on how close a guess is).
+ * Status-link tokens have the same shape but are not stored at all (http/status-links.ts).
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
+import type { App } from '../app'
 
 export type TokenKind = 'agent' | 'owner' | 'approval' | 'status'
 
@@ -14,8 +16,25 @@ export function createToken(kind: TokenKind): string {
   return `oa3_${kind}_${randomBytes(32).toString('base64url')}`
 }
 
-export function hashToken(token: string): string {
+export function hashToken(pepper: Buffer, token: string): string {
+  return createHmac('sha256', pepper).update(token).digest('hex')
+}
+
+/** How tokens were stored before the pepper (plain SHA-256): still found, never written. */
+export function legacyTokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex')
+}
+
+/** The stored entry for `token` under `keyOf(digest)`: the peppered digest first, then legacy. */
+export async function findByToken<T>(
+  app: App,
+  keyOf: (digest: string) => string,
+  token: string,
+): Promise<T | null> {
+  return (
+    (await app.store.get<T>(keyOf(hashToken(app.keys.tokenPepper(), token)))) ??
+    (await app.store.get<T>(keyOf(legacyTokenHash(token))))
+  )
 }
 
 /** A cheap shape check before any lookup; malformed input never reaches the store. */

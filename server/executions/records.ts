@@ -4,8 +4,9 @@
  * This module alone reads and writes those keys.
  * Status words: approved (accepted, queued) → executing → completed | failed.
  */
-import { fail, type ExecutionFailure, type ExecutionFailureCode } from '../../core/errors'
-import { sha256Hex } from '../../core/canonical-json'
+import type { Receipt } from '../../core/attestation/receipt'
+import { fail, type ExecutionFailureCode } from '../../core/errors'
+import { sha256Hex } from '../../core/hash'
 import { LIMITS } from '../../core/limits'
 import type { App } from '../app'
 import type { CallRecord } from '../gateway'
@@ -21,6 +22,8 @@ export interface ExecutionResult {
   duration: number
   value?: unknown
   calls: CallRecord[]
+  /** The server's signature over this result (core/attestation/receipt.ts). */
+  receipt?: Receipt
 }
 
 export interface ExecutionRecord {
@@ -41,6 +44,10 @@ export interface ExecutionRecord {
   /** Secrets the agent declared the code uses (all of them among the permit's). */
   secrets?: string[]
   code_sha256: string
+  /** sha256 of the canonical JSON of the args the code ran with. */
+  args_sha256?: string
+  /** The manifest the permit's human approved. */
+  manifest_sha256?: string
   result?: ExecutionResult
   /** The failure as the agent reads it (its wire message). */
   error?: string
@@ -128,23 +135,18 @@ export async function markExecuting(app: App, id: string): Promise<void> {
   })
 }
 
-/** Store the terminal state once (a later call keeps the first); answers the stored record. */
-export function storeOutcome(
+/**
+ * Store the terminal state once: `toTerminal` builds it from the record as it is now, unless the
+ * record is terminal already (then it is kept). Answers the stored record.
+ */
+export function storeTerminal(
   app: App,
   id: string,
-  result: ExecutionResult | undefined,
-  failure: ExecutionFailure | undefined,
+  toTerminal: (current: ExecutionRecord) => ExecutionRecord,
 ): Promise<ExecutionRecord> {
   return app.store.update<ExecutionRecord>(executionKey(id), (current) => {
     if (!current) throw new Error('missing execution record')
-    if (isTerminal(current.status)) return current
-    return {
-      ...current,
-      status: result?.success ? 'completed' : 'failed',
-      finished_at: Date.now(),
-      ...(result ? { result } : {}),
-      ...(failure ? { error: failure.message, error_code: failure.code } : {}),
-    }
+    return isTerminal(current.status) ? current : toTerminal(current)
   })
 }
 

@@ -4,15 +4,17 @@
  * waiting on it. Never throws: every outcome becomes a terminal record.
  */
 import { failure, type ExecutionFailure } from '../../core/errors'
+import { sha256Json } from '../../core/hash'
 import { PoolClosedError, type GuestResult, type Reservation } from '../../runtime/pool'
 import type { App } from '../app'
+import { signReceipt } from '../attestation/receipts'
 import { callCapability, openGatewayContext, type CallRecord } from '../gateway'
 import { NO_REDACTION, type Redactor } from '../gateway/redact'
 import type { PermitRecord } from '../permits/records'
 import {
   clearRunningMarker,
   markExecuting,
-  storeOutcome,
+  storeTerminal,
   type ExecutionRecord,
   type ExecutionResult,
 } from './records'
@@ -98,7 +100,11 @@ async function recordStart(app: App, id: string) {
   }
 }
 
-/** Store the terminal state (once), wake the waiters, clear the running marker. */
+/**
+ * Store the terminal state (once) with its signed receipt, wake the waiters, clear the running
+ * marker. An execution that never produced a result (interrupted) gets an empty one, so that every
+ * terminal execution carries a receipt.
+ */
 export async function finishExecution(
   app: App,
   id: string,
@@ -106,7 +112,29 @@ export async function finishExecution(
   cause: ExecutionFailure | undefined,
 ) {
   try {
-    const finished = await storeOutcome(app, id, result, cause)
+    const finished = await storeTerminal(app, id, (current) => {
+      const outcome = result ?? {
+        success: false,
+        stdout: '',
+        stderr: '',
+        exitCode: 1,
+        duration: 0,
+        calls: [],
+      }
+      const record: ExecutionRecord = {
+        ...current,
+        status: outcome.success ? 'completed' : 'failed',
+        finished_at: Date.now(),
+        ...(cause ? { error: cause.message, error_code: cause.code } : {}),
+      }
+      const receipt = signReceipt(app.keys, {
+        ...record,
+        args_sha256: record.args_sha256 ?? sha256Json({}),
+        finished_at: record.finished_at!,
+        result: outcome,
+      })
+      return { ...record, result: { ...outcome, receipt } }
+    })
     await app.notifier.notify(id)
     await clearRunningMarker(app, finished)
   } catch (error) {

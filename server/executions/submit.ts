@@ -4,7 +4,7 @@
  * the result arrives through status_url. An idempotency key answers a retry of the same request
  * with the first execution, exactly, and refuses it for a different request.
  */
-import { canonicalJson, sha256Hex } from '../../core/canonical-json'
+import { sha256Hex, sha256Json } from '../../core/hash'
 import { assertRunnableCode } from '../../core/code-check'
 import { fail } from '../../core/errors'
 import { assertSkillArgs } from '../../core/skills/args'
@@ -48,7 +48,7 @@ export async function executeCode(
     ...(first.permit_id ? { permit_id: first.permit_id } : {}),
     status_url: statusUrlFor(app, context.publicOrigin, first.request_id),
   })
-  const fingerprint = sha256Hex(canonicalJson(requestOf(body)))
+  const fingerprint = sha256Json(requestOf(body))
   const replay = (first: IdempotentAnswer) => {
     if (first.fingerprint !== fingerprint) fail('IDEMPOTENCY_KEY_REUSED')
     return answer(first)
@@ -85,6 +85,8 @@ export async function executeCode(
     ...(body.action_id ? { action_id: body.action_id } : {}),
     ...(body.secrets?.length ? { secrets: body.secrets } : {}),
     code_sha256: sha256Hex(chosen.code),
+    args_sha256: sha256Json(body.args ?? {}),
+    ...(permit ? { manifest_sha256: permit.manifest_sha256 } : {}),
   }
   let reservation: Reservation | undefined
   try {

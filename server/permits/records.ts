@@ -6,7 +6,7 @@
 import type { NormalizedCapability } from '../../core/capabilities/plugin'
 import type { App } from '../app'
 import type { TransactionStep } from '../store'
-import { hashToken, isTokenShaped } from '../accounts/tokens'
+import { findByToken, hashToken, isTokenShaped } from '../accounts/tokens'
 
 export type PermitState = 'pending' | 'approved' | 'denied' | 'revoked'
 export type RequestStatus = 'pending' | 'completed' | 'denied' | 'expired'
@@ -72,7 +72,7 @@ export async function createPermitRecord(
   })
   await store.set(requestKey(record.request_id), { permit_id: record.permit_id })
   await store.set(
-    approvalTokenKey(hashToken(approvalToken)),
+    approvalTokenKey(hashToken(app.keys.tokenPepper(), approvalToken)),
     { request_id: record.request_id },
     { ttlMs: approvalTokenTtlMs },
   )
@@ -107,7 +107,7 @@ export async function isApprovalTokenFor(
   requestId: string,
 ): Promise<boolean> {
   if (!isTokenShaped(token, 'approval')) return false
-  const entry = await app.store.get<{ request_id: string }>(approvalTokenKey(hashToken(token)))
+  const entry = await findByToken<{ request_id: string }>(app, approvalTokenKey, token)
   return entry?.request_id === requestId
 }
 

@@ -3,7 +3,8 @@
  * signatures, secrets, networks), hash the canonical manifest, and store one pending record with
  * server-generated ids and an approval token kept only as a hash.
  */
-import { canonicalJson, sha256Hex } from '../../core/canonical-json'
+import { canonicalJson } from '../../core/canonical-json'
+import { sha256Hex } from '../../core/hash'
 import type { NormalizedCapability } from '../../core/capabilities/plugin'
 import { normalizeCapabilities, secretOrigins } from '../../core/capabilities/registry'
 import { fail } from '../../core/errors'

@@ -38,9 +38,13 @@ export default defineNitroPlugin((nitro) => {
           ? `redis (prefix ${settings.redisPrefix})`
           : `embedded (${settings.dataDir})`
       const publicUrl = settings.publicUrl ?? `http://localhost:${await port}`
+      const { environment } = app
+      console.log(
+        `[oauth3] tee: ${environment.tee} (${environment.reason}); keys: ${environment.keys.kind}`,
+      )
       // The last startup line: tests and scripts wait for it.
       console.log(
-        `[oauth3] store: ${store}; sandbox: ${settings.sandboxPoolSize} processes; public URL: ${publicUrl}; tee: none`,
+        `[oauth3] store: ${store}; sandbox: ${settings.sandboxPoolSize} processes; public URL: ${publicUrl}; tee: ${environment.tee}`,
       )
       return app
     },

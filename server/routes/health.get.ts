@@ -8,7 +8,7 @@ export default defineApiRoute(
   },
   ({ app }) => ({
     status: 'ok',
-    tee: 'none',
+    tee: app.environment.tee,
     store: app.store.kind,
     long_polls: app.notifier.waiting,
   }),

@@ -49,6 +49,21 @@ export const SETTINGS = {
       return isAbsolute(String(raw)) ? String(raw) : resolve(cwd, String(raw))
     },
   }),
+  keyProvider: custom<'auto' | 'local' | 'dstack'>({
+    type: 'auto, local or dstack',
+    doc: 'where keys come from: the dstack guest agent when one answers (`auto`), the key file, or dstack only',
+    defaultDoc: '`auto`',
+    parse: (raw, { env, problems }) => {
+      if (isUnsetValue(raw)) return 'auto'
+      if (raw === 'auto' || raw === 'local' || raw === 'dstack') return raw
+      problems.push(`${env} must be auto, local or dstack`)
+      return 'auto'
+    },
+  }),
+  dstackEndpoint: text({
+    doc: "the dstack guest agent: a Unix socket path or an http(s) URL (the SDK's own discovery when unset)",
+    type: 'path or URL',
+  }),
   upstreamMap: custom<Record<string, string>>({
     type: 'JSON object',
     doc: 'JSON origin → local origin map, for tests and demos only; logged at startup',

@@ -1,0 +1,15 @@
+/**
+ * SHA-256 as hex, synchronously, for the server and the CLI (node:crypto). The verifier, which
+ * must also run in a browser, hashes with WebCrypto instead (core/attestation/bytes.ts).
+ */
+import { createHash } from 'node:crypto'
+import { canonicalJson } from './canonical-json'
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+/** SHA-256 (hex) of the canonical JSON of a value. */
+export function sha256Json(value: unknown): string {
+  return sha256Hex(canonicalJson(value))
+}

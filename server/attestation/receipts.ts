@@ -1,0 +1,46 @@
+/**
+ * Signing execution receipts (the format is core/attestation/receipt.ts): the server's ed25519 key
+ * signs what ran under which permit and what came out, once, when the execution ends; the receipt
+ * is stored with the result, so every read answers the same bytes.
+ */
+import { createHash, sign } from 'node:crypto'
+import { sha256Json } from '../../core/hash'
+import {
+  receiptMessage,
+  type Receipt,
+  type ReceiptClaims,
+  type ReceiptResult,
+} from '../../core/attestation/receipt'
+import type { KeyProvider } from '../vault/keys'
+import { SERVER_VERSION } from './attestation'
+
+export interface ReceiptSubject {
+  request_id: string
+  permit_id?: string
+  manifest_sha256?: string
+  code_sha256: string
+  args_sha256: string
+  started_at?: number
+  finished_at: number
+  result: ReceiptResult
+}
+
+export function signReceipt(keys: KeyProvider, subject: ReceiptSubject): Receipt {
+  const { privateKey, publicKey } = keys.signingKey()
+  const { stdout, stderr, value, calls, exitCode } = subject.result
+  const claims: ReceiptClaims = {
+    v: 1,
+    request_id: subject.request_id,
+    permit_id: subject.permit_id ?? null,
+    manifest_sha256: subject.manifest_sha256 ?? null,
+    code_sha256: subject.code_sha256,
+    args_sha256: subject.args_sha256,
+    result_sha256: sha256Json({ stdout, stderr, value, calls, exitCode }),
+    started_at: subject.started_at ?? null,
+    finished_at: subject.finished_at,
+    server_version: SERVER_VERSION,
+    key_id: createHash('sha256').update(publicKey).digest('hex'),
+  }
+  const signature = sign(null, Buffer.from(receiptMessage(claims)), privateKey).toString('hex')
+  return { ...claims, alg: 'ed25519', signature }
+}
