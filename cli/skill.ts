@@ -1,10 +1,10 @@
 /**
- * oauth3 skill CLI: validate a bundle folder with the very checks the server runs, print the
+ * `oauth3 skill`: validate a bundle folder with the very checks the server runs, print the
  * sha256 to put in skill.yaml, and publish a version.
  *
- *   npm run skill -- validate skills/<id>/<version>
- *   npm run skill -- hash skills/<id>/<version>
- *   npm run skill -- publish skills/<id>/<version> --url http://localhost:3000 --token oa3_…
+ *   oauth3 skill validate skills/<id>/<version>
+ *   oauth3 skill hash skills/<id>/<version>
+ *   oauth3 skill publish skills/<id>/<version> --url http://localhost:3000 --token oa3_…
  *
  * It runs the checks of the pure core (core/skills), the very ones POST /skills runs, so a
  * bundle that passes here passes there, and fails there with the same code when it fails here.
@@ -12,11 +12,10 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { isOAuth3Error } from '../core/errors'
 import { validateSkillBundle } from '../core/skills/validate'
 
-const USAGE =
-  'usage: skill validate|hash|publish <bundle folder> [--url URL --token TOKEN] [--allow-http]'
+export const SKILL_USAGE =
+  'oauth3 skill validate|hash|publish <bundle folder> [--url URL --token TOKEN] [--allow-http]'
 
 function readBundle(folder: string) {
   const dir = resolve(folder)
@@ -34,10 +33,10 @@ function option(args: string[], name: string): string | undefined {
   return index >= 0 ? args[index + 1] : undefined
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function skillCommand(argv: string[]): Promise<number> {
   const [command, folder, ...rest] = argv
   if (!command || !folder) {
-    console.error(USAGE)
+    console.error(`usage: ${SKILL_USAGE}`)
     return 2
   }
   const bundle = readBundle(folder)
@@ -77,19 +76,6 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${response.status} ${text}`)
     return response.ok ? 0 : 1
   }
-  console.error(USAGE)
+  console.error(`usage: ${SKILL_USAGE}`)
   return 2
 }
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    if (isOAuth3Error(error)) {
-      const details = error.details ? ` ${JSON.stringify(error.details)}` : ''
-      console.error(`${error.code}: ${error.message}${details}`)
-    } else {
-      console.error(`error: ${(error as Error).message}`)
-    }
-    process.exit(1)
-  },
-)

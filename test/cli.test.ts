@@ -2,7 +2,7 @@
  * The skill CLI as a real child process: it validates a bundle with the server's checks, prints
  * the code hash, and publishes to a running server.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,30 +13,18 @@ import { signup } from './helpers/flow'
 import { useTestServer } from './helpers/server'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const cli = join(root, '.output', 'cli', 'skill.mjs')
+// The package bin, which runs the bundle the test setup built like `npm run build` does.
+const cli = join(root, 'bin', 'oauth3.mjs')
 let work: string
 
 beforeAll(() => {
-  execFileSync(
-    join(root, 'node_modules', '.bin', 'esbuild'),
-    [
-      'cli/skill.ts',
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--packages=external',
-      `--outfile=${cli}`,
-      '--log-level=warning',
-    ],
-    { cwd: root },
-  )
   work = mkdtempSync(join(tmpdir(), 'oauth3-cli-'))
 })
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 const server = useTestServer()
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' })
+  spawnSync(process.execPath, [cli, 'skill', ...args], { cwd: root, encoding: 'utf8' })
 
 function copyBundle(id: string, as: string) {
   const target = join(work, as, '1.0.0')

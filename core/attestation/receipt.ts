@@ -42,11 +42,14 @@ export interface ReceiptResult {
   exitCode: number
 }
 
-export const sha256Json = async (value: unknown) => toHex(await sha256(utf8(canonicalJson(value))))
-
-export function resultDigest(result: ReceiptResult): Promise<string> {
+/** Exactly the parts of a result that `result_sha256` covers (signer and verifier both use it). */
+export function coveredResult(result: ReceiptResult): ReceiptResult {
   const { stdout, stderr, value, calls, exitCode } = result
-  return sha256Json({ stdout, stderr, value, calls, exitCode })
+  return { stdout, stderr, value, calls, exitCode }
+}
+
+export async function resultDigest(result: ReceiptResult): Promise<string> {
+  return toHex(await sha256(utf8(canonicalJson(coveredResult(result)))))
 }
 
 export function receiptMessage(claims: ReceiptClaims): Uint8Array {

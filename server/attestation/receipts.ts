@@ -6,6 +6,7 @@
 import { createHash, sign } from 'node:crypto'
 import { sha256Json } from '../../core/hash'
 import {
+  coveredResult,
   receiptMessage,
   type Receipt,
   type ReceiptClaims,
@@ -27,7 +28,6 @@ export interface ReceiptSubject {
 
 export function signReceipt(keys: KeyProvider, subject: ReceiptSubject): Receipt {
   const { privateKey, publicKey } = keys.signingKey()
-  const { stdout, stderr, value, calls, exitCode } = subject.result
   const claims: ReceiptClaims = {
     v: 1,
     request_id: subject.request_id,
@@ -35,7 +35,7 @@ export function signReceipt(keys: KeyProvider, subject: ReceiptSubject): Receipt
     manifest_sha256: subject.manifest_sha256 ?? null,
     code_sha256: subject.code_sha256,
     args_sha256: subject.args_sha256,
-    result_sha256: sha256Json({ stdout, stderr, value, calls, exitCode }),
+    result_sha256: sha256Json(coveredResult(subject.result)),
     started_at: subject.started_at ?? null,
     finished_at: subject.finished_at,
     server_version: SERVER_VERSION,

@@ -1,4 +1,5 @@
-// Build the server once per test run; every HTTP test then runs the real build in child processes.
+// Build once per test run, as `npm run build` does: the server (every HTTP test then runs it in
+// child processes) and the oauth3 command's bundle.
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -10,8 +11,7 @@ export default function setup() {
   const nitro = fileURLToPath(
     new URL('../../node_modules/nitropack/dist/cli/index.mjs', import.meta.url),
   )
-  execFileSync(process.execPath, [nitro, 'build'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  for (const args of [[nitro, 'build'], ['scripts/build-cli.mjs']]) {
+    execFileSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+  }
 }

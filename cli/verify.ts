@@ -1,0 +1,248 @@
+/**
+ * The verifying commands, offline except for the one fetch of the server's attestation:
+ *
+ *   oauth3 quote verify <file> [--report-data <hex>] [--compose-hash <hex>] [--at <time>] [--json]
+ *   oauth3 attest verify --url <server> [--compose <app-compose.json> | --compose-hash <hex>] [--json]
+ *   oauth3 receipt verify <file> (--url <server> | --key <hex>) [--json]
+ *
+ * Everything is checked by the pure core (core/attestation): nothing here trusts the server.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { fromHex, toHex } from '../core/attestation/bytes'
+import { composeHashOf } from '../core/attestation/compose-hash'
+import { verifyReceipt, type ReceiptResult } from '../core/attestation/receipt'
+import {
+  verifyAttestation,
+  type AttestationVerification,
+} from '../core/attestation/verify-attestation'
+import { verifyQuote } from '../core/attestation/verify-quote'
+import { report } from './report'
+
+export class UsageError extends Error {}
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  at: { type: 'string' },
+  url: { type: 'string' },
+  key: { type: 'string' },
+  compose: { type: 'string' },
+  'compose-hash': { type: 'string' },
+  'report-data': { type: 'string' },
+} as const
+
+type OptionName = keyof typeof OPTIONS
+
+/** The command's options (`json` and `at` always allowed); any other is a usage error. */
+function parse(argv: string[], allowed: OptionName[]) {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const permitted = new Set<string>(['json', 'at', ...allowed])
+  const extra = Object.keys(parsed.values).find((name) => !permitted.has(name))
+  if (extra) throw new UsageError(`--${extra} is not an option of this command`)
+  return parsed
+}
+
+function hexOption(
+  value: string | undefined,
+  name: string,
+  bytes?: number,
+): Uint8Array | undefined {
+  if (value === undefined) return undefined
+  let decoded: Uint8Array
+  try {
+    decoded = fromHex(value.trim())
+  } catch {
+    throw new UsageError(`${name} must be hex`)
+  }
+  if (bytes !== undefined && decoded.length !== bytes)
+    throw new UsageError(`${name} must be ${bytes} bytes of hex`)
+  return decoded
+}
+
+function timeOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const at = Date.parse(value)
+  if (Number.isNaN(at)) throw new UsageError('--at must be a date and time (ISO 8601)')
+  return at
+}
+
+function readInput(file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+  }
+}
+
+/** A raw quote, its hex, or a guest-agent GetQuote answer (JSON with `quote` and `event_log`). */
+function readQuoteFile(file: string): { quote: Uint8Array; eventLog?: string } {
+  const bytes = readInput(file)
+  const text = bytes.toString('utf8').trim()
+  if (text.startsWith('{')) {
+    let answer: { quote?: unknown; event_log?: unknown }
+    try {
+      answer = JSON.parse(text)
+    } catch {
+      throw new UsageError(`${file} is not valid JSON`)
+    }
+    if (typeof answer.quote !== 'string') throw new UsageError(`${file} has no "quote" field`)
+    return {
+      quote: hexOption(answer.quote, 'quote')!,
+      ...(typeof answer.event_log === 'string' ? { eventLog: answer.event_log } : {}),
+    }
+  }
+  if (/^(0x)?[0-9a-fA-F\s]+$/.test(text)) return { quote: fromHex(text.replace(/\s+/g, '')) }
+  return { quote: new Uint8Array(bytes) }
+}
+
+export async function quoteVerify(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, ['report-data', 'compose-hash'])
+  const [file] = positionals
+  if (!file || positionals.length > 1) throw new UsageError('quote verify takes one file')
+  const { quote, eventLog } = readQuoteFile(file)
+  const result = await verifyQuote({
+    quote,
+    eventLog,
+    reportData: hexOption(values['report-data'], '--report-data', 64),
+    composeHash: values['compose-hash'],
+    at: timeOption(values.at),
+  })
+  return report(`TDX quote ${file}`, result, {
+    json: Boolean(values.json),
+    proved: 'a genuine Intel TDX quote, signed through the PCK chain to the Intel SGX Root CA.',
+    facts: {
+      mr_td: result.quote?.mrTd,
+      report_data: result.quote?.reportData,
+      app_id: result.quote?.appId,
+      compose_hash: result.quote?.composeHash,
+    },
+  })
+}
+
+/** Fetch GET /attestation with a fresh nonce and verify it. */
+async function attestServer(
+  url: string,
+  options: { composeHash?: string; at?: number },
+): Promise<AttestationVerification> {
+  const nonce = randomBytes(32)
+  let answer: unknown
+  try {
+    const response = await fetch(new URL(`/attestation?nonce=${toHex(nonce)}`, url))
+    if (!response.ok) throw new Error(`GET /attestation answered ${response.status}`)
+    answer = await response.json()
+  } catch (error) {
+    const reason = `could not read ${url}/attestation: ${(error as Error).message}`
+    return {
+      ok: false,
+      checks: [{ name: 'fetch', ok: false, code: 'attestation_unavailable', reason }],
+    }
+  }
+  return verifyAttestation({ answer, nonce, ...options })
+}
+
+function serverUrl(value: string | undefined): string {
+  if (!value) throw new UsageError('--url <server> is required')
+  try {
+    return new URL(value).origin
+  } catch {
+    throw new UsageError('--url must be an http(s) URL')
+  }
+}
+
+export async function attestVerify(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, ['url', 'compose', 'compose-hash'])
+  if (positionals.length) throw new UsageError('attest verify takes no positional argument')
+  if (values.compose && values['compose-hash'])
+    throw new UsageError('give --compose or --compose-hash, not both')
+  const url = serverUrl(values.url)
+  const composeHash = values.compose
+    ? await composeHashOf(readInput(values.compose).toString('utf8')).catch((error) => {
+        throw new UsageError((error as Error).message)
+      })
+    : values['compose-hash']?.toLowerCase()
+  const result = await attestServer(url, { composeHash, at: timeOption(values.at) })
+  return report(`Attestation of ${url}`, result, {
+    json: Boolean(values.json),
+    proved: `${url} runs in Intel TDX and holds signing key ${result.signingKey}; receipts signed by it come from the code measured in this quote${composeHash ? ` (compose hash ${composeHash})` : ''}.`,
+    facts: {
+      tee: result.tee,
+      signing_key: result.signingKey,
+      app_id: result.quote?.appId,
+      compose_hash: result.quote?.composeHash,
+    },
+  })
+}
+
+function textField(value: unknown, name: string): string | undefined {
+  const field = (value as Record<string, unknown> | null)?.[name]
+  return typeof field === 'string' ? field : undefined
+}
+
+/** What a saved status body holds (the fields a receipt covers), or a receipt itself. */
+interface ReceiptFile {
+  request_id?: string
+  permit_id?: string
+  code_sha256?: string
+  result?: ReceiptResult & { receipt?: unknown }
+}
+
+/** A receipt, or an execution status body carrying one in result.receipt. */
+function readReceiptFile(file: string) {
+  let body: ReceiptFile | null
+  try {
+    body = JSON.parse(readInput(file).toString('utf8'))
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+    throw new UsageError(`${file} is not valid JSON`)
+  }
+  if (body?.result?.receipt && typeof body.request_id === 'string') {
+    return {
+      receipt: body.result.receipt,
+      execution: {
+        request_id: body.request_id,
+        permit_id: body.permit_id,
+        code_sha256: body.code_sha256,
+        result: body.result,
+      },
+    }
+  }
+  return { receipt: body as unknown, execution: undefined }
+}
+
+export async function receiptVerify(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, ['url', 'key'])
+  const [file] = positionals
+  if (!file || positionals.length > 1) throw new UsageError('receipt verify takes one file')
+  if (Boolean(values.url) === Boolean(values.key))
+    throw new UsageError('give --url <server> (attested key) or --key <hex> (that key only)')
+  const { receipt, execution } = readReceiptFile(file)
+  const checks = []
+  let key = hexOption(values.key, '--key', 32)
+  if (values.url) {
+    const attestation = await attestServer(serverUrl(values.url), { at: timeOption(values.at) })
+    checks.push(...attestation.checks)
+    if (attestation.signingKey) key = fromHex(attestation.signingKey)
+  }
+  if (key) checks.push(...(await verifyReceipt({ receipt, publicKey: key, execution })).checks)
+  const ok = checks.length > 0 && checks.every((check) => check.ok) && Boolean(key)
+  return report(
+    `Receipt ${file}`,
+    { ok, checks },
+    {
+      json: Boolean(values.json),
+      proved: values.url
+        ? `this result was signed by the attested key of ${values.url}.`
+        : 'this result was signed by the given key (which this command did not attest).',
+      facts: {
+        request_id: textField(receipt, 'request_id'),
+        key_id: textField(receipt, 'key_id'),
+      },
+    },
+  )
+}
