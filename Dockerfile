@@ -1,13 +1,19 @@
-# OAuth3 server image: `npm ci && npm run build`, then only the self-contained .output runs.
-FROM node:20-bookworm-slim AS build
+# OAuth3 server image. The build stage runs exactly what CI runs (`npm ci && npm run build`);
+# the runtime stage ships only .output (self-contained: the server bundle with the modules it
+# needs), runs as the unprivileged `node` user, and keeps its store in the /data volume.
+# Both stages use the same maintained Node LTS image.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
 RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     PORT=3000 \
     NITRO_DATA_DIR=/data
 WORKDIR /app
@@ -16,4 +22,6 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", ".output/server/index.mjs"]

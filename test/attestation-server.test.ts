@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -50,7 +51,9 @@ describe('outside a TEE', () => {
     expect(attestation.body.quote).toBeUndefined()
     expect(attestation.body.event_log).toBeUndefined()
     expect(attestation.body.message).toMatch(/does not run in a TEE: nothing is attested/)
-    expect(server.logs()).toMatch(/tee: none \(no dstack guest agent answers\); keys: local-file/)
+    expect(server.logs()).toMatch(
+      /tee: none \(no dstack guest agent socket or endpoint\); keys: local-file/,
+    )
   })
 
   it('names its signing key (from the key file) and binds it with the nonce in report_data', async () => {
@@ -181,7 +184,27 @@ describe('key provider settings', () => {
   it('NITRO_KEY_PROVIDER=dstack with no guest agent stops at startup, saying why', async () => {
     const { code, output } = await runUntilExit({ NITRO_KEY_PROVIDER: 'dstack' })
     expect(code).not.toBe(0)
-    expect(output).toMatch(/NITRO_KEY_PROVIDER=dstack, but no dstack guest agent answers/)
+    expect(output).toMatch(/NITRO_KEY_PROVIDER=dstack, but no dstack guest agent socket/)
+    const missing = join(tmpdir(), `oauth3-no-agent-${process.pid}.sock`)
+    const named = await runUntilExit({
+      NITRO_KEY_PROVIDER: 'dstack',
+      NITRO_DSTACK_ENDPOINT: missing,
+    })
+    expect(named.code).not.toBe(0)
+    expect(named.output).toContain(`NITRO_KEY_PROVIDER=dstack, but no socket at ${missing}`)
+    // A socket whose listener never answers: the probe gives up after a second.
+    const silent = createServer(() => {})
+    await new Promise<void>((resolve) => silent.listen(missing, resolve))
+    try {
+      const mute = await runUntilExit({
+        NITRO_KEY_PROVIDER: 'dstack',
+        NITRO_DSTACK_ENDPOINT: missing,
+      })
+      expect(mute.code).not.toBe(0)
+      expect(mute.output).toMatch(/does not answer \(no answer within 1 s\)/)
+    } finally {
+      silent.close()
+    }
   })
 
   it('NITRO_KEY_PROVIDER=local keeps the key file even beside a guest agent', async () => {

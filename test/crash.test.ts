@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyReceipt } from '../core/attestation/receipt'
 import { client, type Client } from './helpers/http'
 import { approvedAgent, execute } from './helpers/exec'
 import { GITHUB_CAPABILITY, approvalTokenOf, pathOf, signup } from './helpers/flow'
@@ -137,6 +138,14 @@ describe('executions across a kill -9 (RL-01, RL-02)', () => {
         status: 'failed',
         error: expect.stringMatching(/^interrupted: /),
       })
+      // Even an interrupted execution ends with a receipt, signed by the (same) server key.
+      const key = (await client(server.url).get('/attestation')).body.signing_key
+      const receipt = await verifyReceipt({
+        receipt: after.body.result.receipt,
+        publicKey: Buffer.from(key, 'hex'),
+        execution: after.body,
+      })
+      expect(receipt.ok).toBe(true)
       await new Promise((resolve) => setTimeout(resolve, 500))
       expect(github.seen).toHaveLength(1)
       // The killed server's guests ended themselves (no orphan keeps spinning).

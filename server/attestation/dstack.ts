@@ -23,23 +23,30 @@ const SOCKETS = [
 ]
 const PROBE_TIMEOUT_MS = 1000
 
-/** The guest agent, if one is configured or present and answers. */
-export async function findDstack(configured: string | null): Promise<Dstack | null> {
+export type DstackProbe = { found: Dstack } | { found: null; reason: string }
+
+/** The guest agent, if one is configured or present and answers; else why not. */
+export async function findDstack(configured: string | null): Promise<DstackProbe> {
   const simulatorEndpoint = process.env.DSTACK_SIMULATOR_ENDPOINT || null
   const endpoint =
     configured ?? simulatorEndpoint ?? SOCKETS.find((path) => existsSync(path)) ?? null
-  if (!endpoint) return null
-  if (endpoint.startsWith('/') && !existsSync(endpoint)) return null
+  if (!endpoint) return { found: null, reason: 'no dstack guest agent socket or endpoint' }
+  if (endpoint.startsWith('/') && !existsSync(endpoint))
+    return { found: null, reason: `no socket at ${endpoint}` }
   const client = new DstackClient(endpoint)
-  const answers = await Promise.race([
+  const failure = await Promise.race([
     client.info().then(
-      () => true,
-      () => false,
+      () => null,
+      (error: Error) => error.message,
     ),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref()),
+    new Promise<string>((resolve) =>
+      setTimeout(() => resolve('no answer within 1 s'), PROBE_TIMEOUT_MS).unref(),
+    ),
   ])
-  if (!answers) return null
-  return { client, endpoint, simulator: endpoint === simulatorEndpoint && configured === null }
+  if (failure !== null)
+    return { found: null, reason: `the guest agent at ${endpoint} does not answer (${failure})` }
+  const simulator = endpoint === simulatorEndpoint && configured === null
+  return { found: { client, endpoint, simulator } }
 }
 
 /** The app's key roots, derived by the guest agent (deterministic per app, never on disk). */

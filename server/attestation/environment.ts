@@ -24,17 +24,18 @@ export interface Environment {
 
 export async function openEnvironment(settings: Settings): Promise<Environment> {
   // Probed whatever the key provider: a local key file inside TDX must be refused.
-  const dstack = await findDstack(settings.dstackEndpoint)
-  if (settings.keyProvider === 'dstack' && !dstack) {
-    throw new Error('NITRO_KEY_PROVIDER=dstack, but no dstack guest agent answers')
+  const probe = await findDstack(settings.dstackEndpoint)
+  const dstack = probe.found
+  if (settings.keyProvider === 'dstack' && !probe.found) {
+    throw new Error(`NITRO_KEY_PROVIDER=dstack, but ${probe.reason}`)
   }
   const keys =
     dstack && settings.keyProvider !== 'local'
       ? createKeyProvider('dstack', await dstackKeyRoots(dstack))
       : createLocalKeyProvider(settings.keyFile)
-  const { tee, reason } = dstack
-    ? await classify(dstack, keys)
-    : { tee: 'none' as const, reason: 'no dstack guest agent answers' }
+  const { tee, reason } = probe.found
+    ? await classify(probe.found, keys)
+    : { tee: 'none' as const, reason: probe.reason }
   if (tee === 'tdx') refuseOutsideKeysInTdx(keys, settings)
   if (dstack && tee !== 'none') {
     // Record the signing key in RTMR3 too: the event log then names the key the quote vouches for.

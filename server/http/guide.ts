@@ -61,6 +61,13 @@ same request answers the first execution; the same key with another request is \
 - Execution: \`pending\` → \`approved\` → \`executing\` → \`completed\` | \`failed\`.
 - Terminal: \`completed\`, \`failed\`, \`denied\`, \`expired\`.
 
+## Trust
+
+\`GET /attestation?nonce=<hex>\` says where this server runs (\`tee\`: \`tdx\`, \`simulated\` or \`none\`) and,
+inside TDX, gives a quote binding its \`signing_key\` and your nonce. Every terminal \`result\` carries a
+\`receipt\` signed by that key. Verify both offline: \`npx oauth3 attest verify --url <this server>\`, then
+\`npx oauth3 receipt verify <saved status body> --url <this server>\`.
+
 ## Endpoints
 
 | endpoint | auth | what |

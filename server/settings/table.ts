@@ -66,7 +66,7 @@ export const SETTINGS = {
   }),
   upstreamMap: custom<Record<string, string>>({
     type: 'JSON object',
-    doc: 'JSON origin → local origin map, for tests and demos only; logged at startup',
+    doc: 'JSON origin → local origin map, for tests and demos only; logged at startup; refused inside TDX',
     defaultDoc: 'unset',
     parse: parseUpstreamMap,
   }),
