@@ -135,11 +135,20 @@ export const ERROR_CATALOG = {
     400,
     'skill_url is not supported: send the code in `code`, or run a published skill by `skill_id`.',
   ),
+  PASSKEY_CHALLENGE_INVALID: api(
+    400,
+    'The passkey challenge is unknown, already used, expired or for something else: start again.',
+  ),
   UNSUPPORTED_MEDIA_TYPE: api(415, 'Send the body as application/json.'),
   // API errors: 401 / 403
   UNAUTHORIZED: api(401, 'Missing or invalid bearer token.'),
   FORBIDDEN_ROLE: api(403, 'This endpoint is not available to your role.'),
   INVALID_APPROVAL_TOKEN: api(403, 'The approval token is wrong.'),
+  PASSKEY_REJECTED: api(
+    401,
+    'The passkey did not verify: an unknown passkey, another origin, or no user verification.',
+  ),
+  CROSS_SITE_REQUEST: api(403, "This request did not come from this server's own pages."),
   PERMIT_NOT_APPROVED: api(403, 'This permit has not been approved.'),
   PERMIT_EXPIRED: api(403, 'This permit has expired.'),
   PERMIT_REVOKED: api(403, 'This permit has been revoked.'),

@@ -9,7 +9,10 @@ import agentCreate from '../schemas/agent-create.schema.json'
 import approve from '../schemas/approve.schema.json'
 import capabilityCommon from '../schemas/capability-common.schema.json'
 import cookiesUpload from '../schemas/cookies-upload.schema.json'
+import empty from '../schemas/empty.schema.json'
 import executeRequest from '../schemas/execute-request.schema.json'
+import passkeyOptions from '../schemas/passkey-options.schema.json'
+import passkeyVerify from '../schemas/passkey-verify.schema.json'
 import permitRequest from '../schemas/permit-request.schema.json'
 import secretPut from '../schemas/secret-put.schema.json'
 import signup from '../schemas/signup.schema.json'
@@ -19,7 +22,10 @@ import type {
   AgentCreateRequest,
   ApproveRequest,
   CookiesUploadRequest,
+  EmptyRequest,
   ExecuteRequest,
+  PasskeyOptionsRequest,
+  PasskeyVerifyRequest,
   PermitRequest,
   SecretPutRequest,
   SignupRequest,
@@ -38,6 +44,9 @@ export interface RequestBodies {
   secretPut: SecretPutRequest
   cookiesUpload: CookiesUploadRequest
   skillPublish: SkillPublishRequest
+  passkeyOptions: PasskeyOptionsRequest
+  passkeyVerify: PasskeyVerifyRequest
+  empty: EmptyRequest
 }
 export type RequestBodyName = keyof RequestBodies
 
@@ -50,6 +59,9 @@ const REQUEST_SCHEMAS = {
   secretPut,
   cookiesUpload,
   skillPublish,
+  passkeyOptions,
+  passkeyVerify,
+  empty,
 } satisfies Record<RequestBodyName, { $id: string }>
 
 /** Every schema but the capability types' own (their plugins hold those). */
@@ -105,6 +117,9 @@ export const assertRequestBody: { [N in RequestBodyName]: Assert<RequestBodies[N
   secretPut: defineAssert(secretPut),
   cookiesUpload: defineAssert(cookiesUpload),
   skillPublish: defineAssert(skillPublish),
+  passkeyOptions: defineAssert(passkeyOptions),
+  passkeyVerify: defineAssert(passkeyVerify),
+  empty: defineAssert(empty),
 }
 
 export const assertSkillManifest = defineAssert<SkillManifest>(

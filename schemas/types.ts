@@ -8,13 +8,13 @@ export interface AgentCreateRequest {
 }
 
 /**
- * POST /approve/:id: the owner's one decision on a permit request, bound to the manifest hash it was shown.
+ * POST /approve/:id: the owner's one decision on a permit request, bound to the manifest hash it was shown. The owner is the bearer token's, or the passkey's that confirms this very decision.
  */
 export interface ApproveRequest {
   /**
-   * The approval token from approval_url.
+   * The approval token from approval_url (not needed by the owner the requesting agent is bound to).
    */
-  token: string
+  token?: string
   action: 'approve' | 'deny'
   manifest_sha256: string
   /**
@@ -35,6 +35,13 @@ export interface ApproveRequest {
    * Cap capability calls per minute under this permit; counted in the store, so it holds across executions and restarts.
    */
   calls_per_minute?: number
+  /**
+   * Instead of a bearer token: a passkey assertion answering POST /passkeys/options with purpose decision, for this request, manifest and action.
+   */
+  passkey?: {
+    challenge_id: string
+    response: {}
+  }
 }
 
 /**
@@ -197,6 +204,11 @@ export interface CookiesUploadRequest {
 }
 
 /**
+ * A request that takes no fields: an empty JSON object, or no body at all.
+ */
+export interface EmptyRequest {}
+
+/**
  * POST /execute: run code (an async function body) under an approved permit, or with no capabilities at all when no permit is named.
  */
 export interface ExecuteRequest {
@@ -248,6 +260,38 @@ export interface ExecuteRequest {
    * Refused (SKILL_URL_UNSUPPORTED): send the code, or a registry skill_id.
    */
   skill_url?: string
+}
+
+/**
+ * POST /passkeys/options: start a passkey ceremony — register a passkey (a new owner account, or another passkey for the calling owner), sign in, or confirm one decision on a permit request.
+ */
+export interface PasskeyOptionsRequest {
+  purpose: 'register' | 'signin' | 'decision'
+  /**
+   * register: the new owner's name, or the new passkey's label.
+   */
+  name?: string
+  /**
+   * decision: the permit request decided.
+   */
+  request_id?: string
+  /**
+   * decision: the approval token (not needed by the owner the requesting agent is bound to).
+   */
+  token?: string
+  action?: 'approve' | 'deny'
+  manifest_sha256?: string
+}
+
+/**
+ * POST /passkeys/register and POST /passkeys/signin: the browser's answer to the challenge of POST /passkeys/options.
+ */
+export interface PasskeyVerifyRequest {
+  challenge_id: string
+  /**
+   * The PublicKeyCredential as JSON (what @simplewebauthn/browser answers).
+   */
+  response: {}
 }
 
 /**

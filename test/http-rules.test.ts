@@ -16,8 +16,11 @@ const server = useTestServer()
 const api = client(() => server.url)
 const routes = useApiRoutes()
 
-/** Public routes: their declaration says so (`none`), or they take the approval link's token. */
-const PUBLIC = new Set(['none', 'approval-link'])
+/**
+ * Public routes: their declaration says so (`none`, or `optional-tenant`: a token only changes
+ * whose they act for), or they take the approval link's token.
+ */
+const PUBLIC = new Set(['none', 'optional-tenant', 'approval-link'])
 const FAKE_IDS: Record<string, string> = {
   id: 'preq_000000000000000000000000',
   name: 'GH_TOKEN',
@@ -76,7 +79,12 @@ describe('every route', () => {
   it('IN-03: a 300 KB chunked body is a 413 JSON answer on every route that reads one, with no crash', async () => {
     const agent = await signup(api)
     const owner = await signup(api, 'owner')
-    const tokenFor = { agent: agent.token, owner: owner.token, tenant: agent.token } as const
+    const tokenFor = {
+      agent: agent.token,
+      owner: owner.token,
+      tenant: agent.token,
+      'owner-or-passkey': owner.token,
+    } as const
     const readers = routes.filter((route) => route.body)
     expect(readers.length).toBeGreaterThan(5)
     for (const route of readers) {

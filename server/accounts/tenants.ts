@@ -23,6 +23,7 @@ export interface Tenant {
 
 const tenantKey = (id: string) => `tenant:${id}`
 const tokenKey = (hash: string) => `token:${hash}`
+const ownerAgentsPrefix = (ownerId: string) => `owner-agents:${ownerId}`
 
 /**
  * POST /signup. The token is answered once, also as `jwt` and `api_key` (the names older clients
@@ -61,7 +62,29 @@ export async function mintAgent(app: App, owner: Tenant, input: { name?: string 
     name: input.name ?? 'agent',
     owner_id: owner.tenant_id,
   })
+  await app.store.set(`${ownerAgentsPrefix(owner.tenant_id)}:${tenant.tenant_id}`, {
+    bound_at: tenant.created_at,
+  })
   return { tenant_id: tenant.tenant_id, role: 'agent' as const, owner_id: owner.tenant_id, token }
+}
+
+/** The agents bound to an owner (minted by it, or bound by its first approval), oldest first. */
+export async function listOwnerAgents(app: App, owner: Tenant) {
+  const prefix = ownerAgentsPrefix(owner.tenant_id)
+  const ids = (await app.store.keys(prefix)).map((key) => key.slice(prefix.length + 1))
+  const agents = await Promise.all(ids.map((id) => getTenant(app, id)))
+  return agents
+    .filter((agent): agent is Tenant => agent?.owner_id === owner.tenant_id)
+    .sort((a, b) => a.created_at - b.created_at)
+    .map(describeTenant)
+}
+
+/** With an approval's binding (see agentDecisionStep): the owner's index of its agents. */
+export function ownerAgentStep(ownerId: string, agentId: string): TransactionStep<unknown> {
+  return {
+    key: `${ownerAgentsPrefix(ownerId)}:${agentId}`,
+    apply: (current) => current ?? { bound_at: Date.now() },
+  }
 }
 
 async function createTenant(app: App, fields: Omit<Tenant, 'tenant_id' | 'created_at'>) {

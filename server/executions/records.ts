@@ -96,6 +96,11 @@ export async function countExecution(app: App, permit: PermitRecord): Promise<vo
   })
 }
 
+/** How many executions a permit has started (its budget is max_executions). */
+export async function readExecutionsUsed(app: App, permitId: string): Promise<number> {
+  return (await app.store.get<number>(permitUsageKey(permitId))) ?? 0
+}
+
 /** What an idempotency key holds: the execution it answered, and the request it answered. */
 export interface IdempotentAnswer {
   request_id: string

@@ -1,12 +1,14 @@
 /**
- * Identity comes only from a verified bearer token: never from headers such as X-Tenant-Id
- * (MT-07), and there is no development fallback.
+ * Identity comes only from a verified bearer token, or for an owner on our own pages from a
+ * passkey session (server/web/sessions.ts: CSRF-checked for every state change): never from
+ * headers such as X-Tenant-Id (MT-07), and there is no development fallback.
  */
 import type { H3Event } from 'h3'
 import { getRequestHeader } from 'h3'
 import { authenticate, type Role, type Tenant } from '../accounts/tenants'
 import type { App } from '../app'
 import { fail } from '../../core/errors'
+import { readSessionCaller } from '../web/sessions'
 
 export async function requireTenant(event: H3Event, app: App, role?: Role): Promise<Tenant> {
   const tenant = await readTenant(event, app)
@@ -15,8 +17,14 @@ export async function requireTenant(event: H3Event, app: App, role?: Role): Prom
   return tenant
 }
 
-/** The caller if a valid bearer token is present, else null (for routes where auth is optional). */
+/** The caller if a valid bearer token (or page session) is present, else null. */
 export async function readTenant(event: H3Event, app: App): Promise<Tenant | null> {
+  if (getRequestHeader(event, 'authorization') !== undefined) return readBearerTenant(event, app)
+  return readSessionCaller(event, app)
+}
+
+/** The caller of a valid bearer token only: what a decision accepts besides a passkey. */
+export async function readBearerTenant(event: H3Event, app: App): Promise<Tenant | null> {
   const header = getRequestHeader(event, 'authorization')
   const match = header ? /^Bearer ([^\s]{1,200})$/.exec(header) : null
   return match ? authenticate(app, match[1]) : null

@@ -102,6 +102,29 @@ export async function readRequestWithApprovalToken(
 }
 
 /**
+ * The permit request as its approver may read and decide it: with the approval link's token, or,
+ * without one, by the owner the requesting agent is bound to (only that owner decides it anyway,
+ * AP-13). Anything else is a wrong token, counted like one (AP-06).
+ */
+export async function readRequestForApprover(
+  app: App,
+  approver: { requestId: string; token: unknown; owner: Tenant | null; clientAddress: string },
+): Promise<PermitRecord> {
+  if (approver.token === undefined && approver.owner) {
+    const permit = isIdShaped(approver.requestId, 'preq')
+      ? await readPermitByRequest(app, approver.requestId)
+      : null
+    if (permit && permit.owner_id === approver.owner.tenant_id) return permit
+  }
+  return readRequestWithApprovalToken(
+    app,
+    approver.requestId,
+    approver.token,
+    approver.clientAddress,
+  )
+}
+
+/**
  * At each capability call: the permit as it is now, if still in force. Revocation and expiry
  * reach running executions (AP-12).
  */

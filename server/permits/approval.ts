@@ -6,24 +6,48 @@
  */
 import { fail } from '../../core/errors'
 import type { ApproveRequest } from '../../schemas/types'
-import { agentDecisionStep, getTenant, type Tenant } from '../accounts/tenants'
+import { agentDecisionStep, getTenant, ownerAgentStep, type Tenant } from '../accounts/tenants'
 import type { App } from '../app'
 import { approvalSecretSteps, assertSecretValue, missingSecrets } from '../vault/secrets'
-import { readRequestWithApprovalToken } from './access'
+import { readRequestForApprover } from './access'
 import { decisionSteps, requestStatusOf, type PermitRecord } from './records'
 
-/** GET /approve/:id: the request an approval link names, as its approver reads it. */
+/**
+ * GET /approve/:id: the request an approval link names (or, without the link, the one a bound
+ * agent sent its owner), as its approver reads it.
+ */
 export async function readApproval(
   app: App,
   link: { requestId: string; token: unknown; clientAddress: string; viewer: Tenant | null },
 ) {
-  const permit = await readRequestWithApprovalToken(
-    app,
-    link.requestId,
-    link.token,
-    link.clientAddress,
-  )
+  const permit = await readRequestForApprover(app, {
+    requestId: link.requestId,
+    token: link.token,
+    owner: link.viewer?.role === 'owner' ? link.viewer : null,
+    clientAddress: link.clientAddress,
+  })
   return describeApproval(app, permit, link.viewer)
+}
+
+/**
+ * The request a decision is about, still pending and showing this manifest, for this approver
+ * (the owner when already known: a passkey ceremony learns it only at the end).
+ */
+export async function readDecisionRequest(
+  app: App,
+  decision: {
+    requestId: string
+    token: unknown
+    owner: Tenant | null
+    manifestSha256: string
+    clientAddress: string
+  },
+): Promise<PermitRecord> {
+  const owner = decision.owner?.role === 'owner' ? decision.owner : null
+  const permit = await readRequestForApprover(app, { ...decision, owner })
+  if (owner && permit.owner_id && permit.owner_id !== owner.tenant_id) fail('NOT_YOUR_AGENT')
+  assertStillPending(permit, decision.manifestSha256)
+  return permit
 }
 
 /** What the approver reads: every capability in full, with the secrets and networks it touches. */
@@ -69,9 +93,13 @@ export async function decidePermit(
   body: ApproveRequest,
   clientAddress: string,
 ) {
-  const permit = await readRequestWithApprovalToken(app, requestId, body.token, clientAddress)
-  if (permit.owner_id && permit.owner_id !== owner.tenant_id) fail('NOT_YOUR_AGENT')
-  assertStillPending(permit, body.manifest_sha256)
+  const permit = await readDecisionRequest(app, {
+    requestId,
+    token: body.token,
+    owner,
+    manifestSha256: body.manifest_sha256,
+    clientAddress,
+  })
   const approving = body.action === 'approve'
   const given = body.secrets ?? {}
   for (const [name, value] of Object.entries(given)) {
@@ -107,6 +135,7 @@ export async function decidePermit(
   const [decided] = (await app.store.transact([
     decision,
     agentDecisionStep(permit.agent_id, owner.tenant_id, { bind: approving }),
+    ...(approving ? [ownerAgentStep(owner.tenant_id, permit.agent_id)] : []),
     ...secretSteps,
     index,
   ])) as [PermitRecord]

@@ -54,6 +54,8 @@ const requestKey = (id: string) => `request:${id}`
 const approvalTokenKey = (hash: string) => `approval:${hash}`
 const agentPermitsPrefix = (agentId: string) => `agent-permits:${agentId}`
 const ownerPermitsPrefix = (ownerId: string) => `owner-permits:${ownerId}`
+/** Requests from agents bound to an owner, while they may be pending. */
+const ownerRequestsPrefix = (ownerId: string) => `owner-requests:${ownerId}`
 
 /**
  * Store a new permit request. Pointers and index first, the permit record last: it is the commit
@@ -71,6 +73,13 @@ export async function createPermitRecord(
     created_at: record.created_at,
   })
   await store.set(requestKey(record.request_id), { permit_id: record.permit_id })
+  if (record.owner_id) {
+    await store.set(
+      `${ownerRequestsPrefix(record.owner_id)}:${record.permit_id}`,
+      { created_at: record.created_at },
+      { ttlMs: approvalTokenTtlMs },
+    )
+  }
   await store.set(
     approvalTokenKey(hashToken(app.keys.tokenPepper(), approvalToken)),
     { request_id: record.request_id },
@@ -138,6 +147,19 @@ export async function readIndexedPermits(
   const ids = (await app.store.keys(prefix)).map((key) => key.slice(prefix.length + 1))
   const permits = await Promise.all(ids.map((id) => readPermit(app, id)))
   return permits.filter((permit): permit is PermitRecord => permit !== null)
+}
+
+/** Pending requests from the agents bound to this owner, newest first. */
+export async function readPendingRequests(app: App, ownerId: string): Promise<PermitRecord[]> {
+  const prefix = ownerRequestsPrefix(ownerId)
+  const ids = (await app.store.keys(prefix)).map((key) => key.slice(prefix.length + 1))
+  const permits = await Promise.all(ids.map((id) => readPermit(app, id)))
+  return permits
+    .filter(
+      (permit): permit is PermitRecord =>
+        permit?.owner_id === ownerId && requestStatusOf(permit) === 'pending',
+    )
+    .sort((a, b) => b.created_at - a.created_at)
 }
 
 export function requestStatusOf(permit: PermitRecord, now = Date.now()): RequestStatus {

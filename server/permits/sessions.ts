@@ -5,6 +5,7 @@
 import { fail } from '../../core/errors'
 import type { Tenant } from '../accounts/tenants'
 import type { App } from '../app'
+import { readExecutionsUsed } from '../executions/records'
 import { paginate, type PageQuery } from '../http/pagination'
 import { canView, readPermitFor } from './access'
 import { permitStatusOf, readIndexedPermits, updatePermit, type PermitRecord } from './records'
@@ -46,9 +47,17 @@ export function describePermit(permit: PermitRecord) {
   }
 }
 
+/** A permit with how many of its executions are used. */
+async function describePermitUsage(app: App, permit: PermitRecord) {
+  return {
+    ...describePermit(permit),
+    executions_used: await readExecutionsUsed(app, permit.permit_id),
+  }
+}
+
 /** GET /sessions/:id */
 export async function readSession(app: App, tenant: Tenant, permitId: string) {
-  return describePermit(await readPermitFor(app, { tenant }, permitId, 'view'))
+  return describePermitUsage(app, await readPermitFor(app, { tenant }, permitId, 'view'))
 }
 
 export async function listPermits(app: App, tenant: Tenant, query: PageQuery) {
@@ -56,7 +65,8 @@ export async function listPermits(app: App, tenant: Tenant, query: PageQuery) {
     .filter((permit) => canView(permit, tenant))
     .sort((a, b) => b.created_at - a.created_at || (a.permit_id < b.permit_id ? 1 : -1))
   const { page, next_cursor } = paginate(permits, (permit) => permit.permit_id, query)
-  return { sessions: page.map(describePermit), next_cursor }
+  const sessions = await Promise.all(page.map((permit) => describePermitUsage(app, permit)))
+  return { sessions, next_cursor }
 }
 
 /** Revoke (owner or its agent). A pending request withdrawn this way can no longer be approved. */

@@ -1,15 +1,33 @@
 import { getRouterParam } from 'h3'
+import { fail } from '../../../core/errors'
 import { getClientAddress } from '../../http/auth'
 import { defineApiRoute } from '../../http/define-route'
 import { decidePermit } from '../../permits/approval'
 
 export default defineApiRoute(
   {
-    auth: 'owner',
-    summary: 'Approve or deny, once, bound to manifest_sha256.',
+    auth: 'owner-or-passkey',
+    summary:
+      'Approve or deny, once, bound to manifest_sha256: with an owner token, or a passkey assertion for this decision (POST /passkeys/options).',
     body: 'approve',
     returns: '{ id, status: "completed" | "denied", permit_id }',
   },
-  ({ event, app, caller, body }) =>
-    decidePermit(app, caller, getRouterParam(event, 'id') ?? '', body, getClientAddress(event)),
+  async ({ event, app, caller, body }) => {
+    const requestId = getRouterParam(event, 'id') ?? ''
+    let owner = caller
+    if (owner && owner.role !== 'owner')
+      fail('FORBIDDEN_ROLE', { details: { required_role: 'owner' } })
+    if (!owner && body.passkey) {
+      // Loaded only for a passkey decision: bearer-token decisions never pay for WebAuthn.
+      const { ownerOfDecision } = await import('../../passkeys/ceremonies')
+      owner = await ownerOfDecision(
+        event,
+        app,
+        { request_id: requestId, manifest_sha256: body.manifest_sha256, action: body.action },
+        body.passkey,
+      )
+    }
+    if (!owner) return fail('UNAUTHORIZED')
+    return decidePermit(app, owner, requestId, body, getClientAddress(event))
+  },
 )

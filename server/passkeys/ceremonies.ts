@@ -1,0 +1,234 @@
+/**
+ * Passkey ceremonies (WebAuthn, with @simplewebauthn/server): register a passkey — creating the
+ * owner account, or adding one to an owner who proves itself with its token or session — sign in,
+ * and confirm one decision. The relying party is the public origin (never a request header), every
+ * assertion needs user verification, and every challenge is used once for its own purpose.
+ */
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server'
+import { randomBytes } from 'node:crypto'
+import type { H3Event } from 'h3'
+import { fail } from '../../core/errors'
+import type { PasskeyOptionsRequest, PasskeyVerifyRequest } from '../../schemas/types'
+import { describeTenant, getTenant, signUp, type Tenant } from '../accounts/tenants'
+import type { App } from '../app'
+import { getClientAddress } from '../http/auth'
+import { getPublicOrigin } from '../http/origin'
+import { assertWithinRate } from '../http/rate-limit'
+import { readDecisionRequest } from '../permits/approval'
+import { isSameOriginRequest, startWebSession } from '../web/sessions'
+import {
+  consumeChallenge,
+  createChallenge,
+  listPasskeys,
+  readPasskey,
+  recordPasskeyUse,
+  storePasskey,
+  type ChallengeRecord,
+  type DecisionBinding,
+} from './records'
+
+const RP_NAME = 'OAuth3'
+const OPTIONS_PER_MINUTE = 60
+
+function relyingParty(event: H3Event, app: App) {
+  const origin = getPublicOrigin(event, app)
+  return { origin, rpID: new URL(origin).hostname }
+}
+
+function assertFromOurPages(event: H3Event, app: App) {
+  if (!isSameOriginRequest(event, app)) fail('CROSS_SITE_REQUEST')
+}
+
+/** POST /passkeys/options: a challenge for one ceremony, with the browser's options. */
+export async function passkeyOptions(
+  event: H3Event,
+  app: App,
+  caller: Tenant | null,
+  body: PasskeyOptionsRequest,
+) {
+  assertFromOurPages(event, app)
+  const rate = { name: 'passkey-options', subject: getClientAddress(event), windowMs: 60_000 }
+  await assertWithinRate(app.store, rate, OPTIONS_PER_MINUTE)
+  const { rpID } = relyingParty(event, app)
+  if (body.purpose === 'register') {
+    const owner = caller?.role === 'owner' ? caller : null
+    if (caller && !owner) fail('FORBIDDEN_ROLE', { details: { required_role: 'owner' } })
+    const { challengeId, challenge } = await createChallenge(app, {
+      purpose: 'register',
+      ...(owner ? { owner_id: owner.tenant_id } : {}),
+      ...(body.name ? { name: body.name } : {}),
+    })
+    const existing = owner ? await listPasskeys(app, owner.tenant_id) : []
+    const options = await generateRegistrationOptions({
+      rpName: RP_NAME,
+      rpID,
+      userName: owner?.name ?? body.name ?? 'owner',
+      userID: randomBytes(16),
+      challenge: Buffer.from(challenge, 'base64url'),
+      attestationType: 'none',
+      authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      excludeCredentials: existing.map((passkey) => ({ id: passkey.id })),
+    })
+    return { challenge_id: challengeId, options }
+  }
+  let decision: DecisionBinding | undefined
+  let allow: string[] = []
+  if (body.purpose === 'decision') {
+    if (!body.request_id || !body.action || !body.manifest_sha256) {
+      fail('INVALID_BODY', {
+        details: { reason: 'a decision needs request_id, action and manifest_sha256' },
+      })
+    }
+    const permit = await readDecisionRequest(app, {
+      requestId: body.request_id,
+      token: body.token,
+      owner: caller,
+      manifestSha256: body.manifest_sha256,
+      clientAddress: getClientAddress(event),
+    })
+    decision = {
+      request_id: body.request_id,
+      manifest_sha256: body.manifest_sha256,
+      action: body.action,
+    }
+    // A bound agent's owner alone decides: only that owner's passkeys can answer.
+    if (permit.owner_id) allow = (await listPasskeys(app, permit.owner_id)).map((p) => p.id)
+  }
+  const { challengeId, challenge } = await createChallenge(app, {
+    purpose: body.purpose,
+    ...(decision ? { decision } : {}),
+  })
+  const options = await generateAuthenticationOptions({
+    rpID,
+    challenge: Buffer.from(challenge, 'base64url'),
+    userVerification: 'required',
+    allowCredentials: allow.map((id) => ({ id })),
+  })
+  return { challenge_id: challengeId, options }
+}
+
+/** POST /passkeys/register: store the passkey (and the new owner account), and sign in. */
+export async function registerPasskey(event: H3Event, app: App, body: PasskeyVerifyRequest) {
+  assertFromOurPages(event, app)
+  const challenge = await consumeChallenge(app, body.challenge_id, 'register')
+  const { origin, rpID } = relyingParty(event, app)
+  let verified
+  try {
+    verified = await verifyRegistrationResponse({
+      response: body.response as unknown as RegistrationResponseJSON,
+      expectedChallenge: challenge.challenge,
+      expectedOrigin: origin,
+      expectedRPID: rpID,
+      requireUserVerification: true,
+    })
+  } catch {
+    return fail('PASSKEY_REJECTED')
+  }
+  if (!verified.verified) fail('PASSKEY_REJECTED')
+  const { credential } = verified.registrationInfo
+  if (await readPasskey(app, credential.id)) fail('PASSKEY_REJECTED')
+  let owner: Tenant | null
+  let token: string | undefined
+  if (challenge.owner_id) {
+    owner = await getTenant(app, challenge.owner_id)
+  } else {
+    const created = await signUp(
+      app,
+      { role: 'owner', name: challenge.name ?? 'owner' },
+      { clientAddress: getClientAddress(event), publicOrigin: origin },
+    )
+    owner = await getTenant(app, created.tenant_id)
+    token = created.token
+  }
+  if (!owner) return fail('PASSKEY_REJECTED')
+  await storePasskey(app, {
+    id: credential.id,
+    owner_id: owner.tenant_id,
+    public_key: Buffer.from(credential.publicKey).toString('base64url'),
+    counter: credential.counter,
+    ...(credential.transports ? { transports: credential.transports } : {}),
+    name: challenge.owner_id && challenge.name ? challenge.name : 'passkey',
+    created_at: Date.now(),
+  })
+  await startWebSession(event, app, owner)
+  return {
+    owner: describeTenant(owner),
+    // A new account's owner token, shown once: for the API and the CLI.
+    ...(token ? { token } : {}),
+  }
+}
+
+/** POST /passkeys/signin */
+export async function signInWithPasskey(event: H3Event, app: App, body: PasskeyVerifyRequest) {
+  assertFromOurPages(event, app)
+  const challenge = await consumeChallenge(app, body.challenge_id, 'signin')
+  const owner = await verifyAssertion(event, app, challenge, body.response)
+  await startWebSession(event, app, owner)
+  return { owner: describeTenant(owner) }
+}
+
+/**
+ * The owner that confirmed this very decision with a passkey: the challenge must have been issued
+ * for this request, this manifest and this action.
+ */
+export async function ownerOfDecision(
+  event: H3Event,
+  app: App,
+  decision: DecisionBinding,
+  passkey: { challenge_id: string; response: Record<string, unknown> },
+): Promise<Tenant> {
+  assertFromOurPages(event, app)
+  const challenge = await consumeChallenge(app, passkey.challenge_id, 'decision')
+  const bound = challenge.decision
+  if (
+    !bound ||
+    bound.request_id !== decision.request_id ||
+    bound.manifest_sha256 !== decision.manifest_sha256 ||
+    bound.action !== decision.action
+  ) {
+    fail('PASSKEY_CHALLENGE_INVALID')
+  }
+  return verifyAssertion(event, app, challenge, passkey.response)
+}
+
+async function verifyAssertion(
+  event: H3Event,
+  app: App,
+  challenge: ChallengeRecord,
+  response: Record<string, unknown>,
+): Promise<Tenant> {
+  const id = typeof response.id === 'string' ? response.id : ''
+  const passkey = id ? await readPasskey(app, id) : null
+  if (!passkey) return fail('PASSKEY_REJECTED')
+  const { origin, rpID } = relyingParty(event, app)
+  let verified
+  try {
+    verified = await verifyAuthenticationResponse({
+      response: response as unknown as AuthenticationResponseJSON,
+      expectedChallenge: challenge.challenge,
+      expectedOrigin: origin,
+      expectedRPID: rpID,
+      requireUserVerification: true,
+      credential: {
+        id: passkey.id,
+        publicKey: new Uint8Array(Buffer.from(passkey.public_key, 'base64url')),
+        counter: passkey.counter,
+        ...(passkey.transports ? { transports: passkey.transports as never } : {}),
+      },
+    })
+  } catch {
+    return fail('PASSKEY_REJECTED')
+  }
+  if (!verified.verified) fail('PASSKEY_REJECTED')
+  await recordPasskeyUse(app, passkey.id, verified.authenticationInfo.newCounter)
+  const owner = await getTenant(app, passkey.owner_id)
+  if (owner?.role !== 'owner') return fail('PASSKEY_REJECTED')
+  return owner
+}

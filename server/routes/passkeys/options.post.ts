@@ -1,0 +1,13 @@
+import { defineApiRoute } from '../../http/define-route'
+import { passkeyOptions } from '../../passkeys/ceremonies'
+
+export default defineApiRoute(
+  {
+    auth: 'optional-tenant',
+    summary:
+      "Start a passkey ceremony from this server's pages: register (a new owner account, or another passkey for the calling owner), sign in, or confirm one decision.",
+    body: 'passkeyOptions',
+    returns: '{ challenge_id, options }',
+  },
+  ({ event, app, caller, body }) => passkeyOptions(event, app, caller, body),
+)

@@ -1,0 +1,14 @@
+import { defineApiRoute } from '../../http/define-route'
+import { registerPasskey } from '../../passkeys/ceremonies'
+
+export default defineApiRoute(
+  {
+    auth: 'none',
+    summary:
+      'Finish registering a passkey; signs the owner in (a new account answers its owner token once).',
+    body: 'passkeyVerify',
+    status: 201,
+    returns: '{ owner, token? }',
+  },
+  ({ event, app, body }) => registerPasskey(event, app, body),
+)

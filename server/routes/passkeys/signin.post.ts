@@ -1,0 +1,12 @@
+import { defineApiRoute } from '../../http/define-route'
+import { signInWithPasskey } from '../../passkeys/ceremonies'
+
+export default defineApiRoute(
+  {
+    auth: 'none',
+    summary: 'Sign in with a passkey: sets the page session cookie.',
+    body: 'passkeyVerify',
+    returns: '{ owner }',
+  },
+  ({ event, app, body }) => signInWithPasskey(event, app, body),
+)

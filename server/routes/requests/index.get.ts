@@ -1,0 +1,13 @@
+import { defineApiRoute } from '../../http/define-route'
+import { listPendingRequests } from '../../permits/pending'
+
+export default defineApiRoute(
+  {
+    auth: 'owner',
+    summary:
+      'Pending permit requests from the agents bound to this owner, newest first (decide them at review_url).',
+    returns:
+      '{ requests: [{ request_id, agent: { tenant_id, name }, description, capabilities, created_at, expires_at, review_url }] }',
+  },
+  ({ event, app, caller }) => listPendingRequests(event, app, caller),
+)
