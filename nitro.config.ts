@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineNitroConfig } from 'nitropack/config'
+import { buildWebAssets } from './scripts/build-web.mjs'
 import { routeIndexModule } from './server/http/route-files'
 import { runtimeConfigKeys } from './server/settings/resolve'
 
@@ -18,7 +19,7 @@ export default defineNitroConfig({
   hooks: {
     // The guest entry stays a plain .mjs file next to the server entry (bundling it breaks it);
     // `ses` is traced into .output so the guest can import it.
-    compiled(nitro) {
+    async compiled(nitro) {
       const target = nitro.options.dev
         ? nitro.options.buildDir + '/dev'
         : nitro.options.output.serverDir
@@ -33,6 +34,8 @@ export default defineNitroConfig({
       cpSync(fileURLToPath(new URL('./skills', import.meta.url)), `${target}/skills`, {
         recursive: true,
       })
+      // The pages' scripts and stylesheet (GET /assets/{file}).
+      await buildWebAssets(`${target}/web`)
     },
   },
   // The ESM entry of ses (what the guest's `import 'ses'` loads), traced with its dependencies.

@@ -92,7 +92,7 @@ export async function createApp(settings: Settings): Promise<App> {
  * Files the build copies next to the server entry (the guest entry, the bundled skills); in a
  * source checkout (`nitro dev`) they are found in the project folder instead.
  */
-function resolveBesideEntry(name: string, sourcePath = name): string {
+export function resolveBesideEntry(name: string, sourcePath = name): string {
   const candidates = [
     join(dirname(process.argv[1] ?? ''), name),
     resolve(process.cwd(), sourcePath),

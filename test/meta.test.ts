@@ -17,7 +17,7 @@ import { renderErrorDocs, withGeneratedTables } from '../scripts/docs/render'
 import { AUTH_LABEL } from '../server/http/guide'
 import { buildOpenApi } from '../server/http/openapi'
 import { listRouteFiles } from '../server/http/route-files'
-import { useApiRoutes } from '../server/http/route-index'
+import { useAllRoutes, useApiRoutes } from '../server/http/route-index'
 import { Validator } from '@seriousme/openapi-schema-validator'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -54,8 +54,16 @@ describe('generated files', () => {
 
 describe('routes', () => {
   it('every route file declares who may call it, its body schema and its answer', async () => {
-    const routes = await loadRoutes()
+    const routes = useAllRoutes()
     expect(routes.length).toBe(listRouteFiles(join(root, 'server', 'routes')).length)
+    // Pages and assets are routes too, left out of the API's lists; they answer HTML or files.
+    const pages = routes.filter((route) => route.page)
+    expect(pages.map((route) => route.path).sort()).toEqual([
+      '/assets/{file}',
+      '/dashboard',
+      '/signin',
+    ])
+    expect(useApiRoutes()).toHaveLength(routes.length - pages.length)
     for (const route of routes) {
       const name = `${route.method} ${route.path}`
       expect(route.summary, name).toMatch(/\S/)

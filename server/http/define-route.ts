@@ -5,12 +5,22 @@
  * (the guide at GET /, OpenAPI, the tests) reads the same declarations, so what the API says and
  * what it does cannot drift apart. Method and path come from the file name, as Nitro routes them.
  */
-import { defineEventHandler, setResponseStatus, type EventHandler, type H3Event } from 'h3'
+import {
+  defineEventHandler,
+  getRequestHeader,
+  setResponseStatus,
+  type EventHandler,
+  type H3Event,
+} from 'h3'
+import { fail } from '../../core/errors'
 import { assertRequestBody, type RequestBodies, type RequestBodyName } from '../../core/schemas'
 import type { Tenant } from '../accounts/tenants'
 import { useApp, type App } from '../app'
 import { readJsonBody, readOptionalJsonBody } from './body'
-import { readTenant, requireTenant } from './auth'
+import { sendPage, type PageContent, type PageContext } from '../web/page'
+import { wantsHtml } from '../web/negotiate'
+import { isSameOriginRequest } from '../web/sessions'
+import { readBearerTenant, readTenant, requireTenant } from './auth'
 
 /**
  * Who may call: nobody in particular (`none`), a bearer token of a role (`agent`, `owner`) or of
@@ -25,6 +35,8 @@ export type RouteAuth =
   | 'approval-link'
   | 'tenant-or-approval-link'
   | 'tenant-or-status-link'
+  | 'owner-or-passkey'
+  | 'optional-tenant'
 
 export interface RouteMeta {
   auth: RouteAuth
@@ -39,7 +51,9 @@ export interface RouteMeta {
   /** What a success answers, for OpenAPI. */
   returns: string
   /** Content type of a success (default JSON). */
-  produces?: 'application/json' | 'text/plain' | 'text/markdown'
+  produces?: 'application/json' | 'text/plain' | 'text/markdown' | 'text/html'
+  /** A page or an asset for browsers: not part of the API (the guide and OpenAPI leave it out). */
+  page?: boolean
 }
 
 type CallerOf<A extends RouteAuth> = A extends 'agent' | 'owner' | 'tenant'
@@ -61,12 +75,23 @@ export interface RouteContext<M extends RouteMeta> {
 
 export type ApiRouteHandler = EventHandler & { meta: RouteMeta }
 
+/**
+ * `page`: the same URL's HTML page, answered instead of the API's JSON when the request prefers
+ * `text/html` (a browser). Its failures are pages too.
+ */
 export function defineApiRoute<const M extends RouteMeta>(
   meta: M,
   handler: (context: RouteContext<M>) => unknown,
+  page?: (context: RouteContext<M> & PageContext) => Promise<PageContent>,
 ): ApiRouteHandler {
   const eventHandler = defineEventHandler(async (event) => {
     const app = await useApp()
+    if (page && event.method === 'GET' && wantsHtml(event)) {
+      return sendPage(event, app, async (context) => {
+        const caller = await authorize(event, app, meta.auth)
+        return page({ ...context, caller, body: undefined } as RouteContext<M> & PageContext)
+      })
+    }
     const caller = await authorize(event, app, meta.auth)
     const body = meta.body ? await readBody(event, meta.body, meta.bodyOptional) : undefined
     const answer = await handler({ event, app, caller, body } as RouteContext<M>)
@@ -85,6 +110,15 @@ function authorize(event: H3Event, app: App, auth: RouteAuth): Promise<Tenant | 
       return requireTenant(event, app, auth)
     case 'tenant':
       return requireTenant(event, app)
+    case 'owner-or-passkey':
+      // A page session alone never decides: a decision from a page carries its own passkey, and
+      // comes from our own pages; anything else needs a bearer token (AP-15).
+      if (getRequestHeader(event, 'authorization') === undefined) {
+        if (!isSameOriginRequest(event, app) || !getRequestHeader(event, 'origin'))
+          fail('UNAUTHORIZED')
+        return null
+      }
+      return readBearerTenant(event, app)
     default:
       return readTenant(event, app)
   }

@@ -11,6 +11,8 @@ export const AUTH_LABEL: Record<ApiRoute['auth'], string> = {
   'approval-link': '?token= from approval_url',
   'tenant-or-approval-link': 'any token, or ?token= from approval_url',
   'tenant-or-status-link': 'any token, or the link itself (status_url)',
+  'owner-or-passkey': "owner token, or the owner's passkey confirming it",
+  'optional-tenant': 'no auth (an owner token or page session acts for that owner)',
 }
 
 export function renderGuide(origin: string, routes: ApiRoute[]): string {

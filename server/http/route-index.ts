@@ -35,8 +35,13 @@ export function toApiRoutes(entries: RouteIndexEntry[]): ApiRoute[] {
 
 let routes: ApiRoute[] | undefined
 
-/** Every route of this build. */
-export function useApiRoutes(): ApiRoute[] {
+/** Every route of this build, pages and assets included. */
+export function useAllRoutes(): ApiRoute[] {
   routes ??= toApiRoutes(routeFiles)
   return routes
+}
+
+/** The API: every route but the pages and assets made for browsers. */
+export function useApiRoutes(): ApiRoute[] {
+  return useAllRoutes().filter((route) => !route.page)
 }

@@ -101,7 +101,11 @@ export async function describeSkillVersion(app: App, id: string, version: string
   }
 }
 
-async function readSkillVersion(app: App, id: string, version: string): Promise<SkillVersion> {
+export async function readSkillVersion(
+  app: App,
+  id: string,
+  version: string,
+): Promise<SkillVersion> {
   const bundled = app.bundledSkills.get(id)?.get(version)
   if (bundled) return bundled
   const stored =

@@ -1,21 +1,27 @@
-import { getRouterParam } from 'h3'
+import { getRouterParam, type H3Event } from 'h3'
+import type { Tenant } from '../../accounts/tenants'
 import { getClientAddress } from '../../http/auth'
 import { defineApiRoute } from '../../http/define-route'
 import { readQueryString } from '../../http/query'
 import { readApproval } from '../../permits/approval'
+import { approvalPage } from '../../web/pages/approval'
+
+/** What the approver brings: the request id, the link's token, who they are. */
+const linkOf = (event: H3Event, viewer: Tenant | null) => ({
+  requestId: getRouterParam(event, 'id') ?? '',
+  token: readQueryString(event, 'token'),
+  clientAddress: getClientAddress(event),
+  viewer,
+})
 
 export default defineApiRoute(
   {
     auth: 'approval-link',
-    summary: 'The permit request as the approver sees it (?token= from approval_url).',
+    summary:
+      'The permit request as the approver sees it (?token= from approval_url; a browser gets the approval page).',
     returns:
       '{ id, status, agent, scope_request: { capabilities, secrets, networks, … }, manifest_sha256 }',
   },
-  ({ event, app, caller }) =>
-    readApproval(app, {
-      requestId: getRouterParam(event, 'id') ?? '',
-      token: readQueryString(event, 'token'),
-      clientAddress: getClientAddress(event),
-      viewer: caller,
-    }),
+  ({ event, app, caller }) => readApproval(app, linkOf(event, caller)),
+  ({ event, app, caller }) => approvalPage(app, linkOf(event, caller)),
 )

@@ -1,0 +1,14 @@
+import { defineApiRoute } from '../http/define-route'
+import { sendPage } from '../web/page'
+import { signinPage } from '../web/pages/signin'
+
+export default defineApiRoute(
+  {
+    auth: 'none',
+    summary: 'Owner sign-in with a passkey (a page).',
+    returns: 'An HTML page.',
+    produces: 'text/html',
+    page: true,
+  },
+  ({ event, app }) => sendPage(event, app, signinPage),
+)

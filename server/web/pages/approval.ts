@@ -1,0 +1,281 @@
+/**
+ * The approval page (GET /approve/:id in a browser): who asks, what for, and every capability in
+ * plain words — reads or changes, the exact host and path, the method, the owner's secrets it uses
+ * (stored or missing, with a field for a missing one), each constraint as a sentence, the doc
+ * link; for a skill-bound permit the skill and its code. The owner sets the terms and presses
+ * Approve or Deny; the page script confirms the decision with a passkey. A request that is no
+ * longer pending gets a page that says so, and no form.
+ */
+import { describeCapability } from '../../../core/capabilities/describe'
+import type { NormalizedCapability } from '../../../core/capabilities/plugin'
+import type { Tenant } from '../../accounts/tenants'
+import type { App } from '../../app'
+import { readApproval } from '../../permits/approval'
+import { readSkillVersion } from '../../skills/registry'
+import { html, type Html } from '../html'
+import type { PageContent } from '../page'
+import { isOAuth3Error } from '../../../core/errors'
+
+type Approval = Awaited<ReturnType<typeof readApproval>>
+
+export async function approvalPage(
+  app: App,
+  link: { requestId: string; token: unknown; clientAddress: string; viewer: Tenant | null },
+): Promise<PageContent> {
+  let approval: Approval
+  try {
+    approval = await readApproval(app, link)
+  } catch (error) {
+    // Without the link's token, only the bound agent's owner reads the request; for anyone else
+    // the script brings back the token this tab removed from the address bar, if it has it.
+    if (link.token !== undefined || !isOAuth3Error(error)) throw error
+    return incompleteLinkPage(link.requestId)
+  }
+  const request = approval.scope_request
+  const title = `Approve “${request.description}”?`
+  if (approval.status !== 'pending') return decidedPage(approval)
+  const skill = request.skill
+    ? await readSkillVersion(app, request.skill.id, request.skill.version).catch(() => null)
+    : null
+  const days = Math.max(1, Math.round(request.ttl_seconds / 86400))
+  return {
+    title,
+    script: 'approval',
+    main: html`<div
+        id="page"
+        data-request-id="${approval.id}"
+        data-manifest="${approval.manifest_sha256}"
+      ></div>
+      <h1>${agentName(approval)} asks for your permission</h1>
+      <section class="card" aria-label="The request">
+        <p><strong>${request.description}</strong></p>
+        <dl class="facts">
+          <dt>Agent</dt>
+          <dd>${agentName(approval)} <span class="muted">(${approval.agent.tenant_id})</span></dd>
+          <dt>Bound owner</dt>
+          <dd>${bindingText(approval, link.viewer)}</dd>
+          <dt>Asked for</dt>
+          <dd>
+            up to ${request.max_executions} executions over ${days} day${days === 1 ? '' : 's'}
+          </dd>
+          <dt>Link expires</dt>
+          <dd>
+            <time datetime="${new Date(approval.expires_at).toISOString()}"
+              >${new Date(approval.expires_at).toUTCString()}</time
+            >
+          </dd>
+        </dl>
+      </section>
+      ${skill ? skillSection(skill) : ''}
+      <h2>What the agent's code will be able to do</h2>
+      ${(request.capabilities as NormalizedCapability[]).map((capability) =>
+        capabilitySection(capability, request.missing_secrets),
+      )}
+      <form id="decision" class="card" novalidate>
+        <h2>Your terms</h2>
+        <div class="terms">
+          <div>
+            <label for="ttl_days">Expires after (days)</label>
+            <input
+              id="ttl_days"
+              name="ttl_days"
+              type="number"
+              min="1"
+              max="${days}"
+              value="${days}"
+              inputmode="numeric"
+            />
+            <p class="hint">At most ${days}, as asked.</p>
+          </div>
+          <div>
+            <label for="max_executions">Maximum executions</label>
+            <input
+              id="max_executions"
+              name="max_executions"
+              type="number"
+              min="1"
+              max="${request.max_executions}"
+              value="${request.max_executions}"
+              inputmode="numeric"
+            />
+            <p class="hint">At most ${request.max_executions}, as asked.</p>
+          </div>
+          <div>
+            <label for="calls_per_minute">Calls per minute (optional)</label>
+            <input
+              id="calls_per_minute"
+              name="calls_per_minute"
+              type="number"
+              min="1"
+              max="100000"
+              placeholder="no limit"
+              inputmode="numeric"
+            />
+            <p class="hint">Caps capability calls under this permit.</p>
+          </div>
+        </div>
+        <p class="hint">
+          Approving or denying asks for your passkey: it confirms this decision, for this exact
+          request.
+        </p>
+        <div class="actions">
+          <button type="button" class="primary" data-action="approve">Approve</button>
+          <button type="button" class="danger" data-action="deny">Deny</button>
+        </div>
+        <p id="status" role="status" aria-live="polite"></p>
+      </form>
+      <section
+        id="outcome"
+        class="card notice ok"
+        hidden
+        tabindex="-1"
+        aria-live="polite"
+      ></section>
+      <p class="muted">
+        Manifest <code>${approval.manifest_sha256}</code>. No passkey yet?
+        <a href="/signin?next=/approve/${approval.id}">Create one</a>.
+      </p>`,
+  }
+}
+
+function agentName(approval: Approval): string {
+  return approval.agent.name || 'An agent'
+}
+
+function bindingText(approval: Approval, viewer: Tenant | null): Html | string {
+  const owner = approval.agent.owner_id
+  if (!owner) return 'not yet bound — approving binds this agent to you'
+  if (viewer?.tenant_id === owner) return 'you'
+  return html`another owner (<code>${owner}</code>): only that owner can decide`
+}
+
+function capabilitySection(capability: NormalizedCapability, missing: string[]): Html {
+  const described = describeCapability(capability)
+  return html`<section class="card capability" aria-label="${described.name}">
+    <h3>
+      <code>${described.name}</code>
+      <span class="badge ${described.effect}"
+        >${described.effect === 'reads' ? 'reads' : 'changes'}</span
+      >
+    </h3>
+    <p class="sentence">${described.sentence}</p>
+    <dl class="facts">
+      <dt>Host</dt>
+      <dd>
+        <code>${described.host}</code
+        >${described.unicodeHost ? html` <span class="muted">(shown by browsers as ${described.unicodeHost})</span>` : ''}
+      </dd>
+      <dt>Method and path</dt>
+      <dd><code>${described.method} ${described.path}</code></dd>
+      ${
+        described.description
+          ? html`<dt>Agent's note</dt>
+              <dd>${described.description}</dd>`
+          : ''
+      }
+      <dt>Arguments</dt>
+      <dd>
+        ${
+          described.params.length
+            ? html`<ul>
+                ${described.params.map((param) => html`<li><code>${param.name}</code> ${param.where}${param.required ? '' : ' (optional)'}${param.rule ? html` — ${param.rule}` : ''}</li>`)}
+              </ul>`
+            : 'none'
+        }
+      </dd>
+      <dt>Your secrets</dt>
+      <dd>
+        ${
+          described.secrets.length
+            ? html`<ul>
+                ${described.secrets.map((name) => secretItem(name, missing.includes(name)))}
+              </ul>`
+            : 'none'
+        }
+      </dd>
+      ${
+        described.docUrl
+          ? html`<dt>Documentation</dt>
+              <dd>
+                <a href="${described.docUrl}" rel="noreferrer noopener" target="_blank"
+                  >${described.docUrl}</a
+                >
+              </dd>`
+          : ''
+      }
+    </dl>
+  </section>`
+}
+
+function secretItem(name: string, missing: boolean): Html {
+  if (!missing) return html`<li><code>${name}</code> <span class="badge stored">stored</span></li>`
+  return html`<li>
+    <code>${name}</code> <span class="badge missing">missing</span>
+    <label for="secret-${name}">Value for ${name}</label>
+    <input
+      id="secret-${name}"
+      data-secret="${name}"
+      type="password"
+      autocomplete="off"
+      spellcheck="false"
+    />
+    <p class="hint">
+      Stored encrypted for you when you approve; used only inside the server, never shown to the
+      agent.
+    </p>
+  </li>`
+}
+
+function skillSection(skill: Awaited<ReturnType<typeof readSkillVersion>>): Html {
+  return html`<section class="card" aria-labelledby="skill">
+    <h2 id="skill">Skill ${skill.id} ${skill.version}</h2>
+    <dl class="facts">
+      <dt>Author</dt>
+      <dd>${skill.author}</dd>
+      <dt>Description</dt>
+      <dd>${skill.description}</dd>
+      <dt>Code sha256</dt>
+      <dd><code>${skill.sha256}</code></dd>
+    </dl>
+    <details>
+      <summary>The code that will run</summary>
+      <pre><code>${skill.code}</code></pre>
+    </details>
+  </section>`
+}
+
+function decidedPage(approval: Approval): PageContent {
+  const words: Record<string, string> = {
+    completed: 'This request has been approved.',
+    denied: 'This request has been denied (or withdrawn).',
+    expired: 'This approval link has expired: the agent must ask again.',
+  }
+  return {
+    title: 'Already decided',
+    status: approval.status === 'expired' ? 410 : 200,
+    main: html`<h1>Nothing left to decide</h1>
+      <div class="card notice">
+        <p>${words[approval.status] ?? approval.status}</p>
+        <p class="muted">${approval.scope_request.description}</p>
+      </div>
+      <p><a href="/dashboard">Open your dashboard</a></p>`,
+  }
+}
+
+/** No token, and not the bound agent's owner: the script may repair it from this tab. */
+function incompleteLinkPage(requestId: string): PageContent {
+  return {
+    title: 'Approval link incomplete',
+    status: 401,
+    script: 'approval',
+    main: html`<div id="page" data-request-id="${requestId}" data-incomplete="true"></div>
+      <h1>This approval link is incomplete</h1>
+      <div class="card notice error" role="alert">
+        <p>
+          Open the approval link you were given again (it carries a token), or
+          <a href="/signin?next=/approve/${requestId}">sign in</a> if the asking agent is bound to
+          you.
+        </p>
+      </div>`,
+  }
+}

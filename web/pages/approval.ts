@@ -1,0 +1,108 @@
+/**
+ * The approval page's script. The approval token leaves the address bar as soon as the page has
+ * loaded (kept only in this tab's sessionStorage, so a reload still works); Approve and Deny each
+ * ask for a passkey assertion bound to this request, its manifest and the action, then send the
+ * decision with the owner's terms and any missing secret.
+ */
+import { api, explain } from '../lib/api'
+import { $, el, setText } from '../lib/dom'
+import { confirmDecision } from '../lib/passkeys'
+
+const page = $('#page')
+const requestId = page.dataset.requestId ?? ''
+const storageKey = `oauth3-approval:${requestId}`
+
+const url = new URL(location.href)
+const fromUrl = url.searchParams.get('token')
+if (fromUrl) {
+  sessionStorage.setItem(storageKey, fromUrl)
+  url.searchParams.delete('token')
+  history.replaceState(null, '', url.pathname + url.search + url.hash)
+}
+const token = fromUrl ?? sessionStorage.getItem(storageKey) ?? undefined
+
+if (page.dataset.incomplete === 'true') {
+  // Reloaded after the token was removed: bring it back once, from this tab only.
+  if (token) location.replace(`/approve/${requestId}?token=${encodeURIComponent(token)}`)
+} else {
+  wireDecision()
+}
+
+function wireDecision() {
+  const form = $('#decision') as HTMLFormElement
+  const status = $('#status')
+  const manifest = page.dataset.manifest ?? ''
+  for (const button of form.querySelectorAll<HTMLButtonElement>('button[data-action]')) {
+    button.addEventListener('click', () => decide(button.dataset.action as 'approve' | 'deny'))
+  }
+
+  async function decide(action: 'approve' | 'deny') {
+    const buttons = [...form.querySelectorAll<HTMLButtonElement>('button')]
+    buttons.forEach((button) => (button.disabled = true))
+    setText(status, 'Confirm with your passkey…')
+    try {
+      const passkey = await confirmDecision({
+        request_id: requestId,
+        ...(token ? { token } : {}),
+        action,
+        manifest_sha256: manifest,
+      })
+      setText(status, action === 'approve' ? 'Approving…' : 'Denying…')
+      const decided = await api<{ status: string; permit_id: string }>(
+        'POST',
+        `/approve/${requestId}`,
+        {
+          ...(token ? { token } : {}),
+          action,
+          manifest_sha256: manifest,
+          passkey,
+          ...(action === 'approve' ? terms(form) : {}),
+        },
+      )
+      sessionStorage.removeItem(storageKey)
+      showOutcome(action, decided.permit_id)
+      form.remove()
+    } catch (error) {
+      setText(status, explain(error))
+      buttons.forEach((button) => (button.disabled = false))
+    }
+  }
+}
+
+function terms(form: HTMLFormElement): Record<string, unknown> {
+  const number = (name: string) => {
+    const input = form.elements.namedItem(name) as HTMLInputElement | null
+    const value = input?.value.trim()
+    return value ? Number(value) : undefined
+  }
+  const days = number('ttl_days')
+  const maxExecutions = number('max_executions')
+  const perMinute = number('calls_per_minute')
+  const secrets: Record<string, string> = {}
+  for (const input of document.querySelectorAll<HTMLInputElement>('input[data-secret]')) {
+    if (input.value) secrets[input.dataset.secret!] = input.value
+  }
+  return {
+    ...(days ? { ttl_seconds: days * 86400 } : {}),
+    ...(maxExecutions ? { max_executions: maxExecutions } : {}),
+    ...(perMinute ? { calls_per_minute: perMinute } : {}),
+    ...(Object.keys(secrets).length ? { secrets } : {}),
+  }
+}
+
+function showOutcome(action: 'approve' | 'deny', permitId: string) {
+  const outcome = $('#outcome')
+  outcome.replaceChildren(
+    el('h2', {}, action === 'approve' ? 'Approved' : 'Denied'),
+    el(
+      'p',
+      {},
+      action === 'approve'
+        ? 'The agent learns it at once and can now run code under this permit, within your terms. You can watch every execution and revoke the permit from your dashboard at any time.'
+        : 'The agent learns it at once; it cannot use anything it asked for.',
+    ),
+    el('p', {}, el('a', { href: '/dashboard' }, 'Open your dashboard'), ` · permit ${permitId}`),
+  )
+  outcome.hidden = false
+  outcome.focus()
+}

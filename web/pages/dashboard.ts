@@ -1,0 +1,366 @@
+/**
+ * The dashboard's script: every section read from the API with the page session (state changes
+ * carry the CSRF token, web/lib/api.ts). Pending requests are polled every two seconds, so a new
+ * one appears without a reload.
+ */
+import { api, explain } from '../lib/api'
+import { $, el, setText, when } from '../lib/dom'
+
+interface PendingRequest {
+  request_id: string
+  agent: { tenant_id: string; name: string }
+  description: string
+  capabilities: string[]
+  skill?: string
+  created_at: number
+  expires_at: number
+  review_url: string
+}
+
+interface Permit {
+  permit_id: string
+  status: string
+  description: string
+  agent_id: string
+  capabilities: Array<{ name: string }>
+  ttl_seconds: number
+  max_executions: number
+  executions_used: number
+  calls_per_minute?: number
+  expires_at?: number
+  decided_at?: number
+}
+
+interface Action {
+  request_id: string
+  status: string
+  created_at: number
+  skill_id?: string
+  code?: string
+  label?: string
+  exitCode?: number
+  error_code?: string
+  calls: Array<{
+    capability: string
+    method: string
+    url: string
+    status: number
+    duration: number
+    error?: string
+  }>
+}
+
+interface SecretEntry {
+  name: string
+  origin?: string
+  cookie_domain?: string
+  created_at: number
+  updated_at: number
+}
+
+const status = $('#status')
+const POLL_MS = 2000
+
+async function act(action: () => Promise<void>) {
+  try {
+    await action()
+  } catch (error) {
+    setText(status, explain(error))
+  }
+}
+
+function table(headers: string[], rows: HTMLElement[]): HTMLElement {
+  return el(
+    'div',
+    { class: 'table-scroll' },
+    el(
+      'table',
+      {},
+      el('thead', {}, el('tr', {}, ...headers.map((header) => el('th', { scope: 'col' }, header)))),
+      el('tbody', {}, ...rows),
+    ),
+  )
+}
+
+const cell = (...children: Array<Node | string>) => el('td', {}, ...children)
+
+async function loadPending() {
+  const { requests } = await api<{ requests: PendingRequest[] }>('GET', '/requests')
+  const box = $('#pending')
+  if (!requests.length) {
+    box.replaceChildren(el('p', { class: 'muted' }, 'Nothing is waiting for you.'))
+    return
+  }
+  box.replaceChildren(
+    el(
+      'ul',
+      { class: 'steps' },
+      ...requests.map((request) =>
+        el(
+          'li',
+          { 'data-request-id': request.request_id },
+          el('strong', {}, request.description),
+          ` — ${request.agent.name || request.agent.tenant_id} asks for `,
+          request.skill ? `skill ${request.skill}` : request.capabilities.join(', '),
+          el('br'),
+          el('span', { class: 'muted' }, `asked ${when(request.created_at)} · `),
+          el('a', { href: new URL(request.review_url).pathname }, 'Review and decide'),
+        ),
+      ),
+    ),
+  )
+}
+
+async function loadPermits() {
+  const { sessions } = await api<{ sessions: Permit[] }>('GET', '/sessions?limit=100')
+  const box = $('#permits')
+  if (!sessions.length) {
+    box.replaceChildren(el('p', { class: 'muted' }, 'No permits yet.'))
+    return
+  }
+  box.replaceChildren(
+    table(
+      ['Permit', 'Status', 'Terms', 'Used', ''],
+      sessions.map((permit) => {
+        const activity = el('button', { type: 'button' }, 'Activity')
+        activity.addEventListener('click', () => act(() => loadActivity(permit)))
+        const actions = el('td', {}, activity)
+        if (permit.status === 'active' || permit.status === 'pending') {
+          const revoke = el('button', { type: 'button', class: 'danger' }, 'Revoke')
+          revoke.setAttribute('aria-label', `Revoke ${permit.description}`)
+          revoke.addEventListener('click', () =>
+            act(async () => {
+              await api('DELETE', `/sessions/${permit.permit_id}`)
+              setText(status, `Revoked “${permit.description}”.`)
+              await loadPermits()
+            }),
+          )
+          actions.append(' ', revoke)
+        }
+        return el(
+          'tr',
+          { 'data-permit-id': permit.permit_id },
+          cell(
+            el('strong', {}, permit.description),
+            el('br'),
+            el(
+              'span',
+              { class: 'muted' },
+              permit.capabilities.map((capability) => capability.name).join(', '),
+            ),
+          ),
+          cell(permit.status),
+          cell(
+            permit.expires_at ? `until ${when(permit.expires_at)}` : '',
+            el('br'),
+            `${permit.max_executions} executions`,
+            permit.calls_per_minute ? `, ${permit.calls_per_minute} calls/min` : '',
+          ),
+          cell(`${permit.executions_used} / ${permit.max_executions}`),
+          actions,
+        )
+      }),
+    ),
+  )
+}
+
+async function loadActivity(permit: Permit) {
+  const { actions } = await api<{ actions: Action[] }>(
+    'GET',
+    `/session/${permit.permit_id}/actions?limit=50`,
+  )
+  const box = $('#activity')
+  const heading = el('h3', {}, `Activity of “${permit.description}”`)
+  if (!actions.length) {
+    box.replaceChildren(heading, el('p', { class: 'muted' }, 'No executions yet.'))
+    return
+  }
+  box.replaceChildren(
+    heading,
+    table(
+      ['When', 'What ran', 'Outcome', 'Calls'],
+      actions.map((action) =>
+        el(
+          'tr',
+          {},
+          cell(when(action.created_at)),
+          cell(action.skill_id ?? `${action.label ?? 'ad-hoc code'}`),
+          cell(
+            action.status,
+            action.exitCode !== undefined ? ` (exit ${action.exitCode})` : '',
+            action.error_code ? el('br') : '',
+            action.error_code ? el('code', {}, action.error_code) : '',
+          ),
+          cell(
+            action.calls.length
+              ? el(
+                  'ul',
+                  {},
+                  ...action.calls.map((call) =>
+                    el(
+                      'li',
+                      {},
+                      el('code', {}, `${call.method} ${call.url}`),
+                      ` → ${call.status || call.error || '—'} in ${call.duration} ms`,
+                      call.error ? el('code', {}, ` ${call.error}`) : '',
+                    ),
+                  ),
+                )
+              : 'none',
+          ),
+        ),
+      ),
+    ),
+  )
+}
+
+async function loadSecrets() {
+  const { entries } = await api<{ entries: SecretEntry[] }>('GET', '/secrets')
+  const box = $('#secrets')
+  if (!entries.length) {
+    box.replaceChildren(el('p', { class: 'muted' }, 'No secrets stored.'))
+    return
+  }
+  box.replaceChildren(
+    table(
+      ['Name', 'Bound to', 'Updated', ''],
+      entries.map((entry) => {
+        const remove = el('button', { type: 'button', class: 'danger' }, 'Delete')
+        remove.setAttribute('aria-label', `Delete ${entry.name}`)
+        remove.addEventListener('click', () =>
+          act(async () => {
+            await api('DELETE', `/secrets/${entry.name}`)
+            setText(status, `Deleted ${entry.name}.`)
+            await loadSecrets()
+          }),
+        )
+        return el(
+          'tr',
+          {},
+          cell(el('code', {}, entry.name)),
+          cell(entry.cookie_domain ? `cookies for ${entry.cookie_domain}` : (entry.origin ?? '—')),
+          cell(when(entry.updated_at)),
+          cell(remove),
+        )
+      }),
+    ),
+  )
+}
+
+async function loadAgents() {
+  const { agents } = await api<{
+    agents: Array<{ tenant_id: string; name: string; created_at: number }>
+  }>('GET', '/agents')
+  $('#agents').replaceChildren(
+    agents.length
+      ? el(
+          'ul',
+          {},
+          ...agents.map((agent) => el('li', {}, `${agent.name} `, el('code', {}, agent.tenant_id))),
+        )
+      : el('p', { class: 'muted' }, 'No agents are bound to you yet.'),
+  )
+}
+
+async function loadPasskeys() {
+  const { passkeys } = await api<{
+    passkeys: Array<{ id: string; name: string; created_at: number; last_used_at?: number }>
+  }>('GET', '/passkeys')
+  $('#passkeys').replaceChildren(
+    el(
+      'ul',
+      {},
+      ...passkeys.map((passkey) => {
+        const remove = el('button', { type: 'button', class: 'danger' }, 'Remove')
+        remove.setAttribute('aria-label', `Remove passkey ${passkey.name}`)
+        remove.addEventListener('click', () =>
+          act(async () => {
+            await api('DELETE', `/passkeys/${encodeURIComponent(passkey.id)}`)
+            await loadPasskeys()
+          }),
+        )
+        return el(
+          'li',
+          {},
+          `${passkey.name}, added ${when(passkey.created_at)}`,
+          passkey.last_used_at ? `, last used ${when(passkey.last_used_at)}` : '',
+          ' ',
+          remove,
+        )
+      }),
+    ),
+  )
+}
+
+function onSubmit(id: string, handler: (form: HTMLFormElement) => Promise<void>) {
+  const form = $(id) as HTMLFormElement
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    void act(() => handler(form))
+  })
+}
+
+const value = (id: string) => ($(id) as HTMLInputElement).value.trim()
+
+onSubmit('#secret-form', async (form) => {
+  const origin = value('#secret-origin')
+  await api('POST', '/secrets', {
+    name: value('#secret-name'),
+    value: ($('#secret-value') as HTMLInputElement).value,
+    ...(origin ? { origin } : {}),
+  })
+  setText(status, `Saved ${value('#secret-name')}.`)
+  form.reset()
+  await loadSecrets()
+})
+
+onSubmit('#cookie-form', async (form) => {
+  const pasted = ($('#cookie-paste') as HTMLTextAreaElement).value.trim()
+  const domain = value('#cookie-domain')
+  const body = pasted.startsWith('[')
+    ? { domain, cookies: JSON.parse(pasted) as unknown }
+    : { domain, cookie_table: pasted }
+  const uploaded = await api<{ secret_name: string; count: number }>(
+    'POST',
+    '/cookies/upload',
+    body,
+  )
+  setText(status, `Stored ${uploaded.count} cookies as ${uploaded.secret_name}.`)
+  form.reset()
+  await loadSecrets()
+})
+
+onSubmit('#agent-form', async (form) => {
+  const name = value('#agent-name')
+  const agent = await api<{ tenant_id: string; token: string }>(
+    'POST',
+    '/agents',
+    name ? { name } : {},
+  )
+  const box = $('#agent-token')
+  box.replaceChildren(
+    el('p', {}, `Agent ${agent.tenant_id} created. Its token, shown this once:`),
+    el('pre', {}, el('code', {}, agent.token)),
+  )
+  box.hidden = false
+  form.reset()
+  await loadAgents()
+})
+
+$('#signout').addEventListener('click', () =>
+  act(async () => {
+    await api('POST', '/passkeys/signout', {})
+    location.assign('/')
+  }),
+)
+
+async function pollPending() {
+  await act(loadPending)
+  setTimeout(pollPending, POLL_MS)
+}
+
+void pollPending()
+void act(loadPermits)
+void act(loadSecrets)
+void act(loadAgents)
+void act(loadPasskeys)
