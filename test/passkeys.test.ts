@@ -199,6 +199,24 @@ describe('the approval page', () => {
     expect(page).toContain('Changes data at xn--shp-tna.de (POST /orders/{owner}/{repo})')
   })
 
+  it('a skill-bound request shows the skill, its author and the code that will run', async () => {
+    const agent = await signup(api)
+    const permit = await requestPermit(api, agent.token, {
+      description: 'File an issue with a skill',
+      skill_id: 'github-create-issue',
+    })
+    const page = await (
+      await fetch(permit.approval_url.replace(origin(), server.url), {
+        headers: { accept: 'text/html' },
+      })
+    ).text()
+    expect(page).toMatch(/Skill github-create-issue 1\.0\.0/)
+    expect(page).toMatch(/<dt>Author<\/dt>\s*<dd>OAuth3<\/dd>/)
+    expect(page).toContain(
+      'const issue = await createIssue(args.owner, args.repo, args.title, args.body ?? &#39;&#39;)',
+    )
+  })
+
   it('escapes what the agent wrote', async () => {
     const agent = await signup(api)
     const permit = await requestPermit(api, agent.token, {

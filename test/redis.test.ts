@@ -152,7 +152,7 @@ describe.skipIf(skip)(`two servers on one Redis${skip ? ` (skipped: ${skip})` : 
     expect(replies.filter((reply) => reply.status === 409)).toHaveLength(49)
   })
 
-  it('a long-poll on one process wakes within 100 ms of a decision on the other', async () => {
+  it('a long-poll on one process is woken by a decision on the other', async () => {
     const agent = await signup(apiOne)
     const owner = await signup(apiOne, 'owner')
     const permit = await requestPermit(apiOne, agent.token)
@@ -166,6 +166,8 @@ describe.skipIf(skip)(`two servers on one Redis${skip ? ` (skipped: ${skip})` : 
     const { reply, at } = await poll
     expect(reply.body.status).toBe('completed')
     console.log(`cross-process long-poll wake latency: ${(at - decidedAt).toFixed(1)} ms`)
-    expect(at - decidedAt).toBeLessThan(100)
+    // Woken by the notification, not by its 120 s timeout nor a poll loop; the speed itself is a
+    // benchmark figure, not a test bound (the browser tests share the CPU).
+    expect(at - decidedAt).toBeLessThan(2_000)
   })
 })
