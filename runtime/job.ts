@@ -22,6 +22,8 @@ export interface GuestJob {
   call(fn: string, args: unknown[], signal: AbortSignal): Promise<CallReply>
   /** Called once when the job leaves the queue and starts in a guest. */
   onStart?(): void
+  /** Each piece of output as it is kept (live output); never called past the output limit. */
+  onOutput?(stream: 'stdout' | 'stderr', text: string): void
   /** A shorter wall-time limit for this job (a skill's timeout_ms); never longer than the pool's. */
   timeoutMs?: number
 }
@@ -68,6 +70,7 @@ export function createRunningJob(
       if (outputBytes + size > limits.outputBytes + 1024) return outputLimit(limits)
       outputBytes += size
       ;(stream === 'stderr' ? stderr : stdout).push(String(text))
+      job.onOutput?.(stream, String(text))
       return null
     },
     /** Check one call from the guest, run it, and `reply` (unless the job ended meanwhile). */

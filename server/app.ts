@@ -14,6 +14,7 @@ import { loadBundledSkills, type BundledSkills } from './skills/bundled'
 import { createEmbeddedStore, createRedisStore, type Store } from './store'
 import { createLocalNotifier, createRedisNotifier, type Notifier } from './store/notifier'
 import { openEnvironment, type Environment } from './attestation/environment'
+import { createLiveFeeds, type LiveFeeds } from './executions/live'
 import type { KeyProvider } from './vault/keys'
 
 export interface App {
@@ -29,6 +30,8 @@ export interface App {
   inflight: Inflight
   /** Long-polls held open per tenant in this process. */
   longPolls: LongPolls
+  /** Live output of the executions this process runs (GET /execute/:id/events). */
+  live: LiveFeeds
   close(): Promise<void>
 }
 
@@ -77,6 +80,7 @@ export async function createApp(settings: Settings): Promise<App> {
     bundledSkills,
     inflight,
     longPolls: createLongPolls(LIMITS.LONG_POLLS_PER_TENANT_MAX),
+    live: createLiveFeeds(),
     async close() {
       // Running executions get a grace period; each then stores its result before the store closes.
       await pool.close()

@@ -13,6 +13,7 @@ import { NO_REDACTION, type Redactor } from '../gateway/redact'
 import type { PermitRecord } from '../permits/records'
 import {
   clearRunningMarker,
+  describeExecution,
   markExecuting,
   storeTerminal,
   type ExecutionRecord,
@@ -43,6 +44,14 @@ export async function runExecution(
   let calls: CallRecord[] = []
   let redact: Redactor = NO_REDACTION
   let outcome: GuestResult
+  app.live.open(id)
+  let callsSent = 0
+  /** Each call record the gateway added since the last one sent, to the live feed. */
+  const sendNewCalls = () => {
+    for (; callsSent < calls.length; callsSent++) {
+      app.live.push(id, { type: 'call', data: calls[callsSent] })
+    }
+  }
   try {
     const gateway = run.permit ? await openGatewayContext(app, run.permit) : null
     if (gateway) ({ calls, redact } = gateway)
@@ -53,9 +62,14 @@ export async function runExecution(
         code: run.code,
         args: run.args,
         functions: run.permit?.capabilities.map((capability) => capability.function) ?? [],
-        call: (fn, args, signal) =>
-          gateway ? callCapability(gateway, fn, args, signal) : NO_CAPABILITIES(fn),
+        call: async (fn, args, signal) => {
+          if (!gateway) return NO_CAPABILITIES(fn)
+          const reply = await callCapability(gateway, fn, args, signal)
+          sendNewCalls()
+          return reply
+        },
         onStart: () => void recordStart(app, id),
+        onOutput: (stream, text) => app.live.push(id, { type: stream, data: redact.text(text) }),
         ...(run.timeoutMs ? { timeoutMs: run.timeoutMs } : {}),
       },
       reservation,
@@ -135,6 +149,7 @@ export async function finishExecution(
       })
       return { ...record, result: { ...outcome, receipt } }
     })
+    app.live.push(id, { type: 'end', data: describeExecution(finished) })
     await app.notifier.notify(id)
     await clearRunningMarker(app, finished)
   } catch (error) {

@@ -94,11 +94,14 @@ export async function waitForStatus(
   app: App,
   viewer: StatusViewer,
   id: string,
-  options: { timeoutMs: number; signal: AbortSignal },
+  options: { timeoutMs: number; signal: AbortSignal; holdSlot?: boolean },
 ): Promise<StatusBody> {
   let reading = await readStatus(app, viewer, id)
   if (TERMINAL_STATUSES.has(reading.body.status)) return reading.body
-  const release = app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId)
+  const release =
+    options.holdSlot === false
+      ? () => {}
+      : app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId)
   try {
     const deadline = Date.now() + options.timeoutMs
     for (;;) {

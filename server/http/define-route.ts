@@ -51,7 +51,7 @@ export interface RouteMeta {
   /** What a success answers, for OpenAPI. */
   returns: string
   /** Content type of a success (default JSON). */
-  produces?: 'application/json' | 'text/plain' | 'text/markdown' | 'text/html'
+  produces?: 'application/json' | 'text/plain' | 'text/markdown' | 'text/html' | 'text/event-stream'
   /** A page or an asset for browsers: not part of the API (the guide and OpenAPI leave it out). */
   page?: boolean
 }

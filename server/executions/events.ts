@@ -1,0 +1,86 @@
+/**
+ * GET /execute/:id/events: an execution as Server-Sent Events — `stdout` and `stderr` chunks as
+ * printed, each capability `call` as it completes (redacted), then `end` with the terminal status
+ * body (the receipt included). A late subscriber first receives what happened so far. An execution
+ * this process does not run (another node, or finished long ago) is answered from its record once
+ * terminal. Held connections count against the same per-tenant cap as long-polls.
+ */
+import { createEventStream, type H3Event } from 'h3'
+import { fail } from '../../core/errors'
+import { LIMITS } from '../../core/limits'
+import type { App } from '../app'
+import type { LiveEvent } from './live'
+import { describeExecution, type ExecutionRecord } from './records'
+import { readStatus, TERMINAL_STATUSES, waitForStatus, type StatusViewer } from './status'
+
+const HEARTBEAT_MS = 15_000
+
+export async function streamExecutionEvents(
+  event: H3Event,
+  app: App,
+  viewer: StatusViewer,
+  id: string,
+) {
+  // Visibility first: another tenant's id is 404 like an unknown one, before any stream opens.
+  if (!id.startsWith('exec_')) fail('NOT_FOUND')
+  const reading = await readStatus(app, viewer, id)
+  const release = app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId)
+  const stream = createEventStream(event)
+  let closed = false
+  // Every payload is JSON: one line, whatever the output holds.
+  const send = (live: LiveEvent) =>
+    closed ? undefined : stream.push({ event: live.type, data: JSON.stringify(live.data) })
+  const heartbeat = setInterval(() => {
+    if (!closed) void stream.push({ event: 'ping', data: '{}' })
+  }, HEARTBEAT_MS)
+  const abort = new AbortController()
+  stream.onClosed(() => {
+    closed = true
+    clearInterval(heartbeat)
+    abort.abort()
+    release()
+  })
+
+  const finish = async (body: unknown) => {
+    await send({ type: 'end', data: body })
+    await stream.close()
+  }
+  const subscription = app.live.subscribe(id, (live) => {
+    void send(live)
+    if (live.type === 'end') void stream.close()
+  })
+  void (async () => {
+    if (subscription) {
+      for (const past of subscription.past) await send(past)
+      if (subscription.past.at(-1)?.type === 'end') await stream.close()
+      abort.signal.addEventListener('abort', () => subscription.stop())
+      return
+    }
+    // Not running here: its record, once terminal.
+    let body = reading.body
+    while (!closed && !TERMINAL_STATUSES.has(body.status)) {
+      body = await waitForStatus(app, viewer, id, {
+        timeoutMs: LIMITS.LONG_POLL_MAX_MS,
+        signal: abort.signal,
+        // This stream already holds the tenant's slot.
+        holdSlot: false,
+      })
+    }
+    if (closed) return
+    await replayRecord(send, body as unknown as ReturnType<typeof describeExecution>)
+    await finish(body)
+  })()
+  return stream.send()
+}
+
+/** A terminal execution as the events it would have streamed. */
+async function replayRecord(
+  send: (live: LiveEvent) => unknown,
+  body: { result?: ExecutionRecord['result'] },
+) {
+  const result = body.result
+  if (!result) return
+  if (result.stdout) await send({ type: 'stdout', data: result.stdout })
+  if (result.stderr) await send({ type: 'stderr', data: result.stderr })
+  for (const call of result.calls) await send({ type: 'call', data: call })
+}

@@ -1,0 +1,22 @@
+import { getRouterParam } from 'h3'
+import { streamExecutionEvents } from '../../../executions/events'
+import { defineApiRoute } from '../../../http/define-route'
+import { readQueryString } from '../../../http/query'
+
+export default defineApiRoute(
+  {
+    auth: 'tenant-or-status-link',
+    summary:
+      "An execution's live output as Server-Sent Events: stdout, stderr, each capability call (redacted), then end with the status body; a late subscriber gets what happened so far.",
+    returns:
+      'text/event-stream: events stdout | stderr (JSON string), call (call record), end (status body)',
+    produces: 'text/event-stream',
+  },
+  ({ event, app, caller }) =>
+    streamExecutionEvents(
+      event,
+      app,
+      { tenant: caller, statusToken: readQueryString(event, 'token') },
+      getRouterParam(event, 'id') ?? '',
+    ),
+)
