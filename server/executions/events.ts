@@ -22,8 +22,8 @@ export async function streamExecutionEvents(
   id: string,
 ) {
   // Visibility first: another tenant's id is 404 like an unknown one, before any stream opens.
-  if (!id.startsWith('exec_')) fail('NOT_FOUND')
   const reading = await readStatus(app, viewer, id)
+  if (!id.startsWith('exec_')) fail('NOT_FOUND')
   const release = app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId)
   const stream = createEventStream(event)
   let closed = false
