@@ -7,6 +7,7 @@ export default tseslint.config(
   {
     ignores: [
       '.output/**',
+      'sdk/dist/**',
       '.nitro/**',
       '.data/**',
       '.test-data/**',

@@ -19,6 +19,12 @@ export function standinKey(path, purpose, seed = DEFAULT_SEED) {
   return createHmac('sha256', seed).update(`${path}\n${purpose}`).digest()
 }
 
+function flipByte(hex, offset) {
+  const bytes = Buffer.from(hex, 'hex')
+  bytes[offset] ^= 1
+  return bytes.toString('hex')
+}
+
 function runtimeEvent(events, name) {
   return events.filter((event) => event.imr === 3 && event.event === name).at(-1)?.event_payload
 }
@@ -26,9 +32,15 @@ function runtimeEvent(events, name) {
 /**
  * Start the stand-in on `socketPath` or on 127.0.0.1:`port` (0 for any). Resolves with its
  * endpoint, the calls it received and the events emitted to it.
- * @param {{ socketPath?: string, port?: number, seed?: string }} [options]
+ * `tamper` flips one byte of the quote's signed body, as an attacker in between would.
+ * @param {{ socketPath?: string, port?: number, seed?: string, tamper?: boolean }} [options]
  */
-export async function startDstackStandin({ socketPath, port = 0, seed = DEFAULT_SEED } = {}) {
+export async function startDstackStandin({
+  socketPath,
+  port = 0,
+  seed = DEFAULT_SEED,
+  tamper = false,
+} = {}) {
   const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8'))
   const events = JSON.parse(fixture.event_log)
   const calls = []
@@ -53,7 +65,7 @@ export async function startDstackStandin({ socketPath, port = 0, seed = DEFAULT_
     '/GetQuote': ({ report_data = '' }) => {
       if (!/^([0-9a-fA-F]{2}){0,64}$/.test(report_data)) return { error: 'invalid report_data' }
       return {
-        quote: fixture.quote,
+        quote: tamper ? flipByte(fixture.quote, 48 + 300) : fixture.quote,
         event_log: fixture.event_log,
         report_data: report_data.padEnd(128, '0'),
         vm_config: fixture.vm_config ?? '',

@@ -1,0 +1,337 @@
+/**
+ * The OAuth3 client. The product page's calls work as printed (`OAuth3.create()`,
+ * `executeAndWait({ skill_id, skill_code })`, `execute`, `poll`, `me`, `sessions`, `history`), with
+ * permits, skills, secrets, cookies, live events, typed capabilities and the offline verifier on top.
+ * Only `fetch` and WebCrypto: it runs in Node 20+, Deno, Bun and browsers.
+ */
+import { fromHex, toHex } from '../../core/attestation/bytes'
+import { verifyReceipt } from '../../core/attestation/receipt'
+import {
+  verifyAttestation,
+  type AttestationVerification,
+} from '../../core/attestation/verify-attestation'
+import { envValue, readSavedConfig, saveConfig } from './config'
+import { OAuth3Error } from './errors'
+import { parseEventStream, type ExecutionEvent } from './events'
+import type {
+  Attestation,
+  ExecuteParams,
+  ExecutionStatus,
+  PermitAnswer,
+  PermitSpec,
+  SignupAnswer,
+} from './types'
+
+export const VERSION = '0.1.0'
+export const DEFAULT_URL = 'http://localhost:3000'
+const TERMINAL = new Set(['completed', 'failed', 'denied', 'expired'])
+
+/**
+ * `require`: the server must prove it runs in TDX, and every receipt must verify; `auto` (the
+ * default): receipts are verified whenever the server proves it; `skip`: nothing is verified.
+ */
+export type VerifyMode = 'require' | 'auto' | 'skip'
+
+export interface ClientOptions {
+  /** The server's origin (default: OAUTH3_URL, the saved config, then http://localhost:3000). */
+  url?: string
+  /** A bearer token (default: OAUTH3_TOKEN, OAUTH3_API_KEY, then ~/.oauth3/config.json). */
+  token?: string
+  verify?: VerifyMode
+  /** Sign up when no token is found, and save it (default true). */
+  signup?: boolean
+  /** The name to sign up with. */
+  name?: string
+  fetch?: typeof fetch
+}
+
+export interface PendingPermit extends PermitAnswer {
+  /** Wait for the human's decision (long-polls status_url). */
+  wait(timeoutMs?: number): Promise<ExecutionStatus>
+}
+
+export class OAuth3 {
+  readonly url: string
+  readonly token: string
+  readonly verifyMode: VerifyMode
+  private readonly fetcher: typeof fetch
+  private attested?: Promise<AttestationVerification>
+
+  constructor(options: { url: string; token: string; verify?: VerifyMode; fetch?: typeof fetch }) {
+    this.url = options.url.replace(/\/+$/, '')
+    this.token = options.token
+    this.verifyMode = options.verify ?? 'auto'
+    this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis)
+  }
+
+  /**
+   * A client with a token from the options, the environment or the saved config; otherwise a new
+   * agent account, whose token is saved for next time. `create('oa3_…', url)` as the public SDK.
+   */
+  static async create(options: ClientOptions | string = {}, url?: string): Promise<OAuth3> {
+    const given: ClientOptions = typeof options === 'string' ? { token: options, url } : options
+    const saved = await readSavedConfig()
+    const base = given.url ?? envValue('OAUTH3_URL') ?? saved.url ?? DEFAULT_URL
+    const token =
+      given.token ??
+      envValue('OAUTH3_TOKEN') ??
+      envValue('OAUTH3_API_KEY') ??
+      (saved.token && (!saved.url || saved.url === base) ? saved.token : undefined)
+    const common = { url: base, verify: given.verify, fetch: given.fetch }
+    if (token) return new OAuth3({ ...common, token })
+    if (given.signup === false) {
+      throw new OAuth3Error(0, 'NO_TOKEN', 'no token: pass one, or set OAUTH3_TOKEN')
+    }
+    const account = await OAuth3.signup({ url: base, name: given.name, fetch: given.fetch })
+    await saveConfig({ url: base, token: account.token })
+    return new OAuth3({ ...common, token: account.token })
+  }
+
+  /** POST /signup: a new account; its token is answered once. */
+  static async signup(options: {
+    url?: string
+    name?: string
+    role?: 'agent' | 'owner'
+    fetch?: typeof fetch
+  }): Promise<SignupAnswer> {
+    const client = new OAuth3({
+      url: options.url ?? DEFAULT_URL,
+      token: '',
+      fetch: options.fetch,
+      verify: 'skip',
+    })
+    return client.request<SignupAnswer>('POST', '/signup', {
+      ...(options.name ? { name: options.name } : {}),
+      ...(options.role ? { role: options.role } : {}),
+    })
+  }
+
+  // The product page's calls ------------------------------------------------------------------
+
+  /** Run code or a skill and wait for its result (the product page's call). */
+  async executeAndWait(params: ExecuteParams, timeoutMs = 300_000): Promise<ExecutionStatus> {
+    const submitted = await this.submit(params)
+    if (TERMINAL.has(submitted.status)) return this.checked(submitted)
+    return this.poll(submitted.request_id, timeoutMs)
+  }
+
+  /** As the public SDK: submit, then wait while the execution is approved or running. */
+  async execute(params: ExecuteParams, timeoutMs = 300_000): Promise<ExecutionStatus> {
+    return this.executeAndWait(params, timeoutMs)
+  }
+
+  /** POST /execute only: answers `{ request_id, status, status_url }` at once. */
+  submit(params: ExecuteParams): Promise<ExecutionStatus> {
+    const headers: Record<string, string> = params.idempotency_key
+      ? { 'idempotency-key': params.idempotency_key }
+      : {}
+    return this.request<ExecutionStatus>('POST', '/execute', params, headers)
+  }
+
+  /** Wait for a request (execution or permit request) to end; `status: "timeout"` if it did not. */
+  async poll(requestId: string, timeoutMs = 300_000): Promise<ExecutionStatus> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const left = deadline - Date.now()
+      if (left <= 0) {
+        return {
+          request_id: requestId,
+          status: 'timeout',
+          error: `no result after ${timeoutMs} ms`,
+        }
+      }
+      const wait = Math.max(1000, Math.min(left, 120_000))
+      const status = await this.request<ExecutionStatus>(
+        'GET',
+        `/execute/${encodeURIComponent(requestId)}/status?wait=true&timeout=${wait}`,
+      )
+      if (TERMINAL.has(status.status)) return this.checked(status)
+    }
+  }
+
+  me(): Promise<Record<string, unknown>> {
+    return this.request('GET', '/me')
+  }
+
+  sessions(): Promise<{ sessions: Array<Record<string, unknown>>; next_cursor: string | null }> {
+    return this.request('GET', '/sessions')
+  }
+
+  history(limit = 50): Promise<{ executions: Array<Record<string, unknown>> }> {
+    return this.request('GET', `/history?limit=${limit}`)
+  }
+
+  // Permits, skills, live output --------------------------------------------------------------
+
+  /** POST /permit: the approval URL for the human, and `wait()` for their decision. */
+  async requestPermit(spec: PermitSpec): Promise<PendingPermit> {
+    const answer = await this.request<PermitAnswer>('POST', '/permit', spec)
+    return { ...answer, wait: (timeoutMs) => this.poll(answer.request_id, timeoutMs) }
+  }
+
+  /** Run a registry skill under a permit and wait for its result. */
+  run(skillId: string, args: Record<string, unknown> = {}, options: { permit?: string } = {}) {
+    return this.executeAndWait({
+      skill_id: skillId,
+      args,
+      ...(options.permit ? { permit_id: options.permit } : {}),
+    })
+  }
+
+  /** An execution's live output: stdout, stderr, each call, then the end (GET /execute/:id/events). */
+  async *events(requestId: string): AsyncGenerator<ExecutionEvent> {
+    const response = await this.fetcher(
+      `${this.url}/execute/${encodeURIComponent(requestId)}/events`,
+      { headers: { ...this.authorization(), accept: 'text/event-stream' } },
+    )
+    if (!response.ok || !response.body) throw await toError(response)
+    for await (const event of parseEventStream(response.body)) {
+      if (event.type === 'end') yield { type: 'end', data: await this.checked(event.data) }
+      else yield event
+    }
+  }
+
+  /** The permit's capability functions and args as TypeScript declarations. */
+  capabilityTypes(permitId: string): Promise<string> {
+    return this.request<string>('GET', `/sessions/${encodeURIComponent(permitId)}/types`)
+  }
+
+  readonly skills = {
+    list: () => this.request<{ skills: Array<Record<string, unknown>> }>('GET', '/skills'),
+    get: (id: string) => this.request('GET', `/skills/${encodeURIComponent(id)}`),
+    version: (id: string, version: string) =>
+      this.request('GET', `/skills/${encodeURIComponent(id)}/${encodeURIComponent(version)}`),
+    publish: (bundle: { manifest: string; code: string }) =>
+      this.request('POST', '/skills', bundle),
+  }
+
+  /** The owner's secrets (an owner token): values go in, never come out. */
+  readonly secrets = {
+    set: (name: string, value: string, origin?: string) =>
+      this.request('POST', '/secrets', { name, value, ...(origin ? { origin } : {}) }),
+    list: () => this.request<{ secrets: string[] }>('GET', '/secrets'),
+    delete: (name: string) => this.request('DELETE', `/secrets/${encodeURIComponent(name)}`),
+  }
+
+  /** Upload a site's cookies (an owner token): a DevTools table paste, or cookie objects. */
+  readonly cookies = {
+    upload: (
+      domain: string,
+      cookies: string | Array<Record<string, unknown>>,
+      userAgent?: string,
+    ) =>
+      this.request<{ success: boolean; secret_name: string; count: number }>(
+        'POST',
+        '/cookies/upload',
+        {
+          domain,
+          ...(typeof cookies === 'string' ? { cookie_table: cookies } : { cookies }),
+          ...(userAgent ? { user_agent: userAgent } : {}),
+        },
+      ),
+  }
+
+  // Trust ---------------------------------------------------------------------------------------
+
+  /**
+   * Fetch /attestation with a fresh nonce and verify it offline: a genuine TDX quote, chained to
+   * Intel's root, binding the server's signing key and this nonce (and the compose hash, if given).
+   */
+  async verify(
+    options: { nonce?: Uint8Array; composeHash?: string } = {},
+  ): Promise<AttestationVerification & { attestation: Attestation }> {
+    const nonce = options.nonce ?? crypto.getRandomValues(new Uint8Array(32))
+    const attestation = await this.request<Attestation>('GET', `/attestation?nonce=${toHex(nonce)}`)
+    const verification = await verifyAttestation({
+      answer: attestation,
+      nonce,
+      ...(options.composeHash ? { composeHash: options.composeHash } : {}),
+    })
+    return { ...verification, attestation }
+  }
+
+  /** Check a terminal execution's receipt, as the verify mode asks. */
+  private async checked(status: ExecutionStatus): Promise<ExecutionStatus> {
+    if (this.verifyMode === 'skip' || !status.result) return status
+    this.attested ??= this.verify()
+    const attested = await this.attested
+    if (!attested.ok) {
+      if (this.verifyMode === 'require') {
+        const failed = attested.checks.find((check) => !check.ok)
+        throw new OAuth3Error(
+          0,
+          'ATTESTATION_FAILED',
+          `the server is not attested: ${failed?.code}: ${failed?.reason}`,
+          attested.checks,
+        )
+      }
+      return status
+    }
+    const receipt = await verifyReceipt({
+      receipt: status.result.receipt,
+      publicKey: fromHex(attested.signingKey!),
+      execution: {
+        request_id: status.request_id,
+        permit_id: status.permit_id,
+        code_sha256: status.code_sha256,
+        result: status.result,
+      },
+    })
+    if (!receipt.ok) {
+      const failed = receipt.checks.find((check) => !check.ok)
+      throw new OAuth3Error(
+        0,
+        'RECEIPT_INVALID',
+        `the result's receipt does not verify: ${failed?.code}: ${failed?.reason}`,
+        receipt.checks,
+      )
+    }
+    return status
+  }
+
+  // HTTP ------------------------------------------------------------------------------------------
+
+  private authorization(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {}
+  }
+
+  /** One JSON call; a non-2xx answer throws OAuth3Error with the server's status and code. */
+  async request<T = Record<string, unknown>>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    const response = await this.fetcher(`${this.url}${path}`, {
+      method,
+      headers: {
+        accept: 'application/json',
+        'x-oauth3-sdk-version': VERSION,
+        ...this.authorization(),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    })
+    if (!response.ok) throw await toError(response)
+    const text = await response.text()
+    const type = response.headers.get('content-type') ?? ''
+    return (type.includes('json') ? JSON.parse(text) : text) as T
+  }
+}
+
+async function toError(response: Response): Promise<OAuth3Error> {
+  const text = await response.text().catch(() => '')
+  let body: { error?: string; code?: string; details?: unknown } = {}
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = { error: text }
+  }
+  return new OAuth3Error(
+    response.status,
+    body.code ?? `HTTP_${response.status}`,
+    body.error ?? response.statusText,
+    body.details,
+  )
+}
