@@ -1,5 +1,5 @@
 /**
- * The skill CLI as a real child process: it validates a bundle with the server's checks, prints
+ * `oauth3 skills` as a real child process: it validates a bundle with the server's checks, prints
  * the code hash, and publishes to a running server.
  */
 import { spawnSync } from 'node:child_process'
@@ -24,7 +24,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 const server = useTestServer()
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, [cli, 'skill', ...args], { cwd: root, encoding: 'utf8' })
+  spawnSync(process.execPath, [cli, 'skills', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: work },
+  })
 
 function copyBundle(id: string, as: string) {
   const target = join(work, as, '1.0.0')
@@ -32,7 +36,7 @@ function copyBundle(id: string, as: string) {
   return target
 }
 
-describe('skill CLI', () => {
+describe('oauth3 skills', () => {
   it('validates a good bundle and names its functions', () => {
     const result = run('validate', 'skills/github-create-issue/1.0.0')
     expect(result.status).toBe(0)
@@ -65,9 +69,9 @@ describe('skill CLI', () => {
     writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('id: hello', `id: ${id}`))
     const first = run('publish', bundle, '--url', server.url, '--token', author.token)
     expect(first.status, first.stderr).toBe(0)
-    expect(first.stdout).toMatch(/^201 /)
+    expect(first.stdout).toBe(`published ${id}@1.0.0\n`)
     const again = run('publish', bundle, '--url', server.url, '--token', author.token)
     expect(again.status).toBe(1)
-    expect(again.stdout).toMatch(/^409 .*SKILL_VERSION_EXISTS/)
+    expect(again.stderr).toMatch(/^SKILL_VERSION_EXISTS: /)
   })
 })

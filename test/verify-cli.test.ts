@@ -217,6 +217,19 @@ describe('oauth3 attest verify beside a dstack stand-in', () => {
     expect(plain.stdout).toMatch(/tee "simulated": its quote comes from a dstack simulator/)
   })
 
+  it('a quote tampered on its way fails with its reason', async () => {
+    const tampered = await startDstackStandin({ tamper: true })
+    const other = await startServer({ env: { DSTACK_SIMULATOR_ENDPOINT: tampered.endpoint } })
+    try {
+      const ran = await oauth3('attest', 'verify', '--url', other.url, '--json', ...AT)
+      expect(ran.status).toBe(1)
+      expect(failedCodes(ran)).toContain('quote_signature_invalid')
+    } finally {
+      await other.stop()
+      await tampered.close()
+    }
+  })
+
   it('--compose hashes the app compose manifest the way dstack does, and compares', async () => {
     const manifest = {
       runner: 'docker-compose',

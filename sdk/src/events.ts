@@ -3,7 +3,8 @@
  * text as printed, each capability `call`, then `end` with the execution's status body.
  */
 export type ExecutionEvent =
-  | { type: 'stdout' | 'stderr'; data: string }
+  | { type: 'stdout'; data: string }
+  | { type: 'stderr'; data: string }
   | { type: 'call'; data: CallRecord }
   | { type: 'end'; data: ExecutionStatus }
 
