@@ -11,6 +11,7 @@ import capabilityCommon from '../schemas/capability-common.schema.json'
 import cookiesUpload from '../schemas/cookies-upload.schema.json'
 import empty from '../schemas/empty.schema.json'
 import executeRequest from '../schemas/execute-request.schema.json'
+import mcpMessage from '../schemas/mcp-message.schema.json'
 import passkeyOptions from '../schemas/passkey-options.schema.json'
 import passkeyVerify from '../schemas/passkey-verify.schema.json'
 import permitRequest from '../schemas/permit-request.schema.json'
@@ -24,6 +25,7 @@ import type {
   CookiesUploadRequest,
   EmptyRequest,
   ExecuteRequest,
+  McpMessage,
   PasskeyOptionsRequest,
   PasskeyVerifyRequest,
   PermitRequest,
@@ -47,6 +49,7 @@ export interface RequestBodies {
   passkeyOptions: PasskeyOptionsRequest
   passkeyVerify: PasskeyVerifyRequest
   empty: EmptyRequest
+  mcpMessage: McpMessage
 }
 export type RequestBodyName = keyof RequestBodies
 
@@ -62,6 +65,7 @@ const REQUEST_SCHEMAS = {
   passkeyOptions,
   passkeyVerify,
   empty,
+  mcpMessage,
 } satisfies Record<RequestBodyName, { $id: string }>
 
 /** Every schema but the capability types' own (their plugins hold those). */
@@ -120,6 +124,7 @@ export const assertRequestBody: { [N in RequestBodyName]: Assert<RequestBodies[N
   passkeyOptions: defineAssert(passkeyOptions),
   passkeyVerify: defineAssert(passkeyVerify),
   empty: defineAssert(empty),
+  mcpMessage: defineAssert(mcpMessage),
 }
 
 export const assertSkillManifest = defineAssert<SkillManifest>(

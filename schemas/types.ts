@@ -263,6 +263,13 @@ export interface ExecuteRequest {
 }
 
 /**
+ * POST /mcp: one JSON-RPC 2.0 message of the Model Context Protocol, or a batch of them.
+ *
+ * @maxItems 32
+ */
+export type McpMessage = {} | unknown[]
+
+/**
  * POST /passkeys/options: start a passkey ceremony — register a passkey (a new owner account, or another passkey for the calling owner), sign in, or confirm one decision on a permit request.
  */
 export interface PasskeyOptionsRequest {

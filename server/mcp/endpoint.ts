@@ -1,0 +1,50 @@
+/**
+ * POST /mcp: the Model Context Protocol over Streamable HTTP, stateless — one MCP server and
+ * transport per request, JSON answers — acting as the agent of the bearer token. The body was
+ * read and size-checked by the route; the transport gets it parsed.
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js'
+import { getRequestHeaders, type H3Event } from 'h3'
+import type { Tenant } from '../accounts/tenants'
+import type { App } from '../app'
+import { SERVER_VERSION } from '../attestation/attestation'
+import { getPublicOrigin } from '../http/origin'
+import { callTool, listTools } from './tools'
+
+export async function answerMcp(
+  event: H3Event,
+  app: App,
+  agent: Tenant,
+  body: unknown,
+): Promise<Response> {
+  const publicOrigin = getPublicOrigin(event, app)
+  const server = new Server(
+    { name: 'oauth3', version: SERVER_VERSION },
+    {
+      capabilities: { tools: {} },
+      instructions:
+        'Run skills and code under permits your human approves. request_permit answers an approval_url: give it to your human, then wait_for_permit.',
+    },
+  )
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await listTools(app) }))
+  server.setRequestHandler(CallToolRequestSchema, (request) =>
+    callTool({ app, agent, publicOrigin }, request.params.name, request.params.arguments ?? {}),
+  )
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  })
+  await server.connect(transport)
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(getRequestHeaders(event))) {
+    if (value !== undefined && name !== 'content-length') headers.set(name, value)
+  }
+  const request = new Request(`${publicOrigin}/mcp`, { method: 'POST', headers })
+  try {
+    return await transport.handleRequest(request, { parsedBody: body })
+  } finally {
+    void server.close()
+  }
+}
