@@ -70,6 +70,13 @@ inside TDX, gives a quote binding its \`signing_key\` and your nonce. Every term
 \`receipt\` signed by that key. Verify both offline: \`npx oauth3 attest verify --url <this server>\`, then
 \`npx oauth3 receipt verify <saved status body> --url <this server>\`.
 
+## Other ways in
+
+- Live output: \`GET /execute/:id/events\` (Server-Sent Events; the status_url's \`?token=\` works).
+- Typed capabilities: \`GET /sessions/:id/types\` is a .d.ts of the permit's functions and \`args\`.
+- MCP: \`POST ${origin}/mcp\` (Streamable HTTP, your bearer token): tools for skills, permits, code, results.
+- The SDK and the \`oauth3\` command ship with the server's source; see its README.
+
 ## Endpoints
 
 | endpoint | auth | what |
