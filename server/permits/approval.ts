@@ -128,7 +128,7 @@ export async function decidePermit(
       ...(body.calls_per_minute !== undefined ? { calls_per_minute: body.calls_per_minute } : {}),
     }
   }
-  const [decision, index] = decisionSteps(owner.tenant_id, permit, decide)
+  const [decision, ...permitPointers] = decisionSteps(app, owner.tenant_id, permit, decide)
   const secretSteps = approving
     ? await approvalSecretSteps(app, owner.tenant_id, permit.secret_origins, given)
     : []
@@ -137,7 +137,7 @@ export async function decidePermit(
     agentDecisionStep(permit.agent_id, owner.tenant_id, { bind: approving }),
     ...(approving ? [ownerAgentStep(owner.tenant_id, permit.agent_id)] : []),
     ...secretSteps,
-    index,
+    ...permitPointers,
   ])) as [PermitRecord]
   await app.notifier.notify(decided.request_id)
   return { id: decided.request_id, status: requestStatusOf(decided), permit_id: decided.permit_id }

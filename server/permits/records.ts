@@ -1,10 +1,13 @@
 /**
  * The permit record and its store keys: one record per permit request, which becomes the permit
  * in force once approved. This module alone reads and writes those keys; everyone else goes
- * through it (and through permits/access.ts for who may see what).
+ * through it (and through permits/access.ts for who may see what). The record, its request
+ * pointer and its index entries are kept while the request is pending or the permit in force,
+ * then for the retention period (NITRO_RETENTION_DAYS).
  */
 import type { NormalizedCapability } from '../../core/capabilities/plugin'
 import type { App } from '../app'
+import { retentionMs } from '../settings/retention'
 import type { TransactionStep } from '../store'
 import { findByToken, hashToken, isTokenShaped } from '../accounts/tokens'
 
@@ -69,10 +72,13 @@ export async function createPermitRecord(
   approvalTokenTtlMs: number,
 ): Promise<void> {
   const { store } = app
-  await store.set(`${agentPermitsPrefix(record.agent_id)}:${record.permit_id}`, {
-    created_at: record.created_at,
-  })
-  await store.set(requestKey(record.request_id), { permit_id: record.permit_id })
+  const kept = { ttlMs: permitRetentionMs(app, record) }
+  await store.set(
+    `${agentPermitsPrefix(record.agent_id)}:${record.permit_id}`,
+    { created_at: record.created_at },
+    kept,
+  )
+  await store.set(requestKey(record.request_id), { permit_id: record.permit_id }, kept)
   if (record.owner_id) {
     await store.set(
       `${ownerRequestsPrefix(record.owner_id)}:${record.permit_id}`,
@@ -85,7 +91,21 @@ export async function createPermitRecord(
     { request_id: record.request_id },
     { ttlMs: approvalTokenTtlMs },
   )
-  await store.set(permitKey(record.permit_id), record)
+  await store.set(permitKey(record.permit_id), record, kept)
+}
+
+/**
+ * How much longer a permit's keys are kept: the retention period after the permit leaves force
+ * (expires, is revoked or denied) or its request expires undecided.
+ */
+export function permitRetentionMs(app: Pick<App, 'settings'>, permit: PermitRecord): number {
+  const endsAt =
+    permit.state === 'approved'
+      ? (permit.expires_at ?? Date.now())
+      : permit.state === 'pending'
+        ? permit.request_expires_at
+        : (permit.revoked_at ?? permit.decided_at ?? Date.now())
+  return Math.max(1, endsAt + retentionMs(app) - Date.now())
 }
 
 export function readPermit(app: App, permitId: string): Promise<PermitRecord | null> {
@@ -100,13 +120,45 @@ export async function readPermitByRequest(
   return pointer ? readPermit(app, pointer.permit_id) : null
 }
 
-/** Compare-and-set on the permit record (see Store.update). */
-export function updatePermit(
+/**
+ * Compare-and-set on the permit record, with its pointers kept as long as the record's new state
+ * says (see permitSteps).
+ */
+export async function updatePermit(
   app: App,
-  permitId: string,
+  permit: PermitRecord,
   mutate: (current: PermitRecord | null) => PermitRecord,
 ): Promise<PermitRecord> {
-  return app.store.update<PermitRecord>(permitKey(permitId), mutate)
+  const [updated] = (await app.store.transact(permitSteps(app, permit, mutate))) as [PermitRecord]
+  return updated
+}
+
+/**
+ * A change of the permit record as transaction steps: the record first, then its request pointer
+ * and its agent's index entry, rewritten to be kept as long as the record (their keys never
+ * change, so the permit as read before names them).
+ */
+function permitSteps(
+  app: App,
+  permit: PermitRecord,
+  mutate: (current: PermitRecord | null) => PermitRecord,
+): TransactionStep[] {
+  let next = permit
+  const keptMs = () => permitRetentionMs(app, next)
+  const keep = (current: unknown) => current ?? undefined
+  return [
+    {
+      key: permitKey(permit.permit_id),
+      apply: (current) => (next = mutate(current as PermitRecord | null)),
+      keptFor: keptMs,
+    },
+    { key: requestKey(permit.request_id), apply: keep, keptFor: keptMs },
+    {
+      key: `${agentPermitsPrefix(permit.agent_id)}:${permit.permit_id}`,
+      apply: keep,
+      keptFor: keptMs,
+    },
+  ]
 }
 
 /** Is `token` the approval token of this permit request? Found by hash, never compared as text. */
@@ -122,16 +174,20 @@ export async function isApprovalTokenFor(
 
 /** A decision's steps on the permit (see Store.transact): the record, and the owner's index. */
 export function decisionSteps(
+  app: App,
   ownerId: string,
   permit: PermitRecord,
   decide: (current: PermitRecord | null) => PermitRecord,
 ): TransactionStep[] {
+  const [record, ...pointers] = permitSteps(app, permit, decide)
   return [
-    { key: permitKey(permit.permit_id), apply: decide },
+    record,
     {
       key: `${ownerPermitsPrefix(ownerId)}:${permit.permit_id}`,
       apply: () => ({ requested_at: permit.created_at }),
+      keptFor: record.keptFor,
     },
+    ...pointers,
   ]
 }
 

@@ -71,8 +71,8 @@ export async function listPermits(app: App, tenant: Tenant, query: PageQuery) {
 
 /** Revoke (owner or its agent). A pending request withdrawn this way can no longer be approved. */
 export async function revokePermit(app: App, tenant: Tenant, permitId: string) {
-  await readPermitFor(app, { tenant }, permitId, 'view')
-  const revoked = await updatePermit(app, permitId, (current) => {
+  const permit = await readPermitFor(app, { tenant }, permitId, 'view')
+  const revoked = await updatePermit(app, permit, (current) => {
     if (!current) return fail('NOT_FOUND')
     if (current.state === 'revoked') return fail('ALREADY_REVOKED')
     if (current.state === 'denied') return fail('ALREADY_DECIDED')

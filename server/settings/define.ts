@@ -31,22 +31,36 @@ const valueOf = <T>(fallback: Default<T>, resolved: Record<string, unknown>): T 
     ? (fallback as (r: Record<string, unknown>) => T)(resolved)
     : fallback
 
-export function integer(options: {
+interface NumberOptions {
   min: number
   max: number
   default: Default<number>
   defaultDoc?: string
   doc: string
-}): Setting<number> {
+}
+
+export function integer(options: NumberOptions): Setting<number> {
+  return numberSetting(options, 'integer')
+}
+
+/** A number that may have a fraction (`0.5`). */
+export function decimal(options: NumberOptions): Setting<number> {
+  return numberSetting(options, 'number')
+}
+
+function numberSetting(options: NumberOptions, kind: 'integer' | 'number'): Setting<number> {
   return {
-    type: `integer ${options.min}–${options.max}`,
+    type: `${kind} ${options.min}–${options.max}`,
     doc: options.doc,
     defaultDoc: options.defaultDoc ?? String(options.default),
     parse(raw, { env, resolved, problems }) {
       if (isUnset(raw)) return valueOf(options.default, resolved)
       const n = typeof raw === 'number' ? raw : Number(raw)
-      if (!Number.isInteger(n) || n < options.min || n > options.max) {
-        problems.push(`${env} must be an integer from ${options.min} to ${options.max}`)
+      const shaped = kind === 'integer' ? Number.isInteger(n) : Number.isFinite(n)
+      if (!shaped || n < options.min || n > options.max) {
+        problems.push(
+          `${env} must be ${kind === 'integer' ? 'an integer' : 'a number'} from ${options.min} to ${options.max}`,
+        )
       }
       return n
     },

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { hostname } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
 import { defaultPoolSize } from '../../runtime/limits'
-import { custom, flag, integer, isUnsetValue, text, type ParseContext } from './define'
+import { custom, decimal, flag, integer, isUnsetValue, text, type ParseContext } from './define'
 
 const KIB = 1024
 const MIB = 1024 * KIB
@@ -85,10 +85,28 @@ export const SETTINGS = {
     doc: 'signups per client address per minute',
   }),
   nodeId: text({
-    doc: "names this process's running executions (for restart recovery on a shared Redis)",
+    doc: 'names this instance in logs and in its executions (each start adds a random suffix)',
     default: (resolved: Record<string, unknown>) =>
       `${hostname()}-${createHash('sha256').update(String(resolved.dataDir)).digest('hex').slice(0, 8)}`,
     defaultDoc: 'host name + data dir hash',
+  }),
+  leaseSeconds: integer({
+    min: 2,
+    max: 300,
+    default: 10,
+    doc: "an instance's lease on its executions; when it lapses (the instance died or lost the store), another instance marks them failed (`interrupted`)",
+  }),
+  retentionDays: decimal({
+    min: 0.00001,
+    max: 3650,
+    default: 30,
+    doc: 'how long executions (output, calls, activity) and decided permit requests are kept; a permit in force is kept while in force',
+  }),
+  shutdownGraceSeconds: integer({
+    min: 0,
+    max: 120,
+    default: 10,
+    doc: 'on SIGTERM, how long running executions may finish before they are stopped (`shutdown`)',
   }),
   sandboxPoolSize: integer({
     min: 1,

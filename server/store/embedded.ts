@@ -1,7 +1,8 @@
 /**
  * The embedded store: unstorage over the journal driver, for one server process. Atomic
  * operations hold a per-key lock for their read-modify-write; a lock file keeps a second process
- * from opening the same data folder (two writers would break those guarantees).
+ * from opening the same data folder (two writers would break those guarantees). Expired records are
+ * swept from memory on a timer, and the journal compacts behind them.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,21 +24,33 @@ import {
 export interface EmbeddedStoreOptions {
   dir: string
   fsync?: boolean
+  /** How often expired records are dropped from memory (default a minute). */
+  sweepEveryMs?: number
+}
+
+const SWEEP_EVERY_MS = 60_000
+
+type JournalDriver = ReturnType<typeof journalDriver> & {
+  sweepExpired(now?: number): number
+  sizes(): { journalBytes: number; liveBytes: number; keys: number }
 }
 
 export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<Store> {
   const dir = join(options.dir, 'store')
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const releaseLock = acquireDirLock(options.dir)
-  const storage = createStorage({ driver: journalDriver({ dir, fsync: options.fsync }) })
+  const driver = journalDriver({ dir, fsync: options.fsync }) as JournalDriver
+  const storage = createStorage({ driver })
   const mutex = new KeyedMutex()
+  const sweeper = setInterval(() => driver.sweepExpired(), options.sweepEveryMs ?? SWEEP_EVERY_MS)
+  sweeper.unref()
 
   const read = async <T>(key: string): Promise<Envelope<T> | null> => {
     const envelope = (await storage.getItem(assertStoreKey(key))) as Envelope<T> | null
     return isLive(envelope) ? envelope : null
   }
   const write = (key: string, envelope: Envelope) =>
-    storeIo(() => storage.setItem(key, envelope as never))
+    storeIo(() => storage.setItem(key, envelope as never, { expiresAt: envelope.e }))
 
   return {
     kind: 'embedded',
@@ -83,16 +96,20 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
         const envelopes = new Map<string, Envelope | null>()
         for (const key of keys) envelopes.set(key, await read(key))
         const current = new Map([...envelopes].map(([key, envelope]) => [key, envelope?.v ?? null]))
-        const { next, results } = applySteps(steps, current)
-        const items = [...next].map(([key, value]) => ({
-          key,
-          value: wrap(value, undefined, envelopes.get(key)?.e) as never,
-        }))
+        const { next, results, ttls } = applySteps(steps, current)
+        const items = [...next].map(([key, value]) => {
+          const envelope = wrap(value, ttls.get(key), envelopes.get(key)?.e)
+          return { key, value: envelope as never, options: { expiresAt: envelope.e } }
+        })
         if (items.length) await storeIo(() => storage.setItems(items))
         return results
       })
     },
+    async ping() {},
+    sizes: () => driver.sizes(),
+    sweepExpired: () => driver.sweepExpired(),
     async close() {
+      clearInterval(sweeper)
       await storage.dispose()
       releaseLock()
     },

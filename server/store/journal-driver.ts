@@ -4,8 +4,9 @@
  * nothing acknowledged: the OS holds every completed append, and a torn last line (a write cut
  * short) is dropped when the journal is replayed at open. With `fsync` each batch of appends is
  * also flushed to the disk, which survives power loss. Appends queued while one is in flight go
- * out together in one write (group commit). The journal is rewritten compactly when it has grown
- * well past its live data.
+ * out together in one write (group commit). A value may carry its expiry (`expiresAt`): past it,
+ * `sweepExpired` drops it from memory and replay skips it, so memory and the journal follow live
+ * data. The journal is rewritten compactly when it has grown well past its live data.
  */
 import {
   closeSync,
@@ -26,25 +27,36 @@ import { defineDriver } from 'unstorage'
 export interface JournalOptions {
   dir: string
   fsync?: boolean
-  /** Rewrite the journal once it is this large and at least twice its live size. */
+  /** Rewrite the journal once it is at least this large and twice its live size. */
   compactAtBytes?: number
 }
 
-/** One line of the journal: a write (`v`) or a removal (`d`) of one key, or several together (`t`). */
+/** A write's options: when the value expires (epoch ms). */
+export interface JournalWriteOptions {
+  expiresAt?: number
+}
+
+/**
+ * One line of the journal: a write (`v`, expiring at `e`) or a removal (`d`) of one key, or
+ * several writes together (`t`).
+ */
 interface Entry {
   k?: string
   v?: string
+  e?: number
   d?: 1
   /** Writes that stand or fall together: one line, so a torn write loses all of them or none. */
-  t?: Array<{ k: string; v: string }>
+  t?: Array<{ k: string; v: string; e?: number }>
 }
 
 const FILE = 'journal.log'
-const COMPACT_AT_BYTES = 64 * 1024 * 1024
+const COMPACT_AT_BYTES = 1024 * 1024
 
 export const journalDriver = defineDriver((options: JournalOptions) => {
   const file = join(options.dir, FILE)
-  const data = replay(file)
+  const { data, expiries } = replay(file)
+  let live = 0
+  for (const [k, v] of data) live += sizeOf(k, v)
   const compactAt = options.compactAtBytes ?? COMPACT_AT_BYTES
   let journalBytes = existsSync(file) ? statSync(file).size : 0
   let fd: number | undefined
@@ -75,7 +87,29 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
       item.apply()
       item.done()
     }
-    if (journalBytes > compactAt && journalBytes > 2 * liveBytes(data)) compact()
+    compactIfGrown()
+  }
+
+  function compactIfGrown() {
+    if (journalBytes > compactAt && journalBytes > 2 * live) compact()
+  }
+
+  /** The one way the map changes, so the live size and the expiries follow it. */
+  function put(key: string, value: string, expiresAt: number | undefined) {
+    const old = data.get(key)
+    if (old !== undefined) live -= sizeOf(key, old)
+    data.set(key, value)
+    live += sizeOf(key, value)
+    if (expiresAt === undefined) expiries.delete(key)
+    else expiries.set(key, expiresAt)
+  }
+
+  function drop(key: string) {
+    const old = data.get(key)
+    if (old === undefined) return
+    live -= sizeOf(key, old)
+    data.delete(key)
+    expiries.delete(key)
   }
 
   /** Cut the journal back to its last whole batch; if even that fails, reopen it next time. */
@@ -115,7 +149,13 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
     const tmp = `${file}.compact`
     const out = openSync(tmp, 'w', 0o600)
     try {
-      for (const [k, v] of data) writeSync(out, JSON.stringify({ k, v }) + '\n')
+      const lines: string[] = []
+      for (const [k, v] of data) {
+        const e = expiries.get(k)
+        lines.push(JSON.stringify(e === undefined ? { k, v } : { k, v, e }) + '\n')
+        if (lines.length >= 1024) writeSync(out, lines.splice(0).join(''))
+      }
+      if (lines.length) writeSync(out, lines.join(''))
       fsyncSync(out)
     } finally {
       closeSync(out)
@@ -138,18 +178,39 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
     options,
     hasItem: (key: string) => data.has(key),
     getItem: (key: string) => data.get(key) ?? null,
-    setItem: (key: string, value: string) =>
-      append({ k: key, v: value }, () => data.set(key, value)),
-    setItems: (items: Array<{ key: string; value: string }>) =>
-      append({ t: items.map(({ key, value }) => ({ k: key, v: value })) }, () => {
-        for (const { key, value } of items) data.set(key, value)
-      }),
+    setItem: (key: string, value: string, opts: JournalWriteOptions = {}) =>
+      append({ k: key, v: value, e: opts.expiresAt }, () => put(key, value, opts.expiresAt)),
+    setItems: (items: Array<{ key: string; value: string; options?: JournalWriteOptions }>) =>
+      append(
+        {
+          t: items.map(({ key, value, options }) => ({ k: key, v: value, e: options?.expiresAt })),
+        },
+        () => {
+          for (const { key, value, options } of items) put(key, value, options?.expiresAt)
+        },
+      ),
     removeItem: (key: string) =>
-      data.has(key) ? append({ k: key, d: 1 }, () => data.delete(key)) : undefined,
+      data.has(key) ? append({ k: key, d: 1 }, () => drop(key)) : undefined,
     getKeys: keysUnder,
     async clear(prefix: string) {
-      for (const key of keysUnder(prefix)) await append({ k: key, d: 1 }, () => data.delete(key))
+      for (const key of keysUnder(prefix)) await append({ k: key, d: 1 }, () => drop(key))
     },
+    /**
+     * Forget every value past its expiry (no journal line: replay skips them too), then compact
+     * if the journal has grown past twice the live data. Answers how many were dropped.
+     */
+    sweepExpired(now = Date.now()): number {
+      let dropped = 0
+      for (const [key, expiresAt] of expiries) {
+        if (expiresAt > now) continue
+        drop(key)
+        dropped++
+      }
+      if (!pending.length) compactIfGrown()
+      return dropped
+    },
+    /** The journal's size and the live data's, in bytes (for /ready and the docs). */
+    sizes: () => ({ journalBytes, liveBytes: live, keys: data.size }),
     dispose() {
       if (pending.length) flush()
       if (fd !== undefined) closeSync(fd)
@@ -158,10 +219,14 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
   }
 })
 
-/** Rebuild the map from the journal; a torn last line is cut off so later appends start clean. */
-function replay(file: string): Map<string, string> {
+/**
+ * Rebuild the map from the journal, leaving out what has expired; a torn last line is cut off so
+ * later appends start clean.
+ */
+function replay(file: string) {
   const data = new Map<string, string>()
-  if (!existsSync(file)) return data
+  const expiries = new Map<string, number>()
+  if (!existsSync(file)) return { data, expiries }
   const text = readFileSync(file, 'utf8')
   let offset = 0
   while (offset < text.length) {
@@ -176,20 +241,32 @@ function replay(file: string): Map<string, string> {
         `the journal ${file} is corrupt at byte ${Buffer.byteLength(text.slice(0, offset))}`,
       )
     }
-    if (entry.t) for (const { k, v } of entry.t) data.set(k, v)
-    else if (entry.d) data.delete(entry.k!)
-    else data.set(entry.k!, entry.v!)
+    const writes = entry.t ?? (entry.d ? [] : [{ k: entry.k!, v: entry.v!, e: entry.e }])
+    if (entry.d) {
+      data.delete(entry.k!)
+      expiries.delete(entry.k!)
+    }
+    for (const { k, v, e } of writes) {
+      data.set(k, v)
+      if (e === undefined) expiries.delete(k)
+      else expiries.set(k, e)
+    }
     offset = end + 1
   }
   const good = Buffer.byteLength(text.slice(0, offset))
   if (good < statSync(file).size) truncateSync(file, good)
-  return data
+  const now = Date.now()
+  for (const [key, expiresAt] of expiries) {
+    if (expiresAt > now) continue
+    data.delete(key)
+    expiries.delete(key)
+  }
+  return { data, expiries }
 }
 
-function liveBytes(data: Map<string, string>): number {
-  let total = 0
-  for (const [key, value] of data) total += key.length + value.length + 16
-  return total
+/** What a key and its value take in the journal, roughly (a line's JSON framing included). */
+function sizeOf(key: string, value: string): number {
+  return key.length + value.length + 16
 }
 
 function syncDir(dir: string) {

@@ -1,17 +1,21 @@
 /**
  * Long-poll wake-ups. One waiter per open status request, keyed by request id; `notify(id)` wakes
  * every waiter of that id in this process and, with Redis, in every other process too (pub/sub).
- * A waiter is removed exactly once: on wake, on timeout, or when its client goes away.
+ * A waiter is removed exactly once: on wake, on timeout, when its client goes away, or when the
+ * process begins to stop (`interruptAll`). A publish that fails (the store is down) is not an
+ * error: waiters elsewhere re-read on their own (see status.ts).
  */
 import type Redis from 'ioredis'
 import { watchRedisConnection } from './redis-connection'
-import { storeIo } from './types'
 
-export type WaitOutcome = 'woken' | 'timeout' | 'aborted'
+export type WaitOutcome = 'woken' | 'timeout' | 'aborted' | 'stopping'
 
 export interface Notifier {
   wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome>
+  /** Wake the waiters of `id` here and elsewhere; never throws. */
   notify(id: string): Promise<void>
+  /** The process is stopping: every waiter, now and later, ends at once with `stopping`. */
+  interruptAll(): void
   /** Waiters currently registered in this process. */
   readonly waiting: number
   close(): Promise<void>
@@ -22,9 +26,11 @@ type Wake = (outcome: WaitOutcome) => void
 function createLocalWaiters() {
   const waiters = new Map<string, Set<Wake>>()
   let count = 0
+  let stopping = false
 
   function wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
     if (signal?.aborted) return Promise.resolve('aborted')
+    if (stopping) return Promise.resolve('stopping')
     return new Promise((resolve) => {
       let set = waiters.get(id)
       if (!set) waiters.set(id, (set = new Set()))
@@ -49,9 +55,15 @@ function createLocalWaiters() {
     if (set) for (const wake of [...set]) wake('woken')
   }
 
+  function interruptAll() {
+    stopping = true
+    for (const set of [...waiters.values()]) for (const wake of [...set]) wake('stopping')
+  }
+
   return {
     wait,
     wakeAll,
+    interruptAll,
     get waiting() {
       return count
     },
@@ -65,6 +77,7 @@ export function createLocalNotifier(): Notifier {
     async notify(id) {
       local.wakeAll(id)
     },
+    interruptAll: local.interruptAll,
     get waiting() {
       return local.waiting
     },
@@ -86,8 +99,9 @@ export async function createRedisNotifier(publisher: Redis, channel: string): Pr
     wait: local.wait,
     async notify(id) {
       local.wakeAll(id)
-      await storeIo(() => publisher.publish(channel, id))
+      await publisher.publish(channel, id).catch(() => {})
     },
+    interruptAll: local.interruptAll,
     get waiting() {
       return local.waiting
     },

@@ -158,18 +158,22 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
           return isLive(envelope) ? envelope : null
         })
         const current = new Map(keys.map((key, i) => [key, live[i]?.v ?? null]))
-        const { next, results } = applySteps(steps, current)
+        const { next, results, ttls } = applySteps(steps, current)
         if (next.size === 0) return results
-        const nextRaws = keys.map((key, i) =>
-          next.has(key) ? JSON.stringify(wrap(next.get(key), undefined, live[i]?.e)) : '',
+        const envelopes = keys.map((key, i) =>
+          next.has(key) ? wrap(next.get(key), ttls.get(key), live[i]?.e) : null,
         )
-        const expiries = keys.map((_, i) => live[i]?.e ?? 0)
+        const nextRaws = envelopes.map((envelope) => (envelope ? JSON.stringify(envelope) : ''))
+        const expiries = keys.map((_, i) => envelopes[i]?.e ?? live[i]?.e ?? 0)
         const args = [...raws.map((raw) => raw ?? ''), ...nextRaws, ...expiries]
         const stored = keys.map(full)
         const swapped = await storeIo(() => client.eval(TRANSACT, keys.length, ...stored, ...args))
         if (swapped === 1) return results
       }
       throw new Error('store transaction kept conflicting')
+    },
+    async ping() {
+      await storeIo(() => client.ping())
     },
     async close() {
       await storage.dispose()

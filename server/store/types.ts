@@ -33,9 +33,15 @@ export interface Store {
    * value an earlier step gave it) and returns the next one, or `undefined` to leave it. Every
    * write happens together, or — when a step throws, or another writer changed one of the keys
    * meanwhile (then the steps run again) — none does. Answers each step's resulting value.
-   * Records keep their expiry.
+   * Records keep their expiry unless a step says how long to keep its value (`keptFor`).
    */
   transact(steps: TransactionStep[]): Promise<unknown[]>
+  /** Resolves when the store answers; fails (STORE_UNAVAILABLE) when it does not. */
+  ping(): Promise<void>
+  /** The embedded store's journal and live data (Redis keeps its own figures). */
+  sizes?(): { journalBytes: number; liveBytes: number; keys: number }
+  /** Drop expired records from memory now (the embedded store also does it on a timer). */
+  sweepExpired?(): number
   close(): Promise<void>
 }
 
@@ -43,21 +49,28 @@ export interface Store {
 export interface TransactionStep<T = unknown> {
   key: string
   apply(current: T | null): T | undefined
+  /** A new time to live (ms) for the key, from the value the step writes. */
+  keptFor?(value: T): number
 }
 
-/** Run the steps over the keys' current values: the next values to write, and each step's result. */
+/**
+ * Run the steps over the keys' current values: the next values to write, each step's result, and
+ * the new time to live of the keys whose writing step gave one.
+ */
 export function applySteps(steps: TransactionStep[], current: Map<string, unknown>) {
   const values = new Map(current)
   const next = new Map<string, unknown>()
+  const ttls = new Map<string, number>()
   const results = steps.map((step) => {
     const value = step.apply(values.get(step.key) ?? null)
     if (value !== undefined) {
       values.set(step.key, value)
       next.set(step.key, value)
+      if (step.keptFor) ttls.set(step.key, step.keptFor(value))
     }
     return values.get(step.key) ?? null
   })
-  return { next, results }
+  return { next, results, ttls }
 }
 
 /** What is stored under a key: the value and its absolute expiry (epoch ms). */
