@@ -191,6 +191,10 @@ export const ERROR_CATALOG = {
   TOO_MANY_LONG_POLLS: api(429, 'Too many status requests held open; retry later.'),
   STORE_UNAVAILABLE: api(503, 'The store is unavailable; retry later.'),
   SHUTTING_DOWN: api(503, 'The server is shutting down; retry in a moment.'),
+  NOT_READY: api(
+    503,
+    'The server is starting (marking executions interrupted by a stop); retry in a moment.',
+  ),
   SANDBOX_UNAVAILABLE: api(503, 'The sandbox cannot start processes; the operator must act.'),
   INTERNAL: api(500, 'Internal error.'),
 

@@ -1,10 +1,14 @@
 /**
- * The process-wide application context: settings, store, notifier, key provider. Built once by
- * the startup plugin; routes reach it through `useApp()` and hand it to services explicitly.
+ * The process-wide application context: settings, store, notifier, key provider, sandbox pool.
+ * Built once by the startup plugin, then recovered (executions of dead instances marked failed)
+ * before any request is served; routes reach it through `useApp()` and hand it to services
+ * explicitly. Stopping is two steps: `beginShutdown` at the signal (open long-polls answered,
+ * queued executions failed, running ones given the grace period) and `close` once HTTP drained.
  */
 import Redis from 'ioredis'
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { fail } from '../core/errors'
 import { LIMITS } from '../core/limits'
 import { createGuestPool, type GuestPool } from '../runtime/pool'
 import { createInflight, type Inflight } from './executions/inflight'
@@ -15,10 +19,23 @@ import { createEmbeddedStore, createRedisStore, type Store } from './store'
 import { createLocalNotifier, createRedisNotifier, type Notifier } from './store/notifier'
 import { openEnvironment, type Environment } from './attestation/environment'
 import { createLiveFeeds, type LiveFeeds } from './executions/live'
+import { createLeases, newInstanceId, type Leases } from './executions/leases'
 import type { KeyProvider } from './vault/keys'
+
+export interface Lifecycle {
+  /** Executions of dead instances have been marked failed: requests may be served. */
+  recovered: boolean
+  /** SIGTERM (or close) has begun. */
+  stopping: boolean
+  /** Aborted when the store is about to close: pending store retries give up. */
+  closed: AbortSignal
+}
 
 export interface App {
   settings: Settings
+  /** This start of this server: its executions' running markers and its lease carry it. */
+  instanceId: string
+  lifecycle: Lifecycle
   store: Store
   notifier: Notifier
   keys: KeyProvider
@@ -32,10 +49,21 @@ export interface App {
   longPolls: LongPolls
   /** Live output of the executions this process runs (GET /execute/:id/events). */
   live: LiveFeeds
+  readonly leases: Leases
+  /** Stop taking work; answer every open long-poll now; give running executions the grace. */
+  beginShutdown(): void
   close(): Promise<void>
 }
 
-let current: Promise<App> | undefined
+/** After the pool's grace, how long stored results may take before the store closes anyway. */
+const RESULTS_FLUSH_MS = 5_000
+/** How long a request waits for startup recovery before it is answered 503 NOT_READY. */
+const RECOVERY_WAIT_MS = 5_000
+const RECOVERY_RETRY_MS = 1_000
+
+let created: Promise<App> | undefined
+let recovered: Promise<App> | undefined
+let readyApp: App | undefined
 
 export async function createApp(settings: Settings): Promise<App> {
   const environment = await openEnvironment(settings)
@@ -70,8 +98,14 @@ export async function createApp(settings: Settings): Promise<App> {
   })
   await pool.whenReady()
   const inflight = createInflight()
-  return {
+  const closing = new AbortController()
+  const lifecycle: Lifecycle = { recovered: false, stopping: false, closed: closing.signal }
+  let poolClosed: Promise<void> | undefined
+  let leases: Leases | undefined
+  const app: App = {
     settings,
+    instanceId: newInstanceId(settings.nodeId),
+    lifecycle,
     store,
     notifier,
     keys,
@@ -81,14 +115,58 @@ export async function createApp(settings: Settings): Promise<App> {
     inflight,
     longPolls: createLongPolls(LIMITS.LONG_POLLS_PER_TENANT_MAX),
     live: createLiveFeeds(),
+    // Made on first use (startup recovery): the leases act on the app itself.
+    get leases() {
+      return (leases ??= createLeases(app))
+    },
+    beginShutdown() {
+      if (lifecycle.stopping) return
+      lifecycle.stopping = true
+      notifier.interruptAll()
+      poolClosed = pool.close(settings.shutdownGraceSeconds * 1000)
+    },
     async close() {
-      // Running executions get a grace period; each then stores its result before the store closes.
-      await pool.close()
-      await inflight.settled()
+      app.beginShutdown()
+      // Running executions get their grace; each then stores its result before the store closes.
+      await poolClosed
+      await settledWithin(inflight.settled(), RESULTS_FLUSH_MS)
+      closing.abort()
+      await app.leases.stop({ release: true })
       await notifier.close()
       publisher?.disconnect()
       await store.close()
     },
+  }
+  return app
+}
+
+function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))
+  return Promise.race([promise, bound]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * Startup recovery: renew our lease and mark failed (`interrupted`) the unfinished executions of
+ * instances that are gone (with the embedded store: every earlier start). Retried while the store
+ * does not answer; requests wait for it (RECOVERY_WAIT_MS, then 503).
+ */
+async function recover(app: App): Promise<App> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const interrupted = await app.leases.tick({ boot: true })
+      if (interrupted) {
+        console.log(`[oauth3] ${interrupted} execution(s) interrupted by a stop were marked failed`)
+      }
+      app.lifecycle.recovered = true
+      readyApp = app
+      return app
+    } catch (error) {
+      if (attempt === 0) {
+        console.error(`[oauth3] startup recovery failed (${(error as Error).message}); retrying`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, RECOVERY_RETRY_MS))
+    }
   }
 }
 
@@ -106,12 +184,40 @@ export function resolveBesideEntry(name: string, sourcePath = name): string {
   return found
 }
 
+/** Create the app, then recover; resolves once requests may be served. */
 export function startApp(settings: Settings): Promise<App> {
-  current ??= createApp(settings)
-  return current
+  created ??= createApp(settings)
+  recovered ??= created.then(recover)
+  return recovered
 }
 
-export function useApp(): Promise<App> {
-  if (!current) throw new Error('the app has not been started')
-  return current
+/** The app once recovered; a request that comes too early waits a little, then gets 503. */
+export function useApp(): App | Promise<App> {
+  if (readyApp) return readyApp
+  if (!recovered) throw new Error('the app has not been started')
+  return settleOrFail(recovered)
+}
+
+/** The app as soon as it exists, recovered or not (GET /ready reports which). */
+export function useStartedApp(): Promise<App> {
+  if (!created) throw new Error('the app has not been started')
+  return created
+}
+
+async function settleOrFail(app: Promise<App>): Promise<App> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      try {
+        fail('NOT_READY', { retryAfterSeconds: 1 })
+      } catch (error) {
+        reject(error)
+      }
+    }, RECOVERY_WAIT_MS)
+  })
+  try {
+    return await Promise.race([app, late])
+  } finally {
+    clearTimeout(timer)
+  }
 }

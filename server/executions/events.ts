@@ -58,7 +58,7 @@ export async function streamExecutionEvents(
     }
     // Not running here: its record, once terminal.
     let body = reading.body
-    while (!closed && !TERMINAL_STATUSES.has(body.status)) {
+    while (!closed && !app.lifecycle.stopping && !TERMINAL_STATUSES.has(body.status)) {
       body = await waitForStatus(app, viewer, id, {
         timeoutMs: LIMITS.LONG_POLL_MAX_MS,
         signal: abort.signal,
@@ -67,6 +67,8 @@ export async function streamExecutionEvents(
       })
     }
     if (closed) return
+    // Stopping before the end: the stream closes; the client reconnects (another instance).
+    if (!TERMINAL_STATUSES.has(body.status)) return void stream.close()
     await replayRecord(send, body as unknown as ReturnType<typeof describeExecution>)
     await finish(body)
   })()

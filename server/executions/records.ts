@@ -1,7 +1,9 @@
 /**
- * The execution record and its store keys: the record itself, the running marker of the node
- * that runs it, its entry in its permit's index, the permit's usage counter and idempotency keys.
- * This module alone reads and writes those keys.
+ * The execution record and its store keys: the record itself, the running marker of the instance
+ * that runs it, its entries in its agent's and its permit's index, the permit's usage counter and
+ * idempotency keys. This module alone reads and writes those keys. The record and its index
+ * entries expire after the retention period (NITRO_RETENTION_DAYS); the usage counter lives as
+ * long as its permit.
  * Status words: approved (accepted, queued) → executing → completed | failed.
  */
 import type { Receipt } from '../../core/attestation/receipt'
@@ -10,7 +12,8 @@ import { sha256Hex } from '../../core/hash'
 import { LIMITS } from '../../core/limits'
 import type { App } from '../app'
 import type { CallRecord } from '../gateway'
-import type { PermitRecord } from '../permits/records'
+import { permitRetentionMs, type PermitRecord } from '../permits/records'
+import { retentionMs } from '../settings/retention'
 
 export type ExecutionStatus = 'approved' | 'executing' | 'completed' | 'failed'
 
@@ -76,23 +79,28 @@ export function readExecution(app: App, id: string): Promise<ExecutionRecord | n
 export async function createExecutionRecord(app: App, record: ExecutionRecord): Promise<void> {
   const { store } = app
   const entry = { created_at: record.created_at }
+  const kept = { ttlMs: retentionMs(app) }
   await Promise.all([
     store.set(`${runningPrefix(record.node)}:${record.request_id}`, entry),
-    store.set(`${agentExecutionsPrefix(record.agent_id)}:${record.request_id}`, entry),
+    store.set(`${agentExecutionsPrefix(record.agent_id)}:${record.request_id}`, entry, kept),
     record.permit_id
-      ? store.set(`${permitExecutionsPrefix(record.permit_id)}:${record.request_id}`, entry)
+      ? store.set(`${permitExecutionsPrefix(record.permit_id)}:${record.request_id}`, entry, kept)
       : null,
-    store.set(executionKey(record.request_id), record),
+    store.set(executionKey(record.request_id), record, kept),
   ])
 }
 
 /** Count one execution against the permit's budget, atomically; PERMIT_EXHAUSTED past it. */
 export async function countExecution(app: App, permit: PermitRecord): Promise<void> {
-  await app.store.update<number>(permitUsageKey(permit.permit_id), (used) => {
+  const update = (used: number | null) => {
     if ((used ?? 0) >= permit.max_executions) {
       fail('PERMIT_EXHAUSTED', { details: { max_executions: permit.max_executions } })
     }
     return (used ?? 0) + 1
+  }
+  // The counter lives as long as the permit's record: a budget must not reset while in force.
+  await app.store.update<number>(permitUsageKey(permit.permit_id), update, {
+    ttlMs: permitRetentionMs(app, permit),
   })
 }
 
@@ -155,21 +163,23 @@ export function storeTerminal(
   })
 }
 
-/** The execution has its terminal state: it no longer runs on its node. */
-export async function clearRunningMarker(app: App, record: ExecutionRecord): Promise<void> {
-  await app.store.remove(`${runningPrefix(record.node)}:${record.request_id}`)
+/** The execution has its terminal state: it no longer runs on its instance. */
+export function clearRunningMarker(app: App, record: ExecutionRecord): Promise<void> {
+  return removeRunningMarker(app, record.node, record.request_id)
 }
 
-/** Executions this node accepted and has not finished (ids), and markers left without a record. */
-export async function readRunningOn(app: App, node: string): Promise<string[]> {
-  const prefix = runningPrefix(node)
-  const ids: string[] = []
-  for (const key of await app.store.keys(prefix)) {
-    const id = key.slice(prefix.length + 1)
-    if (await readExecution(app, id)) ids.push(id)
-    else await app.store.remove(key)
+export async function removeRunningMarker(app: App, node: string, id: string): Promise<void> {
+  await app.store.remove(`${runningPrefix(node)}:${id}`)
+}
+
+/** Every running marker, of every instance: executions accepted and not known to be finished. */
+export async function readRunningMarkers(app: App): Promise<Array<{ node: string; id: string }>> {
+  const markers = []
+  for (const key of await app.store.keys('running')) {
+    const [, node, id] = key.split(':')
+    if (node && id) markers.push({ node, id })
   }
-  return ids
+  return markers
 }
 
 /** An agent's executions, newest first (at most `limit`). */

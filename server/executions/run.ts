@@ -11,6 +11,7 @@ import { signReceipt } from '../attestation/receipts'
 import { callCapability, openGatewayContext, type CallRecord } from '../gateway'
 import { NO_REDACTION, type Redactor } from '../gateway/redact'
 import type { PermitRecord } from '../permits/records'
+import { retryWhileStoreDown } from '../store/retry'
 import {
   clearRunningMarker,
   describeExecution,
@@ -115,9 +116,16 @@ async function recordStart(app: App, id: string) {
 }
 
 /**
- * Store the terminal state (once) with its signed receipt, wake the waiters, clear the running
- * marker. An execution that never produced a result (interrupted) gets an empty one, so that every
- * terminal execution carries a receipt.
+ * How long a result the store cannot take (it is down) is retried. Past it the result is given
+ * up, and the execution is marked interrupted by another instance once this one's lease lapses,
+ * or at this one's next start.
+ */
+const STORE_RESULT_FOR_MS = 5 * 60_000
+
+/**
+ * Store the terminal state (once) with its signed receipt — retried while the store is down —
+ * then wake the waiters and clear the running marker. An execution that never produced a result
+ * (interrupted) gets an empty one, so that every terminal execution carries a receipt.
  */
 export async function finishExecution(
   app: App,
@@ -125,35 +133,52 @@ export async function finishExecution(
   result: ExecutionResult | undefined,
   cause: ExecutionFailure | undefined,
 ) {
+  let finished: ExecutionRecord
   try {
-    const finished = await storeTerminal(app, id, (current) => {
-      const outcome = result ?? {
-        success: false,
-        stdout: '',
-        stderr: '',
-        exitCode: 1,
-        duration: 0,
-        calls: [],
-      }
-      const record: ExecutionRecord = {
-        ...current,
-        status: outcome.success ? 'completed' : 'failed',
-        finished_at: Date.now(),
-        ...(cause ? { error: cause.message, error_code: cause.code } : {}),
-      }
-      const receipt = signReceipt(app.keys, {
-        ...record,
-        args_sha256: record.args_sha256 ?? sha256Json({}),
-        finished_at: record.finished_at!,
-        result: outcome,
-      })
-      return { ...record, result: { ...outcome, receipt } }
+    finished = await retryWhileStoreDown(() => storeTerminalWithReceipt(app, id, result, cause), {
+      forMs: STORE_RESULT_FOR_MS,
+      signal: app.lifecycle.closed,
+      onFirstFailure: () =>
+        console.error(`[oauth3] execution ${id}: the store is down; retrying to store the result`),
     })
-    app.live.push(id, { type: 'end', data: describeExecution(finished) })
-    await app.notifier.notify(id)
-    await clearRunningMarker(app, finished)
   } catch (error) {
     console.error(`[oauth3] execution ${id}: could not store the result:`, (error as Error).message)
     await app.notifier.notify(id)
+    return
   }
+  app.live.push(id, { type: 'end', data: describeExecution(finished) })
+  await app.notifier.notify(id)
+  // A marker left by a failed removal is removed by this instance's next lease tick.
+  await clearRunningMarker(app, finished).catch(() => {})
+}
+
+function storeTerminalWithReceipt(
+  app: App,
+  id: string,
+  result: ExecutionResult | undefined,
+  cause: ExecutionFailure | undefined,
+) {
+  return storeTerminal(app, id, (current) => {
+    const outcome = result ?? {
+      success: false,
+      stdout: '',
+      stderr: '',
+      exitCode: 1,
+      duration: 0,
+      calls: [],
+    }
+    const record: ExecutionRecord = {
+      ...current,
+      status: outcome.success ? 'completed' : 'failed',
+      finished_at: Date.now(),
+      ...(cause ? { error: cause.message, error_code: cause.code } : {}),
+    }
+    const receipt = signReceipt(app.keys, {
+      ...record,
+      args_sha256: record.args_sha256 ?? sha256Json({}),
+      finished_at: record.finished_at!,
+      result: outcome,
+    })
+    return { ...record, result: { ...outcome, receipt } }
+  })
 }

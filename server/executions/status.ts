@@ -90,6 +90,12 @@ export async function readStdout(app: App, tenant: Tenant, id: string): Promise<
   return record.result?.stdout ?? ''
 }
 
+/**
+ * A parked status request re-reads at least this often, so a wake-up lost while the store was down
+ * (a publish that failed) delays its answer by seconds, not by the whole wait.
+ */
+const RECHECK_MS = 5_000
+
 export async function waitForStatus(
   app: App,
   viewer: StatusViewer,
@@ -111,14 +117,15 @@ export async function waitForStatus(
       const onAbort = () => stop.abort()
       options.signal.addEventListener('abort', onAbort, { once: true })
       // Register before re-reading, so a transition between the two cannot be missed.
-      const woken = app.notifier.wait(id, remaining, stop.signal)
+      const woken = app.notifier.wait(id, Math.min(remaining, RECHECK_MS), stop.signal)
       reading = await readStatus(app, viewer, id)
       if (TERMINAL_STATUSES.has(reading.body.status)) stop.abort()
       const outcome = await woken
       options.signal.removeEventListener('abort', onAbort)
-      if (TERMINAL_STATUSES.has(reading.body.status)) return reading.body
+      if (TERMINAL_STATUSES.has(reading.body.status) || outcome === 'aborted') return reading.body
       reading = await readStatus(app, viewer, id)
-      if (TERMINAL_STATUSES.has(reading.body.status) || outcome !== 'woken') return reading.body
+      // Stopping: the current state now; the client polls again (another instance, or later).
+      if (TERMINAL_STATUSES.has(reading.body.status) || outcome === 'stopping') return reading.body
     }
   } finally {
     release()

@@ -78,7 +78,7 @@ export async function executeCode(
     agent_id: agent.tenant_id,
     ...(permit ? { permit_id: permit.permit_id, owner_id: permit.owner_id } : {}),
     status: 'approved',
-    node: app.settings.nodeId,
+    node: app.instanceId,
     created_at: Date.now(),
     ...(chosen.skillId ? { skill_id: chosen.skillId } : {}),
     ...(chosen.label ? { label: chosen.label } : {}),

@@ -15,7 +15,7 @@ import {
 import { fail } from '../../core/errors'
 import { assertRequestBody, type RequestBodies, type RequestBodyName } from '../../core/schemas'
 import type { Tenant } from '../accounts/tenants'
-import { useApp, type App } from '../app'
+import { useApp, useStartedApp, type App } from '../app'
 import { readJsonBody, readOptionalJsonBody } from './body'
 import { sendPage, type PageContent, type PageContext } from '../web/page'
 import { wantsHtml } from '../web/negotiate'
@@ -54,6 +54,8 @@ export interface RouteMeta {
   produces?: 'application/json' | 'text/plain' | 'text/markdown' | 'text/html' | 'text/event-stream'
   /** A page or an asset for browsers: not part of the API (the guide and OpenAPI leave it out). */
   page?: boolean
+  /** Answered during startup recovery too (GET /ready reports it); every other route waits. */
+  duringRecovery?: boolean
 }
 
 type CallerOf<A extends RouteAuth> = A extends 'agent' | 'owner' | 'tenant'
@@ -85,7 +87,7 @@ export function defineApiRoute<const M extends RouteMeta>(
   page?: (context: RouteContext<M> & PageContext) => Promise<PageContent>,
 ): ApiRouteHandler {
   const eventHandler = defineEventHandler(async (event) => {
-    const app = await useApp()
+    const app = await (meta.duringRecovery ? useStartedApp() : useApp())
     if (page && event.method === 'GET' && wantsHtml(event)) {
       return sendPage(event, app, async (context) => {
         const caller = await authorize(event, app, meta.auth)

@@ -1,13 +1,14 @@
 /**
  * Startup: check the settings, open the store, the notifier and the key provider, mark the
- * executions the last stop interrupted. A bad setting or an unreachable store stops the process
- * with a clear message instead of serving half a server.
+ * executions a stop interrupted (startApp). A bad setting or an unreachable store stops the process
+ * with a clear message instead of serving half a server. Shutdown: at SIGTERM or SIGINT, before
+ * Nitro waits for open connections to drain, open long-polls are answered and queued executions
+ * failed (`beginShutdown`); Nitro's `close` hook then waits for running ones and closes the store.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { AddressInfo, Server } from 'node:net'
 import { defineNitroPlugin, useRuntimeConfig } from 'nitropack/runtime'
 import { startApp } from '../app'
-import { failInterruptedExecutions } from '../executions/recover'
 import { resolveSettings, type Settings } from '../settings/resolve'
 
 /** How long the last startup line waits to learn the listening port before it names PORT. */
@@ -24,12 +25,6 @@ export default defineNitroPlugin((nitro) => {
   const port = listeningPort()
   const ready = startApp(settings).then(
     async (app) => {
-      const interrupted = await failInterruptedExecutions(app)
-      if (interrupted) {
-        console.log(
-          `[oauth3] ${interrupted} execution(s) interrupted by the last stop were marked failed`,
-        )
-      }
       for (const [from, to] of Object.entries(settings.upstreamMap)) {
         console.log(`[oauth3] NITRO_UPSTREAM_MAP: ${from} -> ${to} (tests and demos only)`)
       }
@@ -53,6 +48,9 @@ export default defineNitroPlugin((nitro) => {
       process.exit(1)
     },
   )
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void ready.then((app) => app.beginShutdown()))
+  }
   nitro.hooks.hook('close', async () => {
     await (await ready).close()
   })

@@ -1,0 +1,39 @@
+/**
+ * GET /ready: can this instance serve? The store answers (within a short bound), the sandbox pool
+ * has processes, startup recovery has run, and it is not stopping. GET /health stays liveness.
+ */
+import type { App } from '../app'
+
+/** A store that takes longer than this to answer a ping counts as down. */
+const STORE_PING_MS = 1_000
+
+export async function readReadiness(app: App) {
+  const store = await pingStore(app)
+  const pool = app.pool.stats()
+  const sandbox = pool.processes > 0 ? 'ok' : 'unavailable'
+  const recovery = app.lifecycle.recovered ? 'done' : 'pending'
+  const ready = store === 'ok' && sandbox === 'ok' && recovery === 'done' && !app.lifecycle.stopping
+  return {
+    status: ready ? ('ready' as const) : ('unready' as const),
+    store,
+    sandbox: { status: sandbox, processes: pool.processes, busy: pool.busy, queued: pool.queued },
+    recovery,
+    stopping: app.lifecycle.stopping,
+  }
+}
+
+async function pingStore(app: App): Promise<'ok' | 'unavailable'> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'unavailable'>((resolve) => {
+    timer = setTimeout(() => resolve('unavailable'), STORE_PING_MS)
+  })
+  const answered = app.store.ping().then(
+    () => 'ok' as const,
+    () => 'unavailable' as const,
+  )
+  try {
+    return await Promise.race([answered, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
