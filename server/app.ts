@@ -9,11 +9,12 @@ import Redis from 'ioredis'
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fail } from '../core/errors'
-import { LIMITS } from '../core/limits'
+import { clamp, LIMITS } from '../core/limits'
 import { createGuestPool, type GuestPool } from '../runtime/pool'
 import { createInflight, type Inflight } from './executions/inflight'
 import { createLongPolls, type LongPolls } from './executions/long-polls'
 import type { Settings } from './settings/resolve'
+import { retentionMs } from './settings/retention'
 import { loadBundledSkills, type BundledSkills } from './skills/bundled'
 import { createEmbeddedStore, createRedisStore, type Store } from './store'
 import { createLocalNotifier, createRedisNotifier, type Notifier } from './store/notifier'
@@ -77,7 +78,12 @@ export async function createApp(settings: Settings): Promise<App> {
     publisher = new Redis(settings.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 2_000 })
     notifier = await createRedisNotifier(publisher, `${settings.redisPrefix}:notify`)
   } else {
-    store = await createEmbeddedStore({ dir: settings.dataDir, fsync: settings.dataFsync })
+    store = await createEmbeddedStore({
+      dir: settings.dataDir,
+      fsync: settings.dataFsync,
+      // Often enough that expired history leaves memory within a small part of its retention.
+      sweepEveryMs: clamp(retentionMs({ settings }) / 4, 250, 60_000),
+    })
     notifier = createLocalNotifier()
   }
   const pool = createGuestPool({

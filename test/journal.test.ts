@@ -142,6 +142,38 @@ describe('journal driver', () => {
     }
   })
 
+  it('expired values leave memory at a sweep, are skipped at replay, and compaction drops them', async () => {
+    const dir = makeDataDir()
+    try {
+      const driver = journalDriver({ dir }) as ReturnType<typeof journalDriver> & {
+        sweepExpired(now?: number): number
+        sizes(): { journalBytes: number; liveBytes: number; keys: number }
+      }
+      const storage = createStorage({ driver })
+      const soon = Date.now() + 60
+      for (let i = 0; i < 400; i++) {
+        await storage.setItem(`old:${i}`, { pad: 'x'.repeat(200) }, { expiresAt: soon })
+      }
+      await storage.setItem('kept:1', { v: 1 })
+      await storage.setItem('kept:2', { v: 2 }, { expiresAt: Date.now() + 60_000 })
+      expect(driver.sizes().keys).toBe(402)
+      await new Promise((resolve) => setTimeout(resolve, 80))
+      // Replay of the journal as it stands skips what expired.
+      const replayed = createStorage({ driver: journalDriver({ dir }) })
+      expect(await replayed.getKeys('')).toEqual(['kept:1', 'kept:2'])
+      await replayed.dispose()
+      expect(driver.sweepExpired()).toBe(400)
+      expect(driver.sizes().keys).toBe(2)
+      // The journal outgrew twice the live data: the sweep compacted it to the two lines left.
+      const lines = readFileSync(join(dir, 'journal.log'), 'utf8').split('\n').filter(Boolean)
+      expect(lines.map((line) => JSON.parse(line).k)).toEqual(['kept:1', 'kept:2'])
+      expect(JSON.parse(lines[1]).e).toBeGreaterThan(Date.now())
+      await storage.dispose()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('groups concurrent appends and acknowledges each only once it is written', async () => {
     const dir = makeDataDir()
     try {

@@ -4,13 +4,12 @@
  * store's journal can no longer grow (a file size limit, as a full disk would), and a Redis server
  * (started by this test on its own port) is killed.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { approvedAgent } from './helpers/exec'
 import { signup } from './helpers/flow'
 import { client } from './helpers/http'
+import { REDIS_SERVER_BINARY, startRedisServer, type RedisServer } from './helpers/redis'
 import { startServer, type RunningServer } from './helpers/server'
 import { sendJson, startUpstream, type Upstream } from './helpers/upstream'
 
@@ -76,45 +75,22 @@ describe('the embedded store, when its journal cannot grow', () => {
   })
 })
 
-const REDIS_SERVER = '/usr/bin/redis-server'
-
-describe.skipIf(!existsSync(REDIS_SERVER))('a Redis store that stops', () => {
-  let redis: ChildProcess | undefined
+describe.skipIf(!existsSync(REDIS_SERVER_BINARY))('a Redis store that stops', () => {
+  let redis: RedisServer | undefined
   let server: RunningServer | undefined
-  let port = 0
 
-  const startRedis = () =>
-    new Promise<ChildProcess>((resolve, reject) => {
-      const child = spawn(
-        REDIS_SERVER,
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        {
-          stdio: ['ignore', 'pipe', 'ignore'],
-        },
-      )
-      let out = ''
-      child.stdout!.on('data', (chunk) => {
-        out += chunk
-        if (out.includes('Ready to accept connections')) resolve(child)
-      })
-      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)))
-    })
-
-  beforeAll(async () => {
-    port = await freePort()
-    redis = await startRedis()
-  })
   afterAll(async () => {
     await server?.stop()
-    redis?.kill('SIGKILL')
+    redis?.kill()
   })
 
   it('answers 503 with Retry-After within seconds while Redis is down, and resumes when it is back', async () => {
-    server = await startServer({ env: { NITRO_REDIS_URL: `redis://127.0.0.1:${port}` } })
+    redis = await startRedisServer()
+    server = await startServer({ env: { NITRO_REDIS_URL: redis.url } })
     const api = client(server.url)
     const agent = await signup(api)
-    redis!.kill('SIGKILL')
-    await new Promise((resolve) => redis!.once('exit', resolve))
+    redis.kill()
+    await new Promise((resolve) => setTimeout(resolve, 100))
     for (const attempt of [
       () => api.post('/signup', {}),
       () => api.get('/me', { token: agent.token }),
@@ -126,7 +102,7 @@ describe.skipIf(!existsSync(REDIS_SERVER))('a Redis store that stops', () => {
       expect(performance.now() - started).toBeLessThan(5000)
     }
     expect((await api.get('/health')).status).toBe(200)
-    redis = await startRedis()
+    await redis.restart()
     let resumed = 0
     for (let i = 0; i < 50 && resumed !== 201; i++) {
       resumed = (await api.post('/signup', {})).status
@@ -136,13 +112,3 @@ describe.skipIf(!existsSync(REDIS_SERVER))('a Redis store that stops', () => {
     expect(server.logs()).not.toMatch(/uncaught|unhandled/i)
   })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer()
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
-}

@@ -178,6 +178,24 @@ for (const backend of backends) {
         expect(await store.get('tx:count')).toBe(10)
       })
 
+      it('transact: a step can give its key a new time to live, from the value it writes', async () => {
+        await store.set('ttl:a', 1)
+        await store.set('ttl:b', 'kept', { ttlMs: 60_000 })
+        await store.transact([
+          { key: 'ttl:a', apply: (n) => (n as number) + 1, keptFor: (n) => (n as number) * 40 },
+          { key: 'ttl:b', apply: (v) => v ?? undefined, keptFor: () => 80 },
+        ])
+        expect(await store.get('ttl:a')).toBe(2)
+        expect(await store.get('ttl:b')).toBe('kept')
+        await new Promise((resolve) => setTimeout(resolve, 130))
+        expect(await store.get('ttl:a')).toBeNull()
+        expect(await store.get('ttl:b')).toBeNull()
+      })
+
+      it('answers a ping while it is up', async () => {
+        await expect(store.ping()).resolves.toBeUndefined()
+      })
+
       it('update keeps the expiry of the record it replaces', async () => {
         await store.set('cas:ttl', 1, { ttlMs: 80 })
         await store.update<number>('cas:ttl', (n) => (n ?? 0) + 1)

@@ -19,7 +19,13 @@ export async function readReadiness(app: App) {
     sandbox: { status: sandbox, processes: pool.processes, busy: pool.busy, queued: pool.queued },
     recovery,
     stopping: app.lifecycle.stopping,
+    ...(app.store.sizes ? { store_data: dataSizes(app.store.sizes()) } : {}),
   }
+}
+
+/** The embedded store's keys, live data and journal, for operators watching retention work. */
+function dataSizes(sizes: { journalBytes: number; liveBytes: number; keys: number }) {
+  return { keys: sizes.keys, live_bytes: sizes.liveBytes, journal_bytes: sizes.journalBytes }
 }
 
 async function pingStore(app: App): Promise<'ok' | 'unavailable'> {

@@ -8,7 +8,7 @@ export default defineApiRoute(
     duringRecovery: true,
     summary:
       'Readiness for a load balancer: 200 when the store answers, the sandbox has processes and startup recovery has run; 503 otherwise.',
-    returns: '{ status: ready|unready, store, sandbox, recovery, stopping }',
+    returns: '{ status: ready|unready, store, sandbox, recovery, stopping, store_data? }',
   },
   async ({ app, event }) => {
     const readiness = await readReadiness(app)
