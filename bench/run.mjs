@@ -1,70 +1,17 @@
 // npm run bench: end-to-end execution latency and throughput on this machine, against baselines
 // measured in the same run. Needs a build (`npm run build`); starts everything it measures as
 // child processes on loopback and stops them at the end.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import http, { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { agent, json, start, summarize } from './lib.mjs'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 const SEQUENTIAL = Number(process.env.BENCH_RUNS ?? 400)
 const PROCESS_RUNS = Number(process.env.BENCH_PROCESS_RUNS ?? 40)
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
 const CODE = 'let n = 0; for (let i = 0; i < 1000; i++) n += i; return n + args.k'
-
-function start(command, args, env = {}) {
-  const child = spawn(command, args, {
-    cwd: root,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = /Listening on http:\/\/[^\s]*:(\d+)/.exec(out)
-      if (match && (!env.NITRO_DATA_DIR || out.includes('[oauth3] store:')))
-        resolve({ child, url: `http://127.0.0.1:${match[1]}` })
-    })
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)))
-  })
-}
-
-// A lean keep-alive client (node:http), so the figures are the servers' and not the client's.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
-function json(url, body, token) {
-  const payload = body === undefined ? undefined : JSON.stringify(body)
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      {
-        method: payload === undefined ? 'GET' : 'POST',
-        agent,
-        headers: {
-          ...(payload === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (response) => {
-        let text = ''
-        response.setEncoding('utf8')
-        response.on('data', (chunk) => (text += chunk))
-        response.on('end', () => {
-          const data = JSON.parse(text)
-          if (response.statusCode >= 400) reject(new Error(`${response.statusCode} ${text}`))
-          else resolve(data)
-        })
-      },
-    )
-    request.on('error', reject)
-    request.end(payload)
-  })
-}
 
 function get(url) {
   return new Promise((resolve, reject) => {
@@ -75,12 +22,6 @@ function get(url) {
       })
       .on('error', reject)
   })
-}
-
-function summarize(samples) {
-  const sorted = [...samples].sort((a, b) => a - b)
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]
-  return { p50: at(0.5), p99: at(0.99), n: sorted.length }
 }
 
 async function latency(task, runs, warmup = Math.min(50, runs)) {
