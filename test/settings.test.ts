@@ -36,6 +36,30 @@ describe('resolveSettings', () => {
     )
   })
 
+  it('history and lease settings: decimals where they make sense, key-safe node ids', () => {
+    const settings = resolveSettings({ retentionDays: '0.25' })
+    expect(settings).toMatchObject({
+      retentionDays: 0.25,
+      leaseSeconds: 10,
+      shutdownGraceSeconds: 10,
+    })
+    expect(resolveSettings({}).retentionDays).toBe(30)
+    expect(resolveSettings({}).nodeId).toMatch(/^[A-Za-z0-9_.-]{1,64}$/)
+    for (const raw of [
+      { retentionDays: '0' },
+      { retentionDays: 'a week' },
+      { retentionDays: '1e9' },
+      { leaseSeconds: '1.5' },
+      { leaseSeconds: '1' },
+      { nodeId: 'a:b' },
+      { nodeId: 'x'.repeat(65) },
+    ]) {
+      expect(() => resolveSettings(raw), JSON.stringify(raw)).toThrow(
+        /NITRO_(RETENTION_DAYS|LEASE_SECONDS|NODE_ID) must/,
+      )
+    }
+  })
+
   it('normalises the public URL and the upstream map (string or already-parsed object)', () => {
     expect(resolveSettings({ publicUrl: 'https://oauth3.example.com/' }).publicUrl).toBe(
       'https://oauth3.example.com',

@@ -87,8 +87,15 @@ export const SETTINGS = {
   nodeId: text({
     doc: 'names this instance in logs and in its executions (each start adds a random suffix)',
     default: (resolved: Record<string, unknown>) =>
-      `${hostname()}-${createHash('sha256').update(String(resolved.dataDir)).digest('hex').slice(0, 8)}`,
+      `${hostname()
+        .replace(/[^A-Za-z0-9_.-]/g, '-')
+        .slice(
+          0,
+          48,
+        )}-${createHash('sha256').update(String(resolved.dataDir)).digest('hex').slice(0, 8)}`,
     defaultDoc: 'host name + data dir hash',
+    // It becomes part of store keys (the running markers, the lease).
+    check: { pattern: /^[A-Za-z0-9_.-]{1,64}$/, problem: 'must match ^[A-Za-z0-9_.-]{1,64}$' },
   }),
   leaseSeconds: integer({
     min: 2,

@@ -86,6 +86,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     // A store that does not answer fails the request fast (503) instead of holding it.
     maxRetriesPerRequest: 2,
     commandTimeout: COMMAND_TIMEOUT_MS,
+    // Listing a prefix is a SCAN of the keyspace: fewer, larger steps.
+    scanCount: 1000,
   })
   const storage = createStorage({ driver })
   const client = driver.getInstance!() as Redis
