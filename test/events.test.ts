@@ -9,7 +9,7 @@ import { approvedAgent } from './helpers/exec'
 import { signup } from './helpers/flow'
 import { client } from './helpers/http'
 import { useTestServer } from './helpers/server'
-import { sendJson, startUpstream, type Upstream } from './helpers/upstream'
+import { sendJson, startUpstream, type Upstream, createGate } from './helpers/upstream'
 
 interface ServerEvent {
   event: string
@@ -45,12 +45,12 @@ async function readEvents(
   return events
 }
 
-let release: () => void = () => {}
+const gate = createGate()
 let upstream: Upstream
 beforeAll(async () => {
   upstream = await startUpstream(async (request, response) => {
     // Held until the test has seen the first line on the event stream.
-    await new Promise<void>((resolve) => (release = resolve))
+    await gate.pass()
     sendJson(response, 200, { echoed: request.url, token: request.headers.authorization })
   })
 })
@@ -90,7 +90,7 @@ describe('GET /execute/:id/events', () => {
         if (!released) seenBeforeRelease.push(event.event)
         if (event.event === 'stdout' && event.data === 'before\n') {
           released = true
-          release()
+          gate.release()
         }
       },
     )

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GITHUB_CAPABILITY } from './helpers/flow'
 import { useTestServer } from './helpers/server'
-import { fakeGithub, sendJson, startUpstream, type Upstream } from './helpers/upstream'
+import { fakeGithub, sendJson, startUpstream, type Upstream, createGate } from './helpers/upstream'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(root, 'bin', 'oauth3.mjs')
@@ -29,12 +29,12 @@ interface Running {
 
 let github: Upstream
 let slow: Upstream
-let release: () => void = () => {}
+const gate = createGate()
 let work: string
 beforeAll(async () => {
   github = await startUpstream(fakeGithub())
   slow = await startUpstream(async (_, response) => {
-    await new Promise<void>((resolve) => (release = resolve))
+    await gate.pass()
     sendJson(response, 200, { ok: true })
   })
   work = mkdtempSync(join(tmpdir(), 'oauth3-cli-flow-'))
@@ -197,7 +197,7 @@ describe('oauth3 from a terminal', () => {
     await following.until(/first\n/)
     // The call is still held by the upstream: "first" came while the code was running.
     expect(following.stdout()).toBe('first\n')
-    release()
+    gate.release()
     const done = await finished(following)
     expect(done.code, done.stderr).toBe(0)
     expect(done.stdout).toMatch(/^first\nsecond\ncompleted \(exec_/)

@@ -16,7 +16,7 @@ import { startDstackStandin } from '../scripts/dstack-standin.mjs'
 import { decide, GITHUB_CAPABILITY, signup } from './helpers/flow'
 import { client } from './helpers/http'
 import { startServer, useTestServer, type RunningServer } from './helpers/server'
-import { fakeGithub, sendJson, startUpstream, type Upstream } from './helpers/upstream'
+import { fakeGithub, sendJson, startUpstream, type Upstream, createGate } from './helpers/upstream'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const SDK = join(root, 'sdk', 'dist', 'index.js')
@@ -24,13 +24,13 @@ type Sdk = typeof import('../sdk/dist/index.js')
 const loadSdk = () => import(SDK) as Promise<Sdk>
 
 let github: Upstream
-let release: () => void = () => {}
+const gate = createGate()
 let slow: Upstream
 let home: string
 beforeAll(async () => {
   github = await startUpstream(fakeGithub())
   slow = await startUpstream(async (_, response) => {
-    await new Promise<void>((resolve) => (release = resolve))
+    await gate.pass()
     sendJson(response, 200, { ok: true })
   })
   home = mkdtempSync(join(tmpdir(), 'oauth3-sdk-home-'))
@@ -112,6 +112,21 @@ describe('OAuth3 client', () => {
     expect(history.executions[0].request_id).toBe(result.request_id)
   })
 
+  it('executeAndWait takes one round trip when the execution ends within a minute (Prefer: wait)', async () => {
+    const { OAuth3 } = await loadSdk()
+    const agent = await signup(api)
+    const requests: string[] = []
+    const counting: typeof fetch = (input, init) => {
+      requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`)
+      return fetch(input, init)
+    }
+    const sdk = new OAuth3({ url: server.url, token: agent.token, fetch: counting })
+    const result = await sdk.executeAndWait({ code: 'return 6 * 7' })
+    expect(result).toMatchObject({ status: 'completed', result: { value: 42 } })
+    // (The SDK also reads /attestation once, to know whether receipts can be verified.)
+    expect(requests.filter((request) => request.includes('/execute'))).toEqual(['POST /execute'])
+  })
+
   it('yields live output before the execution ends', async () => {
     const { OAuth3 } = await loadSdk()
     const agent = await signup(api)
@@ -139,7 +154,7 @@ describe('OAuth3 client', () => {
       if (event.type === 'stdout' && event.data === 'first\n') {
         // The call is still held by the upstream: this line arrived while the code ran.
         expect(seen).toEqual(['stdout:first'])
-        release()
+        gate.release()
       }
     }
     expect(seen).toEqual(['stdout:first', 'call', 'stdout:second', 'end'])

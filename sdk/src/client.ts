@@ -50,6 +50,9 @@ export interface PendingPermit extends PermitAnswer {
   wait(timeoutMs?: number): Promise<ExecutionStatus>
 }
 
+/** The longest inline wait the server honours (Prefer: wait=60). */
+const INLINE_WAIT_MAX_MS = 60_000
+
 export class OAuth3 {
   readonly url: string
   readonly token: string
@@ -110,7 +113,9 @@ export class OAuth3 {
 
   /** Run code or a skill and wait for its result (the product page's call). */
   async executeAndWait(params: ExecuteParams, timeoutMs = 300_000): Promise<ExecutionStatus> {
-    const submitted = await this.submit(params)
+    // One round trip when it ends within a minute (Prefer: wait); status_url otherwise.
+    const waitSeconds = Math.floor(Math.min(timeoutMs, INLINE_WAIT_MAX_MS) / 1000)
+    const submitted = await this.submit(params, { waitSeconds })
     if (TERMINAL.has(submitted.status)) return this.checked(submitted)
     return this.poll(submitted.request_id, timeoutMs)
   }
@@ -120,11 +125,15 @@ export class OAuth3 {
     return this.executeAndWait(params, timeoutMs)
   }
 
-  /** POST /execute only: answers `{ request_id, status, status_url }` at once. */
-  submit(params: ExecuteParams): Promise<ExecutionStatus> {
-    const headers: Record<string, string> = params.idempotency_key
-      ? { 'idempotency-key': params.idempotency_key }
-      : {}
+  /**
+   * POST /execute: answers `{ request_id, status, status_url }` at once — or, with `waitSeconds`,
+   * the terminal status when the execution ends within that time (`Prefer: wait`).
+   */
+  submit(params: ExecuteParams, options: { waitSeconds?: number } = {}): Promise<ExecutionStatus> {
+    const headers: Record<string, string> = {
+      ...(params.idempotency_key ? { 'idempotency-key': params.idempotency_key } : {}),
+      ...(options.waitSeconds ? { prefer: `wait=${options.waitSeconds}` } : {}),
+    }
     return this.request<ExecutionStatus>('POST', '/execute', params, headers)
   }
 

@@ -97,7 +97,8 @@ export function defineApiRoute<const M extends RouteMeta>(
     const caller = await authorize(event, app, meta.auth)
     const body = meta.body ? await readBody(event, meta.body, meta.bodyOptional) : undefined
     const answer = await handler({ event, app, caller, body } as RouteContext<M>)
-    if (meta.status) setResponseStatus(event, meta.status)
+    const status = (event.context.answerStatus as number | undefined) ?? meta.status
+    if (status) setResponseStatus(event, status)
     return answer
   })
   return Object.assign(eventHandler, { meta })
@@ -129,4 +130,9 @@ function authorize(event: H3Event, app: App, auth: RouteAuth): Promise<Tenant | 
 function readBody(event: H3Event, name: RequestBodyName, optional?: boolean) {
   const assert = assertRequestBody[name] as (value: unknown) => unknown
   return optional ? readOptionalJsonBody(event, assert) : readJsonBody(event, assert)
+}
+
+/** Answer this request with `status` instead of the route's declared success status. */
+export function answerWithStatus(event: H3Event, status: number): void {
+  event.context.answerStatus = status
 }

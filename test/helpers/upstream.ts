@@ -83,3 +83,26 @@ export function fakeGithub(): UpstreamHandler {
     })
   }
 }
+
+/**
+ * A gate an upstream handler waits at until the test lets one request through. `release` before
+ * the request has arrived lets the next one pass at once: the order of the two does not matter.
+ */
+export function createGate() {
+  let released = 0
+  const waiting: Array<() => void> = []
+  return {
+    pass(): Promise<void> {
+      if (released > 0) {
+        released--
+        return Promise.resolve()
+      }
+      return new Promise((resolve) => waiting.push(resolve))
+    },
+    release(): void {
+      const next = waiting.shift()
+      if (next) next()
+      else released++
+    },
+  }
+}

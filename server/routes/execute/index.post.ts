@@ -1,20 +1,27 @@
-import { getRequestHeader } from 'h3'
+import { getRequestHeader, setResponseHeader } from 'h3'
 import { fail } from '../../../core/errors'
 import { LIMITS } from '../../../core/limits'
+import { TERMINAL_STATUSES, waitForStatus } from '../../executions/status'
 import { executeCode } from '../../executions/submit'
-import { defineApiRoute } from '../../http/define-route'
+import { answerWithStatus, defineApiRoute } from '../../http/define-route'
 import { getPublicOrigin } from '../../http/origin'
+import { readPreferredWait } from '../../http/prefer'
+import { clientGone } from '../../http/client-gone'
+
+/** The longest `Prefer: wait=N` honoured, in seconds. */
+const PREFER_WAIT_MAX_S = 60
 
 export default defineApiRoute(
   {
     auth: 'agent',
     summary:
-      'Run code (an async function body) under a permit, or with no capabilities; answers status_url. An Idempotency-Key header (or idempotency_key) answers a retry with the first execution.',
+      'Run code (an async function body) under a permit, or with no capabilities; answers status_url. With `Prefer: wait=N` (N ≤ 60) an execution that ends within N seconds is answered 200 with its terminal status. An Idempotency-Key header (or idempotency_key) answers a retry with the first execution.',
     body: 'executeRequest',
     status: 202,
-    returns: '{ request_id, status: "approved", permit_id?, status_url }',
+    returns:
+      '{ request_id, status: "approved", permit_id?, status_url } — or, with Prefer: wait=N, 200 and the terminal status body with status_url',
   },
-  ({ event, app, caller, body }) => {
+  async ({ event, app, caller, body }) => {
     const idempotencyKey = getRequestHeader(event, 'idempotency-key')
     const max = LIMITS.IDEMPOTENCY_KEY_MAX_CHARS
     if (
@@ -25,9 +32,22 @@ export default defineApiRoute(
         details: { reason: `Idempotency-Key must be 1 to ${max} visible ASCII characters` },
       })
     }
-    return executeCode(app, caller, body, {
+    const accepted = await executeCode(app, caller, body, {
       publicOrigin: getPublicOrigin(event, app),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     })
+    const waitSeconds = readPreferredWait(event, PREFER_WAIT_MAX_S)
+    if (!waitSeconds) return accepted
+    // Accepted is accepted: from here on nothing may turn the answer into an error a client would
+    // retry. So no long-poll slot is taken (executions are capped by the queue already).
+    const ended = await waitForStatus(app, { tenant: caller }, accepted.request_id, {
+      timeoutMs: waitSeconds * 1000,
+      signal: clientGone(event),
+      holdSlot: false,
+    }).catch(() => null)
+    if (!ended || !TERMINAL_STATUSES.has(ended.status)) return accepted
+    answerWithStatus(event, 200)
+    setResponseHeader(event, 'preference-applied', `wait=${waitSeconds}`)
+    return { ...ended, status_url: accepted.status_url }
   },
 )

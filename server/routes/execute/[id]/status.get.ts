@@ -1,6 +1,7 @@
 import { getRouterParam } from 'h3'
 import { LIMITS } from '../../../../core/limits'
 import { readStatus, waitForStatus } from '../../../executions/status'
+import { clientGone } from '../../../http/client-gone'
 import { defineApiRoute } from '../../../http/define-route'
 import { readQueryFlag, readQueryInteger, readQueryString } from '../../../http/query'
 
@@ -19,13 +20,9 @@ export default defineApiRoute(
       readQueryInteger(event, 'timeout', LIMITS.LONG_POLL_MIN_MS, Number.MAX_SAFE_INTEGER) ??
       LIMITS.LONG_POLL_MAX_MS
     if (!wait) return (await readStatus(app, viewer, id)).body
-    // The client may have left while auth was being checked: 'close' then fired already.
-    const gone = new AbortController()
-    event.node.res.once('close', () => gone.abort())
-    if (event.node.res.closed || event.node.req.socket?.destroyed) gone.abort()
     return waitForStatus(app, viewer, id, {
       timeoutMs: Math.min(timeoutMs, LIMITS.LONG_POLL_MAX_MS),
-      signal: gone.signal,
+      signal: clientGone(event),
     })
   },
 )

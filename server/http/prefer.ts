@@ -1,0 +1,18 @@
+/**
+ * The `Prefer` request header (RFC 7240): `wait=N` asks the server to answer once the work is done
+ * if that takes at most N seconds. Preferences are hints: one that is malformed or unknown is
+ * ignored, never an error. Several headers, or several preferences in one, are a comma list.
+ */
+import { getRequestHeader, type H3Event } from 'h3'
+
+/** Seconds asked for with `Prefer: wait=N`, capped at `maxSeconds`; undefined when not asked. */
+export function readPreferredWait(event: H3Event, maxSeconds: number): number | undefined {
+  const header = getRequestHeader(event, 'prefer')
+  if (!header || header.length > 1024) return undefined
+  for (const preference of header.split(',')) {
+    const [token] = preference.split(';')
+    const match = /^\s*wait\s*=\s*"?(\d{1,6})"?\s*$/i.exec(token)
+    if (match) return Math.min(Number(match[1]), maxSeconds)
+  }
+  return undefined
+}
