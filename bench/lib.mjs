@@ -1,6 +1,7 @@
 // What the benchmarks share: starting a server as a child process, a lean keep-alive JSON
 // client (node:http, so the figures are the servers' and not the client's), percentiles.
 import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 
@@ -25,7 +26,7 @@ export function start(command, args, env = {}) {
 }
 
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
-export function json(url, body, token) {
+export function json(url, body, token, extraHeaders = {}) {
   const payload = body === undefined ? undefined : JSON.stringify(body)
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -38,6 +39,7 @@ export function json(url, body, token) {
             ? {}
             : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
           ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...extraHeaders,
         },
       },
       (response) => {
@@ -72,3 +74,21 @@ export function summarize(samples) {
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]
   return { p50: at(0.5), p99: at(0.99), n: sorted.length }
 }
+
+/** Resident memory of a process and of its children (the guests), in MB. */
+export function residentMb(pid) {
+  const rss = (p) => {
+    try {
+      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))[1]) / 1024
+    } catch {
+      return 0
+    }
+  }
+  const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean),
+  )
+  const guests = children.reduce((sum, child) => sum + rss(child), 0)
+  return { server: round(rss(pid)), guests: round(guests) }
+}
+
+export const round = (n, digits = 1) => Number(n.toFixed(digits))

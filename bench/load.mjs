@@ -9,12 +9,12 @@
 // --rate is the steady total rate in executions/s (0: as fast as the agents go). Needs a build;
 // several instances need Redis (REDIS_URL, default redis://127.0.0.1:6379).
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Redis from 'ioredis'
-import { json, start, summarize } from './lib.mjs'
+import { json, residentMb, round, start, summarize } from './lib.mjs'
 
 const { values: options } = parseArgs({
   options: {
@@ -31,23 +31,6 @@ const RATE = Number(options.rate)
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const CODE = 'let n = 0; for (let i = 0; i < 1000; i++) n += i; console.log(n); return n + args.k'
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Resident memory of a process and of its children (the guests), in MB. */
-function residentMb(pid) {
-  const rss = (p) => {
-    try {
-      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))[1]) / 1024
-    } catch {
-      return 0
-    }
-  }
-  const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
-    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean),
-  )
-  const guests = children.reduce((sum, child) => sum + rss(child), 0)
-  return { server: round(rss(pid)), guests: round(guests) }
-}
-const round = (n, digits = 1) => Number(n.toFixed(digits))
 
 const prefix = `load-${process.pid}`
 const dataDirs = []

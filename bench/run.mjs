@@ -1,17 +1,25 @@
-// npm run bench: end-to-end execution latency and throughput on this machine, against baselines
-// measured in the same run. Needs a build (`npm run build`); starts everything it measures as
-// child processes on loopback and stops them at the end.
+// npm run bench: end-to-end execution latency and throughput on this machine, each figure a ratio
+// to baselines measured in the same run. Configurations alternate in shuffled blocks (the machine
+// is noisy): OAuth3 with the result inline (Prefer: wait) and by long-poll, without and with one
+// capability call; the isolation floor (bench/isolation-floor.mjs: node:http, one pre-forked SES
+// guest, a fresh Compartment per execution, JSON IPC); the bare floor (node:http + new Function,
+// no isolation); a fresh process per run. Then throughput at 50 in flight, RSS idle and after,
+// and server start to first completed execution. The last line is one JSON object.
+// Needs a build (`npm run build`); everything runs as child processes on loopback.
 import { mkdtempSync, rmSync } from 'node:fs'
 import http, { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { agent, json, start, summarize } from './lib.mjs'
+import { agent, json, residentMb, round, start, summarize } from './lib.mjs'
 
-const SEQUENTIAL = Number(process.env.BENCH_RUNS ?? 400)
-const PROCESS_RUNS = Number(process.env.BENCH_PROCESS_RUNS ?? 40)
-const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8)
+const BLOCK = Number(process.env.BENCH_BLOCK ?? 50)
+const PROCESS_BLOCK = 5
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
+const IN_FLIGHT = 50
+const STARTS = 3
 const CODE = 'let n = 0; for (let i = 0; i < 1000; i++) n += i; return n + args.k'
+const INLINE = { prefer: 'wait=30' }
 
 function get(url) {
   return new Promise((resolve, reject) => {
@@ -24,29 +32,13 @@ function get(url) {
   })
 }
 
-async function latency(task, runs, warmup = Math.min(50, runs)) {
-  for (let i = 0; i < warmup; i++) await task(i)
-  const samples = []
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now()
-    await task(i)
-    samples.push(performance.now() - started)
+const shuffle = (list) => {
+  const out = [...list]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[out[i], out[j]] = [out[j], out[i]]
   }
-  return summarize(samples)
-}
-
-async function throughput(task, seconds, concurrency) {
-  const end = performance.now() + seconds * 1000
-  let done = 0
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      for (let i = 0; performance.now() < end; i++) {
-        await task(worker * 1e6 + i)
-        done++
-      }
-    }),
-  )
-  return done / seconds
+  return out
 }
 
 const upstream = createServer((req, res) => {
@@ -58,21 +50,47 @@ const upstream = createServer((req, res) => {
 })
 await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve))
 const upstreamUrl = `http://127.0.0.1:${upstream.address().port}`
+const UPSTREAM_MAP = JSON.stringify({ 'https://api.bench.example.com': upstreamUrl })
 
-const dataDir = mkdtempSync(join(tmpdir(), 'oauth3-bench-'))
-const oauth3 = await start(process.execPath, ['.output/server/index.mjs'], {
-  PORT: '0',
-  HOST: '127.0.0.1',
-  NITRO_DATA_DIR: dataDir,
-  NITRO_SIGNUPS_PER_MINUTE: '1000',
-  NITRO_EXEC_QUEUE_MAX: '10000',
-  NITRO_UPSTREAM_MAP: JSON.stringify({ 'https://api.bench.example.com': upstreamUrl }),
-})
+const dataDirs = []
+const serverEnv = () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'oauth3-bench-'))
+  dataDirs.push(dataDir)
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    NITRO_DATA_DIR: dataDir,
+    NITRO_SIGNUPS_PER_MINUTE: '1000',
+    NITRO_EXEC_QUEUE_MAX: '10000',
+    NITRO_EXEC_PER_TENANT: '64',
+    NITRO_UPSTREAM_MAP: UPSTREAM_MAP,
+  }
+}
+
+/** Spawn a fresh server and time it to its first completed execution (inline). */
+async function startToFirstExecution() {
+  const startedAt = performance.now()
+  const server = await start(process.execPath, ['.output/server/index.mjs'], serverEnv())
+  const agentToken = (await json(`${server.url}/signup`, {})).token
+  const done = await json(`${server.url}/execute`, { code: 'return 1' }, agentToken, INLINE)
+  const elapsed = performance.now() - startedAt
+  server.child.kill('SIGTERM')
+  if (done.status !== 'completed') throw new Error(JSON.stringify(done))
+  return elapsed
+}
+
+const starts = []
+for (let i = 0; i < STARTS; i++) starts.push(await startToFirstExecution())
+
+const oauth3 = await start(process.execPath, ['.output/server/index.mjs'], serverEnv())
+const isolation = await start(process.execPath, ['bench/isolation-floor.mjs'])
 const floor = await start(process.execPath, ['bench/baselines.mjs', 'floor'])
 const perProcess = await start(process.execPath, ['bench/baselines.mjs', 'process'])
 
 try {
-  const agent = await json(`${oauth3.url}/signup`, { name: 'bench' })
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const idle = residentMb(oauth3.child.pid)
+  const agentToken = (await json(`${oauth3.url}/signup`, { name: 'bench' })).token
   const owner = await json(`${oauth3.url}/signup`, { role: 'owner' })
   const permit = await json(
     `${oauth3.url}/permit`,
@@ -88,13 +106,12 @@ try {
         },
       ],
     },
-    agent.token,
+    agentToken,
   )
-  const token = new URL(permit.approval_url).searchParams.get('token')
   await json(
     `${oauth3.url}/approve/${permit.request_id}`,
     {
-      token,
+      token: new URL(permit.approval_url).searchParams.get('token'),
       action: 'approve',
       manifest_sha256: permit.manifest_sha256,
       secrets: { BENCH_KEY: 'bench-secret-value' },
@@ -102,75 +119,178 @@ try {
     owner.token,
   )
 
-  const viaOAuth3 = (body) => async (i) => {
-    const accepted = await json(`${oauth3.url}/execute`, { ...body, args: { k: i } }, agent.token)
-    const done = await json(
-      `${oauth3.url}${new URL(accepted.status_url).pathname}?wait=true`,
-      undefined,
-      agent.token,
-    )
+  const check = (done) => {
     if (done.status !== 'completed') throw new Error(JSON.stringify(done))
   }
-  const noCapability = viaOAuth3({ code: CODE })
-  const permitNoCall = viaOAuth3({ permit_id: permit.permit_id, code: CODE })
-  const oneCall = viaOAuth3({ permit_id: permit.permit_id, code: `await ping(); ${CODE}` })
+  const viaOAuth3 = (body, inline) => async (i) => {
+    const accepted = await json(
+      `${oauth3.url}/execute`,
+      { ...body, args: { k: i } },
+      agentToken,
+      inline ? INLINE : {},
+    )
+    if (inline) return check(accepted)
+    const path = new URL(accepted.status_url).pathname
+    check(await json(`${oauth3.url}${path}?wait=true`, undefined, agentToken))
+  }
+  const viaIsolation = (inline) => async (i) => {
+    const body = { code: CODE, args: { k: i } }
+    const accepted = await json(`${isolation.url}/execute`, body, undefined, inline ? INLINE : {})
+    if (inline) return check(accepted)
+    check(await json(`${isolation.url}${accepted.status_url}?wait=true`))
+  }
   const viaBaseline = (url) => async (i) => {
     const result = await json(url, { code: CODE, args: { k: i } })
     if (typeof result.value !== 'number') throw new Error(JSON.stringify(result))
   }
-
-  const rows = {
-    'oauth3, no capability': await latency(noCapability, SEQUENTIAL),
-    'oauth3, permit, no call': await latency(permitNoCall, SEQUENTIAL),
-    'oauth3, one capability call': await latency(oneCall, SEQUENTIAL),
-    'direct request to the upstream': await latency(() => get(`${upstreamUrl}/ping`), SEQUENTIAL),
-    'floor: node:http + new Function': await latency(viaBaseline(floor.url), SEQUENTIAL),
-    'process per run': await latency(viaBaseline(perProcess.url), PROCESS_RUNS, 3),
+  const call = { permit_id: permit.permit_id, code: `await ping(); ${CODE}` }
+  const configurations = {
+    'oauth3 inline': viaOAuth3({ code: CODE }, true),
+    'oauth3 long-poll': viaOAuth3({ code: CODE }, false),
+    'oauth3 inline, permit, no call': viaOAuth3({ permit_id: permit.permit_id, code: CODE }, true),
+    'oauth3 inline, one call': viaOAuth3(call, true),
+    'oauth3 long-poll, one call': viaOAuth3(call, false),
+    'isolation floor inline': viaIsolation(true),
+    'isolation floor long-poll': viaIsolation(false),
+    'bare floor (no isolation)': viaBaseline(floor.url),
+    'direct request to the upstream': () => get(`${upstreamUrl}/ping`),
+    'process per run': viaBaseline(perProcess.url),
   }
-  const rates = {
-    'oauth3, no capability': await throughput(noCapability, THROUGHPUT_SECONDS, CONCURRENCY),
-    'oauth3, one capability call': await throughput(oneCall, THROUGHPUT_SECONDS, CONCURRENCY),
-    'floor: node:http + new Function': await throughput(
-      viaBaseline(floor.url),
-      THROUGHPUT_SECONDS,
-      CONCURRENCY,
-    ),
+
+  // Latency: every configuration once per round, in a new shuffled order each round.
+  const samples = Object.fromEntries(Object.keys(configurations).map((name) => [name, []]))
+  for (const [name, task] of Object.entries(configurations)) {
+    for (let i = 0; i < 10; i++) await task(i) // warm-up
+    samples[name] = []
+  }
+  for (let round_ = 0; round_ < ROUNDS; round_++) {
+    for (const name of shuffle(Object.keys(configurations))) {
+      const runs = name === 'process per run' ? PROCESS_BLOCK : BLOCK
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now()
+        await configurations[name](round_ * BLOCK + i)
+        samples[name].push(performance.now() - t0)
+      }
+    }
+  }
+  const latency = Object.fromEntries(
+    Object.entries(samples).map(([name, list]) => [name, summarize(list)]),
+  )
+
+  // Throughput at 50 in flight, configurations alternating in shuffled rounds.
+  const throughputOf = [
+    'oauth3 inline',
+    'oauth3 long-poll',
+    'oauth3 inline, one call',
+    'isolation floor inline',
+    'bare floor (no isolation)',
+  ]
+  const counts = Object.fromEntries(throughputOf.map((name) => [name, 0]))
+  for (let round_ = 0; round_ < 2; round_++) {
+    for (const name of shuffle(throughputOf)) {
+      const end = performance.now() + THROUGHPUT_SECONDS * 1000
+      await Promise.all(
+        Array.from({ length: IN_FLIGHT }, async (_, worker) => {
+          for (let i = 0; performance.now() < end; i++) {
+            await configurations[name](worker * 1e6 + i)
+            counts[name]++
+          }
+        }),
+      )
+    }
+  }
+  const rates = Object.fromEntries(
+    Object.entries(counts).map(([name, n]) => [name, n / (2 * THROUGHPUT_SECONDS)]),
+  )
+  const after = residentMb(oauth3.child.pid)
+
+  const p50 = (name) => latency[name].p50
+  const startMedian = [...starts].sort((a, b) => a - b)[1]
+  const callCost =
+    p50('oauth3 inline, one call') -
+    p50('oauth3 inline, permit, no call') -
+    p50('direct request to the upstream')
+  const targets = {
+    'inline p50 ≤ 2× the isolation floor inline': [
+      p50('oauth3 inline') / p50('isolation floor inline'),
+      (v) => v <= 2,
+    ],
+    'long-poll p50 ≤ 2.2 ms': [p50('oauth3 long-poll'), (v) => v <= 2.2],
+    '≥ 1,000/s inline at 50 in flight': [rates['oauth3 inline'], (v) => v >= 1000],
+    '≥ 700/s long-poll at 50 in flight': [rates['oauth3 long-poll'], (v) => v >= 700],
+    '≥ 30× faster than a process per run': [
+      p50('process per run') / p50('oauth3 inline'),
+      (v) => v >= 30,
+    ],
+    'a capability call adds < 0.5 ms': [callCost, (v) => v < 0.5],
+    'start to first execution < 1 s': [startMedian, (v) => v < 1000],
+    'idle RSS (server + guests) < 250 MB': [idle.server + idle.guests, (v) => v < 250],
   }
 
   const ms = (value) => value.toFixed(2).padStart(8)
   console.log(
-    `\nEnd-to-end execution latency (${SEQUENTIAL} sequential runs; process-per-run ${PROCESS_RUNS}), ms`,
+    `\nLatency, ms (${ROUNDS} shuffled rounds of ${BLOCK}; process per run ${PROCESS_BLOCK})`,
   )
-  console.log(
-    `${'what'.padEnd(34)}${'p50'.padStart(8)}${'p99'.padStart(8)}   throughput (${CONCURRENCY} clients, ${THROUGHPUT_SECONDS} s)`,
-  )
-  for (const [name, row] of Object.entries(rows)) {
+  console.log(`${'what'.padEnd(34)}${'p50'.padStart(8)}${'p99'.padStart(8)}  ×isolation  ×bare`)
+  for (const [name, row] of Object.entries(latency)) {
+    const isolationRatio = row.p50 / p50('isolation floor inline')
+    const bareRatio = row.p50 / p50('bare floor (no isolation)')
     console.log(
-      `${name.padEnd(34)}${ms(row.p50)}${ms(row.p99)}   ${rates[name] ? `${rates[name].toFixed(0)} /s` : ''}`,
+      `${name.padEnd(34)}${ms(row.p50)}${ms(row.p99)}  ${isolationRatio.toFixed(2).padStart(9)}  ${bareRatio.toFixed(2).padStart(5)}`,
     )
   }
-  const base = rows['oauth3, no capability'].p50
-  // The call's own cost: the same permit and code with and without the call, less the upstream's time.
-  const callOverhead =
-    rows['oauth3, one capability call'].p50 -
-    rows['oauth3, permit, no call'].p50 -
-    rows['direct request to the upstream'].p50
-  console.log('\nRatios')
+  console.log(`\nThroughput at ${IN_FLIGHT} in flight (2 × ${THROUGHPUT_SECONDS} s each)`)
+  for (const [name, rate] of Object.entries(rates)) {
+    console.log(`${name.padEnd(34)}${rate.toFixed(0).padStart(8)} /s`)
+  }
   console.log(
-    `  oauth3 / floor (p50):                 ${(base / rows['floor: node:http + new Function'].p50).toFixed(2)}x   (target: within 5x)`,
+    `\nRSS server + guests: idle ${idle.server} + ${idle.guests} MB, after ${after.server} + ${after.guests} MB`,
   )
   console.log(
-    `  process-per-run / oauth3 (p50):       ${(rows['process per run'].p50 / base).toFixed(1)}x   (target: at least 20x)`,
+    `Start to first completed execution: ${starts.map((s) => s.toFixed(0)).join(', ')} ms`,
   )
+  console.log('\nTargets')
+  for (const [name, [value, met]] of Object.entries(targets)) {
+    console.log(`  ${met(value) ? 'met    ' : 'NOT met'}  ${name}: ${round(value, 2)}`)
+  }
   console.log(
-    `  capability call cost over a direct request: ${callOverhead.toFixed(2)} ms   (target: under 1 ms)`,
-  )
-  console.log(
-    `  throughput, no capability:            ${rates['oauth3, no capability'].toFixed(0)} executions/s   (target: at least 300/s)`,
+    JSON.stringify({
+      latency_ms: Object.fromEntries(
+        Object.entries(latency).map(([name, row]) => [
+          name,
+          { p50: round(row.p50, 3), p99: round(row.p99, 3), n: row.n },
+        ]),
+      ),
+      ratio_to_isolation_floor_inline: Object.fromEntries(
+        Object.keys(latency).map((name) => [
+          name,
+          round(p50(name) / p50('isolation floor inline'), 2),
+        ]),
+      ),
+      ratio_to_bare_floor: Object.fromEntries(
+        Object.keys(latency).map((name) => [
+          name,
+          round(p50(name) / p50('bare floor (no isolation)'), 2),
+        ]),
+      ),
+      throughput_per_s: Object.fromEntries(
+        Object.entries(rates).map(([name, rate]) => [name, Math.round(rate)]),
+      ),
+      capability_call_cost_ms: round(callCost, 3),
+      start_to_first_execution_ms: starts.map((s) => Math.round(s)),
+      rss_mb: { idle, after },
+      targets: Object.fromEntries(
+        Object.entries(targets).map(([name, [value, met]]) => [
+          name,
+          { value: round(value, 2), met: met(value) },
+        ]),
+      ),
+    }),
   )
 } finally {
-  for (const child of [oauth3.child, floor.child, perProcess.child]) child.kill('SIGTERM')
+  for (const child of [oauth3.child, isolation.child, floor.child, perProcess.child])
+    child.kill('SIGTERM')
   upstream.close()
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  rmSync(dataDir, { recursive: true, force: true })
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
 }

@@ -51,7 +51,10 @@ export function createRunningJob(
   const started = performance.now()
   const stdout: string[] = []
   const stderr: string[] = []
-  const revoke = new AbortController()
+  // Made only when a capability call is in flight: most executions make none, and an abort
+  // (with its DOMException) on every finished job cost more than the job's own bookkeeping.
+  let revoker: AbortController | undefined
+  let revoked = false
   let outputBytes = 0
   let calls = 0
   let ended = false
@@ -81,7 +84,7 @@ export function createRunningJob(
       calls++
       const refuse = (code: Failure['code'], detail: string) =>
         reply({ ok: false, error: failure(code, detail) })
-      if (revoke.signal.aborted) return refuse(FAILURE.revoked, 'the execution ended')
+      if (revoked) return refuse(FAILURE.revoked, 'the execution ended')
       if (calls > limits.maxCalls) {
         return refuse(
           FAILURE.subrequest_limit,
@@ -95,7 +98,7 @@ export function createRunningJob(
       if (!args)
         return refuse(FAILURE.invalid_call, 'capability arguments must be a list of JSON data')
       try {
-        reply(await job.call(message.fn, args, revoke.signal))
+        reply(await job.call(message.fn, args, (revoker ??= new AbortController()).signal))
       } catch {
         refuse(FAILURE.upstream_error, 'the capability call failed')
       }
@@ -111,10 +114,11 @@ export function createRunningJob(
     },
     /** Abort the calls in flight and refuse later ones. */
     revoke() {
-      revoke.abort()
+      revoked = true
+      revoker?.abort()
     },
     get revoked() {
-      return revoke.signal.aborted
+      return revoked
     },
     /**
      * The code returned: hold its ending until the guest proves idle (`idle`), and call

@@ -113,19 +113,18 @@ export async function waitForStatus(
     for (;;) {
       const remaining = Math.min(deadline, reading.changesAt ?? Infinity) - Date.now()
       if (remaining <= 0 || options.signal.aborted) return reading.body
-      const stop = new AbortController()
-      const onAbort = () => stop.abort()
-      options.signal.addEventListener('abort', onAbort, { once: true })
       // Register before re-reading, so a transition between the two cannot be missed.
-      const woken = app.notifier.wait(id, Math.min(remaining, RECHECK_MS), stop.signal)
+      const waiter = app.notifier.wait(id, Math.min(remaining, RECHECK_MS), options.signal)
       reading = await readStatus(app, viewer, id)
-      if (TERMINAL_STATUSES.has(reading.body.status)) stop.abort()
-      const outcome = await woken
-      options.signal.removeEventListener('abort', onAbort)
-      if (TERMINAL_STATUSES.has(reading.body.status) || outcome === 'aborted') return reading.body
-      reading = await readStatus(app, viewer, id)
+      if (TERMINAL_STATUSES.has(reading.body.status)) {
+        waiter.cancel()
+        return reading.body
+      }
+      const outcome = await waiter.outcome
+      if (outcome === 'aborted') return reading.body
       // Stopping: the current state now; the client polls again (another instance, or later).
-      if (TERMINAL_STATUSES.has(reading.body.status) || outcome === 'stopping') return reading.body
+      if (outcome === 'stopping') return (await readStatus(app, viewer, id)).body
+      // Woken, or time to re-read: the next turn registers again and reads once.
     }
   } finally {
     release()

@@ -4,8 +4,7 @@
  * the result arrives through status_url. An idempotency key answers a retry of the same request
  * with the first execution, exactly, and refuses it for a different request.
  */
-import { sha256Hex, sha256Json } from '../../core/hash'
-import { assertRunnableCode } from '../../core/code-check'
+import { sha256Json } from '../../core/hash'
 import { fail } from '../../core/errors'
 import { assertSkillArgs } from '../../core/skills/args'
 import { PoolClosedError, PoolFullError, type Reservation } from '../../runtime/pool'
@@ -26,6 +25,7 @@ import {
   type ExecutionRecord,
   type IdempotentAnswer,
 } from './records'
+import { checkCode } from './checked-code'
 import { runExecution } from './run'
 
 export interface SubmitContext {
@@ -63,7 +63,7 @@ export async function executeCode(
     permitId === undefined ? null : await readPermitFor(app, { tenant: agent }, permitId, 'execute')
   assertSecretsInPermit(body.secrets ?? [], permit)
   const chosen = await chooseCode(app, body, permit)
-  assertRunnableCode(chosen.code)
+  const codeSha256 = checkCode(chosen.code)
 
   const id = createId('exec')
   let claimed = false
@@ -84,7 +84,7 @@ export async function executeCode(
     ...(chosen.label ? { label: chosen.label } : {}),
     ...(body.action_id ? { action_id: body.action_id } : {}),
     ...(body.secrets?.length ? { secrets: body.secrets } : {}),
-    code_sha256: sha256Hex(chosen.code),
+    code_sha256: codeSha256,
     args_sha256: sha256Json(body.args ?? {}),
     ...(permit ? { manifest_sha256: permit.manifest_sha256 } : {}),
   }

@@ -6,7 +6,10 @@ import type { H3Event } from 'h3'
 
 export function clientGone(event: H3Event): AbortSignal {
   const gone = new AbortController()
-  event.node.res.once('close', () => gone.abort())
+  // 'close' also follows every answered request: only one closed before its answer is a leaver.
+  event.node.res.once('close', () => {
+    if (!event.node.res.writableFinished) gone.abort()
+  })
   if (event.node.res.closed || event.node.req.socket?.destroyed) gone.abort()
   return gone.signal
 }

@@ -10,8 +10,14 @@ import { watchRedisConnection } from './redis-connection'
 
 export type WaitOutcome = 'woken' | 'timeout' | 'aborted' | 'stopping'
 
+/** One registered waiter: its outcome, and a way to end it early (`aborted`) from inside. */
+export interface Waiter {
+  outcome: Promise<WaitOutcome>
+  cancel(): void
+}
+
 export interface Notifier {
-  wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome>
+  wait(id: string, timeoutMs: number, signal?: AbortSignal): Waiter
   /** Wake the waiters of `id` here and elsewhere; never throws. */
   notify(id: string): Promise<void>
   /** The process is stopping: every waiter, now and later, ends at once with `stopping`. */
@@ -28,10 +34,16 @@ function createLocalWaiters() {
   let count = 0
   let stopping = false
 
-  function wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
-    if (signal?.aborted) return Promise.resolve('aborted')
-    if (stopping) return Promise.resolve('stopping')
-    return new Promise((resolve) => {
+  const settled = (outcome: WaitOutcome): Waiter => ({
+    outcome: Promise.resolve(outcome),
+    cancel() {},
+  })
+
+  function wait(id: string, timeoutMs: number, signal?: AbortSignal): Waiter {
+    if (signal?.aborted) return settled('aborted')
+    if (stopping) return settled('stopping')
+    let cancel = () => {}
+    const outcome = new Promise<WaitOutcome>((resolve) => {
       let set = waiters.get(id)
       if (!set) waiters.set(id, (set = new Set()))
       const wake: Wake = (outcome) => {
@@ -47,7 +59,9 @@ function createLocalWaiters() {
       set.add(wake)
       count++
       signal?.addEventListener('abort', onAbort, { once: true })
+      cancel = onAbort
     })
+    return { outcome, cancel: () => cancel() }
   }
 
   function wakeAll(id: string) {
