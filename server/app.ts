@@ -21,6 +21,8 @@ import { createLocalNotifier, createRedisNotifier, type Notifier } from './store
 import { openEnvironment, type Environment } from './attestation/environment'
 import { createLiveFeeds, type LiveFeeds } from './executions/live'
 import { createLeases, newInstanceId, type Leases } from './executions/leases'
+import { createMarkerBatch, type MarkerBatch } from './executions/markers'
+import { createRunningExecutions, type RunningExecutions } from './executions/running'
 import type { KeyProvider } from './vault/keys'
 
 export interface Lifecycle {
@@ -50,6 +52,10 @@ export interface App {
   longPolls: LongPolls
   /** Live output of the executions this process runs (GET /execute/:id/events). */
   live: LiveFeeds
+  /** The executions running in this process now, and since when. */
+  running: RunningExecutions
+  /** Running markers of ended executions, removed in batches. */
+  markers: MarkerBatch
   readonly leases: Leases
   /** Stop taking work; answer every open long-poll now; give running executions the grace. */
   beginShutdown(): void
@@ -121,6 +127,8 @@ export async function createApp(settings: Settings): Promise<App> {
     inflight,
     longPolls: createLongPolls(LIMITS.LONG_POLLS_PER_TENANT_MAX),
     live: createLiveFeeds(),
+    running: createRunningExecutions(),
+    markers: createMarkerBatch(store),
     // Made on first use (startup recovery): the leases act on the app itself.
     get leases() {
       return (leases ??= createLeases(app))
@@ -137,6 +145,7 @@ export async function createApp(settings: Settings): Promise<App> {
       await poolClosed
       await settledWithin(inflight.settled(), RESULTS_FLUSH_MS)
       closing.abort()
+      await app.markers.flush()
       await app.leases.stop({ release: true })
       await notifier.close()
       publisher?.disconnect()

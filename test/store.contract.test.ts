@@ -192,6 +192,21 @@ for (const backend of backends) {
         expect(await store.get('ttl:b')).toBeNull()
       })
 
+      it('setMany writes every entry with its own time to live; removeMany removes them all', async () => {
+        await store.setMany([
+          { key: 'many:a', value: { n: 1 } },
+          { key: 'many:b', value: 'two', ttlMs: 60 },
+          { key: 'many:c', value: [3] },
+        ])
+        expect(await store.get('many:a')).toEqual({ n: 1 })
+        expect(await store.get('many:b')).toBe('two')
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        expect(await store.get('many:b')).toBeNull()
+        await store.removeMany(['many:a', 'many:c', 'many:absent'])
+        expect(await store.get('many:a')).toBeNull()
+        expect(await store.get('many:c')).toBeNull()
+      })
+
       it('answers a ping while it is up', async () => {
         await expect(store.ping()).resolves.toBeUndefined()
       })

@@ -77,16 +77,17 @@ export function readExecution(app: App, id: string): Promise<ExecutionRecord | n
  * only a running marker that the next boot clears.
  */
 export async function createExecutionRecord(app: App, record: ExecutionRecord): Promise<void> {
-  const { store } = app
   const entry = { created_at: record.created_at }
-  const kept = { ttlMs: retentionMs(app) }
-  await Promise.all([
-    store.set(`${runningPrefix(record.node)}:${record.request_id}`, entry),
-    store.set(`${agentExecutionsPrefix(record.agent_id)}:${record.request_id}`, entry, kept),
-    record.permit_id
-      ? store.set(`${permitExecutionsPrefix(record.permit_id)}:${record.request_id}`, entry, kept)
-      : null,
-    store.set(executionKey(record.request_id), record, kept),
+  const ttlMs = retentionMs(app)
+  const id = record.request_id
+  // One write: the marker, the index entries and the record stand or fall together.
+  await app.store.setMany([
+    { key: runningMarkerKey(record.node, id), value: entry },
+    { key: `${agentExecutionsPrefix(record.agent_id)}:${id}`, value: entry, ttlMs },
+    ...(record.permit_id
+      ? [{ key: `${permitExecutionsPrefix(record.permit_id)}:${id}`, value: entry, ttlMs }]
+      : []),
+    { key: executionKey(id), value: record, ttlMs },
   ])
 }
 
@@ -140,14 +141,6 @@ export async function releaseIdempotencyKey(app: App, agentId: string, key: stri
   await app.store.remove(idempotencyKey(agentId, key))
 }
 
-export async function markExecuting(app: App, id: string): Promise<void> {
-  await app.store.update<ExecutionRecord>(executionKey(id), (current) => {
-    if (!current) throw new Error('missing execution record')
-    if (current.status !== 'approved') return current
-    return { ...current, status: 'executing', started_at: Date.now() }
-  })
-}
-
 /**
  * Store the terminal state once: `toTerminal` builds it from the record as it is now, unless the
  * record is terminal already (then it is kept). Answers the stored record.
@@ -163,13 +156,15 @@ export function storeTerminal(
   })
 }
 
-/** The execution has its terminal state: it no longer runs on its instance. */
-export function clearRunningMarker(app: App, record: ExecutionRecord): Promise<void> {
-  return removeRunningMarker(app, record.node, record.request_id)
+const runningMarkerKey = (node: string, id: string) => `${runningPrefix(node)}:${id}`
+
+/** The execution has its terminal state: it no longer runs on its instance (in a batch). */
+export function clearRunningMarker(app: App, record: ExecutionRecord): void {
+  app.markers.remove(runningMarkerKey(record.node, record.request_id))
 }
 
 export async function removeRunningMarker(app: App, node: string, id: string): Promise<void> {
-  await app.store.remove(`${runningPrefix(node)}:${id}`)
+  await app.store.remove(runningMarkerKey(node, id))
 }
 
 /** Every running marker, of every instance: executions accepted and not known to be finished. */
@@ -204,6 +199,15 @@ export async function readPermitExecutions(app: App, permitId: string): Promise<
   const ids = (await app.store.keys(prefix)).map((key) => key.slice(prefix.length + 1))
   const records = await Promise.all(ids.map((id) => readExecution(app, id)))
   return records.filter((record): record is ExecutionRecord => record !== null)
+}
+
+/** The record as readers see it: "executing" while this process runs it (running.ts). */
+export function withLiveState(app: App, record: ExecutionRecord): ExecutionRecord {
+  if (record.status !== 'approved') return record
+  const startedAt = app.running.startedAt(record.request_id)
+  return startedAt === undefined
+    ? record
+    : { ...record, status: 'executing', started_at: startedAt }
 }
 
 export function describeExecution(record: ExecutionRecord) {

@@ -15,7 +15,6 @@ import { retryWhileStoreDown } from '../store/retry'
 import {
   clearRunningMarker,
   describeExecution,
-  markExecuting,
   storeTerminal,
   type ExecutionRecord,
   type ExecutionResult,
@@ -69,7 +68,7 @@ export async function runExecution(
           sendNewCalls()
           return reply
         },
-        onStart: () => void recordStart(app, id),
+        onStart: () => void app.running.start(id),
         onOutput: (stream, text) => app.live.push(id, { type: stream, data: redact.text(text) }),
         ...(run.timeoutMs ? { timeoutMs: run.timeoutMs } : {}),
       },
@@ -107,14 +106,6 @@ function toResult(outcome: GuestResult, calls: CallRecord[], redact: Redactor): 
   return result
 }
 
-async function recordStart(app: App, id: string) {
-  try {
-    await markExecuting(app, id)
-  } catch (error) {
-    console.error(`[oauth3] execution ${id}: could not record the start:`, (error as Error).message)
-  }
-}
-
 /**
  * How long a result the store cannot take (it is down) is retried. Past it the result is given
  * up, and the execution is marked interrupted by another instance once this one's lease lapses,
@@ -134,13 +125,20 @@ export async function finishExecution(
   cause: ExecutionFailure | undefined,
 ) {
   let finished: ExecutionRecord
+  const startedAt = app.running.startedAt(id)
+  app.running.end(id)
   try {
-    finished = await retryWhileStoreDown(() => storeTerminalWithReceipt(app, id, result, cause), {
-      forMs: STORE_RESULT_FOR_MS,
-      signal: app.lifecycle.closed,
-      onFirstFailure: () =>
-        console.error(`[oauth3] execution ${id}: the store is down; retrying to store the result`),
-    })
+    finished = await retryWhileStoreDown(
+      () => storeTerminalWithReceipt(app, id, result, cause, startedAt),
+      {
+        forMs: STORE_RESULT_FOR_MS,
+        signal: app.lifecycle.closed,
+        onFirstFailure: () =>
+          console.error(
+            `[oauth3] execution ${id}: the store is down; retrying to store the result`,
+          ),
+      },
+    )
   } catch (error) {
     console.error(`[oauth3] execution ${id}: could not store the result:`, (error as Error).message)
     await app.notifier.notify(id)
@@ -148,8 +146,7 @@ export async function finishExecution(
   }
   app.live.push(id, { type: 'end', data: describeExecution(finished) })
   await app.notifier.notify(id)
-  // A marker left by a failed removal is removed by this instance's next lease tick.
-  await clearRunningMarker(app, finished).catch(() => {})
+  clearRunningMarker(app, finished)
 }
 
 function storeTerminalWithReceipt(
@@ -157,6 +154,7 @@ function storeTerminalWithReceipt(
   id: string,
   result: ExecutionResult | undefined,
   cause: ExecutionFailure | undefined,
+  startedAt: number | undefined,
 ) {
   return storeTerminal(app, id, (current) => {
     const outcome = result ?? {
@@ -170,6 +168,7 @@ function storeTerminalWithReceipt(
     const record: ExecutionRecord = {
       ...current,
       status: outcome.success ? 'completed' : 'failed',
+      ...(startedAt !== undefined ? { started_at: startedAt } : {}),
       finished_at: Date.now(),
       ...(cause ? { error: cause.message, error_code: cause.code } : {}),
     }

@@ -11,7 +11,7 @@ import type { App } from '../app'
 import { readRequestFor } from '../permits/access'
 import { requestStatusOf } from '../permits/records'
 import { readExecutionFor } from './access'
-import { describeExecution } from './records'
+import { describeExecution, withLiveState } from './records'
 
 export const TERMINAL_STATUSES = new Set(['completed', 'failed', 'denied', 'expired'])
 
@@ -61,7 +61,8 @@ async function readRequestStatus(app: App, viewer: StatusViewer, id: string) {
 
 async function readExecutionStatus(app: App, viewer: StatusViewer, id: string) {
   const record = await readExecutionFor(app, viewer, id)
-  return record ? { body: describeExecution(record), agentId: record.agent_id } : null
+  if (!record) return null
+  return { body: describeExecution(withLiveState(app, record)), agentId: record.agent_id }
 }
 
 /** Status sources by id prefix. */

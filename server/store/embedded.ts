@@ -63,6 +63,24 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
     async remove(key: string) {
       return mutex.run(assertStoreKey(key), () => storeIo(() => storage.removeItem(key)))
     },
+    async setMany(entries) {
+      const keys = entries.map((entry) => assertStoreKey(entry.key))
+      await mutex.runAll(keys, () => {
+        const items = entries.map(({ key, value, ttlMs }) => {
+          const envelope = wrap(value, ttlMs)
+          return { key, value: envelope as never, options: { expiresAt: envelope.e } }
+        })
+        return storeIo(() => storage.setItems(items))
+      })
+    },
+    async removeMany(keys: string[]) {
+      // Issued in one turn: the journal writes them as one batch.
+      await Promise.all(
+        keys.map((key) =>
+          mutex.run(assertStoreKey(key), () => storeIo(() => storage.removeItem(key))),
+        ),
+      )
+    },
     async keys(prefix: string) {
       assertStoreKey(prefix)
       return (await storage.getKeys(prefix)).filter((key) => key.startsWith(`${prefix}:`))

@@ -116,6 +116,18 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       assertStoreKey(key)
       await storeIo(() => storage.removeItem(key))
     },
+    async setMany(entries) {
+      const transaction = client.multi()
+      for (const { key, value, ttlMs } of entries) {
+        const envelope = JSON.stringify(wrap(value, ttlMs))
+        if (ttlMs) transaction.set(full(key), envelope, 'PX', ttlMs)
+        else transaction.set(full(key), envelope)
+      }
+      await storeIo(() => transaction.exec())
+    },
+    async removeMany(keys: string[]) {
+      if (keys.length) await storeIo(() => client.del(...keys.map(full)))
+    },
     async keys(prefix: string) {
       assertStoreKey(prefix)
       const keys = await storeIo(() => storage.getKeys(prefix))

@@ -17,6 +17,13 @@ export interface Store {
   remove(key: string): Promise<void>
   /** Full keys that start with `prefix` followed by ':'. Order is unspecified. */
   keys(prefix: string): Promise<string[]>
+  /**
+   * Several writes that stand or fall together, as one journal line or one Redis transaction:
+   * the cheapest way to store a record with its index entries.
+   */
+  setMany(entries: Array<{ key: string; value: unknown; ttlMs?: number }>): Promise<void>
+  /** Remove several keys at once (one journal batch, one Redis command). */
+  removeMany(keys: string[]): Promise<void>
   /** Writes only when the key is absent (or expired); true when this call wrote it. */
   createIfAbsent<T>(key: string, value: T, options?: WriteOptions): Promise<boolean>
   /**

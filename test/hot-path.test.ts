@@ -1,0 +1,57 @@
+/**
+ * The hot path after the speed work: an execution is two journal writes (the record with its
+ * index entries and running marker as one line, then the result), its marker removed later in a
+ * batch; and with one guest process, whose next Compartment is prepared while it is idle, every
+ * execution still gets a fresh one.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { signup } from './helpers/flow'
+import { client } from './helpers/http'
+import { useTestServer } from './helpers/server'
+
+describe('the hot path', () => {
+  const server = useTestServer({ env: { NITRO_SANDBOX_POOL_SIZE: '1' } })
+  const api = client(() => server.url)
+  const inline = (token: string, code: string) =>
+    api.post('/execute', { code }, { token, headers: { prefer: 'wait=10' } })
+
+  it('stores an execution in two journal writes, and removes its marker in a later batch', async () => {
+    const agent = await signup(api)
+    const reply = await inline(agent.token, 'return 1')
+    expect(reply.body.status).toBe('completed')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const id = reply.body.request_id as string
+    const lines = readFileSync(join(server.dataDir, 'store', 'journal.log'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(id))
+      .map((line) => JSON.parse(line))
+    expect(lines).toHaveLength(3)
+    // 1: marker, agent index entry and record, together.
+    expect(lines[0].t.map((write: { k: string }) => write.k.split(':')[0])).toEqual([
+      'running',
+      'agent-execs',
+      'exec',
+    ])
+    // 2: the terminal record (no "executing" write before it).
+    expect(JSON.parse(lines[1].v).v.status).toBe('completed')
+    // 3: the marker's removal.
+    expect(lines[2]).toMatchObject({ k: expect.stringMatching(/^running:/), d: 1 })
+  })
+
+  it('gives every execution a fresh Compartment, with one guest and its prepared spare', async () => {
+    const [a, b] = await Promise.all([signup(api), signup(api)])
+    for (let i = 0; i < 8; i++) {
+      const token = i % 2 ? a.token : b.token
+      const reply = await inline(
+        token,
+        `const seen = typeof globalThis.mark + ',' + typeof mark
+         globalThis.mark = ${i}
+         Object.defineProperty(globalThis, 'pinned' + ${i}, { value: 1 })
+         return seen + ',' + Object.getOwnPropertyNames(globalThis).filter((n) => n.startsWith('pinned')).length`,
+      )
+      expect(reply.body.result.value, `run ${i}`).toBe('undefined,undefined,1')
+    }
+  })
+})
