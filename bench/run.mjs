@@ -64,6 +64,10 @@ const serverEnv = () => {
     NITRO_EXEC_QUEUE_MAX: '10000',
     NITRO_EXEC_PER_TENANT: '64',
     NITRO_UPSTREAM_MAP: UPSTREAM_MAP,
+    // To measure another pool size than the default.
+    ...(process.env.NITRO_SANDBOX_POOL_SIZE
+      ? { NITRO_SANDBOX_POOL_SIZE: process.env.NITRO_SANDBOX_POOL_SIZE }
+      : {}),
   }
 }
 

@@ -113,7 +113,12 @@ export async function waitForStatus(
     const deadline = Date.now() + options.timeoutMs
     for (;;) {
       const remaining = Math.min(deadline, reading.changesAt ?? Infinity) - Date.now()
-      if (remaining <= 0 || options.signal.aborted) return reading.body
+      if (options.signal.aborted) return reading.body
+      if (remaining <= 0) {
+        // A pending state that turned terminal by itself (an approval link expired): read it.
+        const changed = reading.changesAt !== undefined && Date.now() >= reading.changesAt
+        return changed ? (await readStatus(app, viewer, id)).body : reading.body
+      }
       // Register before re-reading, so a transition between the two cannot be missed.
       const waiter = app.notifier.wait(id, Math.min(remaining, RECHECK_MS), options.signal)
       reading = await readStatus(app, viewer, id)

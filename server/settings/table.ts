@@ -119,7 +119,7 @@ export const SETTINGS = {
     min: 1,
     max: 64,
     default: () => defaultPoolSize(),
-    defaultDoc: '2 × cores, 2 to 8',
+    defaultDoc: 'cores, 2 to 8',
     doc: 'guest processes kept ready',
   }),
   // By default one tenant may hold all but one sandbox process, so others always get a turn.
