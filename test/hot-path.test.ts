@@ -35,7 +35,8 @@ describe('the hot path', () => {
       'exec',
     ])
     // 2: the terminal record (no "executing" write before it).
-    expect(JSON.parse(lines[1].v).v.status).toBe('completed')
+    // The value is JSON in the line, not a string of escaped JSON (one encoding).
+    expect(lines[1].j.v.status).toBe('completed')
     // 3: the marker's removal.
     expect(lines[2]).toMatchObject({ k: expect.stringMatching(/^running:/), d: 1 })
   })

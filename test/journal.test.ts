@@ -174,6 +174,34 @@ describe('journal driver', () => {
     }
   })
 
+  it('json mode writes values as JSON, and replays journals written either way', async () => {
+    const dir = makeDataDir()
+    try {
+      // A journal from before json mode: values as strings of JSON.
+      appendFileSync(join(dir, 'journal.log'), JSON.stringify({ k: 'old:1', v: '{"v":1}' }) + '\n')
+      const driver = journalDriver({ dir, json: true }) as unknown as {
+        getItem(key: string): string | null
+        setItem(key: string, value: string, options?: object): Promise<void>
+        setItems(items: Array<{ key: string; value: string }>): Promise<void>
+        dispose(): void
+      }
+      expect(driver.getItem('old:1')).toBe('{"v":1}')
+      await driver.setItem('new:1', '{"v":{"text":"quote \\" and \\u2028"}}')
+      await driver.setItems([{ key: 'new:2', value: '[1,2]' }])
+      driver.dispose()
+      const lines = readFileSync(join(dir, 'journal.log'), 'utf8').trim().split('\n')
+      expect(JSON.parse(lines[1])).toEqual({ k: 'new:1', j: { v: { text: 'quote " and \u2028' } } })
+      expect(JSON.parse(lines[2])).toEqual({ t: [{ k: 'new:2', j: [1, 2] }] })
+      const reopened = journalDriver({ dir, json: true }) as unknown as typeof driver
+      expect(JSON.parse(reopened.getItem('new:1')!)).toEqual({ v: { text: 'quote " and \u2028' } })
+      expect(reopened.getItem('new:2')).toBe('[1,2]')
+      expect(reopened.getItem('old:1')).toBe('{"v":1}')
+      reopened.dispose()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('groups concurrent appends and acknowledges each only once it is written', async () => {
     const dir = makeDataDir()
     try {

@@ -26,6 +26,14 @@ export interface ReceiptSubject {
   result: ReceiptResult
 }
 
+/** The key id (sha256 of the public key), computed once per key. */
+const keyIds = new WeakMap<Buffer, string>()
+function keyIdOf(publicKey: Buffer): string {
+  let id = keyIds.get(publicKey)
+  if (!id) keyIds.set(publicKey, (id = createHash('sha256').update(publicKey).digest('hex')))
+  return id
+}
+
 export function signReceipt(keys: KeyProvider, subject: ReceiptSubject): Receipt {
   const { privateKey, publicKey } = keys.signingKey()
   const claims: ReceiptClaims = {
@@ -39,7 +47,7 @@ export function signReceipt(keys: KeyProvider, subject: ReceiptSubject): Receipt
     started_at: subject.started_at ?? null,
     finished_at: subject.finished_at,
     server_version: SERVER_VERSION,
-    key_id: createHash('sha256').update(publicKey).digest('hex'),
+    key_id: keyIdOf(publicKey),
   }
   const signature = sign(null, Buffer.from(receiptMessage(claims)), privateKey).toString('hex')
   return { ...claims, alg: 'ed25519', signature }
