@@ -18,6 +18,8 @@ const PROCESS_BLOCK = 5
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const IN_FLIGHT = 50
 const STARTS = 3
+const WARMUP_PASSES = 3
+const WARMUP_RUNS = Number(process.env.BENCH_WARMUP ?? 300)
 const CODE = 'let n = 0; for (let i = 0; i < 1000; i++) n += i; return n + args.k'
 const INLINE = { prefer: 'wait=30' }
 
@@ -163,9 +165,12 @@ try {
 
   // Latency: every configuration once per round, in a new shuffled order each round.
   const samples = Object.fromEntries(Object.keys(configurations).map((name) => [name, []]))
-  for (const [name, task] of Object.entries(configurations)) {
-    for (let i = 0; i < 10; i++) await task(i) // warm-up
-    samples[name] = []
+  // Warm-up: steady state, not the JIT's first minutes (a server needs a few thousand runs).
+  for (let pass = 0; pass < WARMUP_PASSES; pass++) {
+    for (const [name, task] of Object.entries(configurations)) {
+      const runs = name === 'process per run' ? 1 : WARMUP_RUNS
+      for (let i = 0; i < runs; i++) await task(i)
+    }
   }
   for (let round_ = 0; round_ < ROUNDS; round_++) {
     for (const name of shuffle(Object.keys(configurations))) {

@@ -99,7 +99,7 @@ export function defineApiRoute<const M extends RouteMeta>(
     const answer = await handler({ event, app, caller, body } as RouteContext<M>)
     const status = (event.context.answerStatus as number | undefined) ?? meta.status
     if (status) setResponseStatus(event, status)
-    return answer
+    return isJsonAnswer(answer) ? sendJsonNow(event, answer) : answer
   })
   return Object.assign(eventHandler, { meta })
 }
@@ -135,4 +135,23 @@ function readBody(event: H3Event, name: RequestBodyName, optional?: boolean) {
 /** Answer this request with `status` instead of the route's declared success status. */
 export function answerWithStatus(event: H3Event, status: number): void {
   event.context.answerStatus = status
+}
+
+function isJsonAnswer(answer: unknown): answer is object {
+  if (answer === null || typeof answer !== 'object') return false
+  const proto = Object.getPrototypeOf(answer)
+  return proto === Object.prototype || proto === null || Array.isArray(answer)
+}
+
+/**
+ * A JSON answer written at once: h3 would write it one event-loop turn later (setImmediate),
+ * which under load queues every answer behind all pending I/O. Same bytes and headers as h3's.
+ */
+function sendJsonNow(event: H3Event, answer: object): undefined {
+  const response = event.node.res
+  if (!response.hasHeader('content-type')) {
+    response.setHeader('content-type', 'application/json')
+  }
+  response.end(JSON.stringify(answer))
+  return undefined
 }
