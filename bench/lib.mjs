@@ -25,7 +25,8 @@ export function start(command, args, env = {}) {
   })
 }
 
-export const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
+// Idle sockets are closed before a server's keep-alive timeout (Node's default 5 s) can race a request.
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 })
 export function json(url, body, token, extraHeaders = {}) {
   const payload = body === undefined ? undefined : JSON.stringify(body)
   return new Promise((resolve, reject) => {
