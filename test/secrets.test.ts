@@ -178,7 +178,9 @@ function lastStored(dump: string, key: string): string {
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line))
     .filter((entry) => entry.k === key)
-  return lines.at(-1).v
+  // A value is JSON in the line (`j`); older journals held it as a string (`v`).
+  const last = lines.at(-1)
+  return last.v ?? JSON.stringify(last.j)
 }
 
 function readTree(dir: string): string {
