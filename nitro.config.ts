@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineNitroConfig } from 'nitropack/config'
 import { buildWebAssets } from './scripts/build-web.mjs'
+import { normalizeBuild } from './scripts/deterministic-build.mjs'
 import { routeIndexModule } from './server/http/route-files'
 import { runtimeConfigKeys } from './server/settings/resolve'
 
@@ -36,6 +37,8 @@ export default defineNitroConfig({
       })
       // The pages' scripts and stylesheet (GET /assets/{file}).
       await buildWebAssets(`${target}/web`)
+      // The same commit builds the same bytes, wherever and whenever (docs/reproduce.md).
+      if (!nitro.options.dev) normalizeBuild(nitro)
     },
   },
   // The ESM entry of ses (what the guest's `import 'ses'` loads), traced with its dependencies.

@@ -1,5 +1,5 @@
 // node scripts/run-ts.mjs <entry.ts> [args…]: bundle a TypeScript entry with esbuild (packages stay
-// external) into .output/run/ and run it with the given arguments. The route index module
+// external) into node_modules/.cache/oauth3-run/ and run it with the given arguments. The route index module
 // (#oauth3/route-index) is generated from server/routes exactly as the build does.
 import { basename, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -10,7 +10,8 @@ if (!entry) {
   console.error('usage: node scripts/run-ts.mjs <entry.ts> [args…]')
   process.exit(2)
 }
-const out = resolve('.output/run')
+// Outside .output: the build tree holds only what ships (its digest is the build's identity).
+const out = resolve('node_modules/.cache/oauth3-run')
 const bundle = (entryPoints, outfile, plugins = []) =>
   build({
     entryPoints,

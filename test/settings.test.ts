@@ -132,6 +132,9 @@ describe('startup', () => {
         tee: 'none',
         store: 'embedded',
         long_polls: 0,
+        version: expect.any(String),
+        commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+        build_digest: expect.stringMatching(/^[0-9a-f]{64}$/),
       })
       const guide = await api.get('/')
       expect(guide.headers.get('content-type')).toMatch(/text\/markdown/)

@@ -4,6 +4,7 @@
  * replays its RTMRs. Outside a TEE it says so, and claims nothing.
  */
 import { version } from '../../package.json'
+import { readBuildInfo } from './build-info'
 import { keyIdOf } from '../../core/attestation/receipt'
 import { attestationReportData, NONCE_MAX_BYTES } from '../../core/attestation/report-data'
 import { runtimeEvent, parseEventLog } from '../../core/attestation/event-log'
@@ -28,6 +29,9 @@ export async function readAttestation(environment: Environment, nonceHex: string
     signing_key: signingKey.toString('hex'),
     key_id: await keyIdOf(signingKey),
     version: SERVER_VERSION,
+    // What runs: the commit and the digest of the build tree (docs/reproduce.md).
+    commit: readBuildInfo().commit,
+    build_digest: readBuildInfo().build_digest,
   }
   if (environment.tee === 'none' || !environment.dstack) return { ...common, message: NOT_ATTESTED }
   const answer = await environment.dstack.client.getQuote(reportData)

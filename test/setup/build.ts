@@ -1,5 +1,5 @@
 // Build once per test run, as `npm run build` does: the server (every HTTP test then runs it in
-// child processes), the oauth3 command's bundle and the SDK.
+// child processes), the oauth3 command's bundle, the SDK and build-info.json (the build digest).
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -11,7 +11,13 @@ export default function setup() {
   const nitro = fileURLToPath(
     new URL('../../node_modules/nitropack/dist/cli/index.mjs', import.meta.url),
   )
-  for (const args of [[nitro, 'build'], ['scripts/build-cli.mjs'], ['scripts/build-sdk.mjs']]) {
+  const steps = [
+    [nitro, 'build'],
+    ['scripts/build-cli.mjs'],
+    ['scripts/build-sdk.mjs'],
+    ['scripts/build-digest.mjs', '--write-info'],
+  ]
+  for (const args of steps) {
     execFileSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
   }
 }

@@ -1,0 +1,67 @@
+// The build digest: one sha256 over a build tree (`.output`), so anyone can check that a build —
+// theirs, or the one an enclave reports — is this repository's. Format (docs/reproduce.md): every
+// regular file under the tree except build-info.json at its top (which holds the digest), as the
+// line `<sha256 of its bytes, hex>  <path relative to the tree, '/'-separated>\n`, lines sorted by
+// path (byte order); the digest is the sha256 of those lines, hex. The same as
+//   cd .output && find . -type f ! -path ./build-info.json -printf '%P\n' | LC_ALL=C sort \
+//     | xargs -d '\n' sha256sum | sha256sum
+//
+//   node scripts/build-digest.mjs [dir]          print the digest of dir (default .output)
+//   node scripts/build-digest.mjs --write-info   also write .output/build-info.json
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, relative, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const BUILD_INFO_FILE = 'build-info.json'
+
+/** The digest of the build tree at `dir` (see the format above). */
+export function buildDigest(dir) {
+  const root = resolve(dir)
+  const files = []
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    const path = relative(root, join(entry.parentPath ?? entry.path, entry.name))
+      .split(sep)
+      .join('/')
+    if (path !== BUILD_INFO_FILE) files.push(path)
+  }
+  files.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+  const lines = files.map((path) => {
+    const bytes = readFileSync(join(root, path))
+    return `${createHash('sha256').update(bytes).digest('hex')}  ${path}\n`
+  })
+  return createHash('sha256').update(lines.join('')).digest('hex')
+}
+
+/** The commit being built: SOURCE_COMMIT (a Docker build has no .git), else git's HEAD. */
+function sourceCommit(cwd) {
+  if (process.env.SOURCE_COMMIT) return process.env.SOURCE_COMMIT
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim()
+  } catch {
+    return null
+  }
+}
+
+/** Write `<dir>/build-info.json`: what the server reports as what it runs. */
+export function writeBuildInfo(dir, projectRoot) {
+  const version = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version
+  const info = { version, commit: sourceCommit(projectRoot), build_digest: buildDigest(dir) }
+  writeFileSync(join(dir, BUILD_INFO_FILE), JSON.stringify(info, null, 2) + '\n')
+  return info
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2)
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  if (args[0] === '--write-info') {
+    const info = writeBuildInfo(join(root, '.output'), root)
+    console.log(`build digest ${info.build_digest} (commit ${info.commit ?? 'unknown'})`)
+  } else {
+    console.log(buildDigest(args[0] ?? join(root, '.output')))
+  }
+}
