@@ -5,11 +5,18 @@
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
+# Reproducible: the same commit builds the same .output, byte for byte (docs/reproduce.md). The
+# commit and its time are given, as the image has no .git:
+#   --build-arg SOURCE_COMMIT=$(git rev-parse HEAD) --build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)
+ARG SOURCE_COMMIT
+ARG SOURCE_DATE_EPOCH=0
+ENV SOURCE_COMMIT=${SOURCE_COMMIT} \
+    SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH}
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
-RUN npm run build
+RUN npm run build && cat .output/build-info.json
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \

@@ -17,7 +17,7 @@ import {
   verifyAttestation,
   type AttestationVerification,
 } from '../core/attestation/verify-attestation'
-import { verifyQuote } from '../core/attestation/verify-quote'
+import { verifyQuote, type Check } from '../core/attestation/verify-quote'
 import { report } from './report'
 
 export class UsageError extends Error {}
@@ -30,6 +30,7 @@ const OPTIONS = {
   compose: { type: 'string' },
   'compose-hash': { type: 'string' },
   'report-data': { type: 'string' },
+  'build-digest': { type: 'string' },
 } as const
 
 type OptionName = keyof typeof OPTIONS
@@ -129,7 +130,7 @@ export async function quoteVerify(argv: string[]): Promise<number> {
 async function attestServer(
   url: string,
   options: { composeHash?: string; at?: number },
-): Promise<AttestationVerification> {
+): Promise<AttestationVerification & { answer?: unknown }> {
   const nonce = randomBytes(32)
   let answer: unknown
   try {
@@ -143,7 +144,26 @@ async function attestServer(
       checks: [{ name: 'fetch', ok: false, code: 'attestation_unavailable', reason }],
     }
   }
-  return verifyAttestation({ answer, nonce, ...options })
+  return { ...(await verifyAttestation({ answer, nonce, ...options })), answer }
+}
+
+/**
+ * The last link: the build digest the server reports (not covered by the quote: it is what the
+ * measured image says of itself) against the one computed from a local build of the commit.
+ */
+function buildDigestCheck(answer: unknown, expected: string): Check {
+  const reported = textField(answer, 'build_digest')
+  if (reported === expected) {
+    return { name: 'build_digest', ok: true, reason: `the server reports ${reported}` }
+  }
+  return {
+    name: 'build_digest',
+    ok: false,
+    code: 'build_digest_mismatch',
+    reason: reported
+      ? `the server reports ${reported}, not ${expected}`
+      : 'the server reports no build digest',
+  }
 }
 
 function serverUrl(value: string | undefined): string {
@@ -156,8 +176,11 @@ function serverUrl(value: string | undefined): string {
 }
 
 export async function attestVerify(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, ['url', 'compose', 'compose-hash'])
+  const { values, positionals } = parse(argv, ['url', 'compose', 'compose-hash', 'build-digest'])
   if (positionals.length) throw new UsageError('attest verify takes no positional argument')
+  const expectedDigest = values['build-digest']
+    ? toHex(hexOption(values['build-digest'], '--build-digest', 32)!)
+    : undefined
   if (values.compose && values['compose-hash'])
     throw new UsageError('give --compose or --compose-hash, not both')
   const url = serverUrl(values.url)
@@ -166,7 +189,11 @@ export async function attestVerify(argv: string[]): Promise<number> {
         throw new UsageError((error as Error).message)
       })
     : values['compose-hash']?.toLowerCase()
-  const result = await attestServer(url, { composeHash, at: timeOption(values.at) })
+  const attested = await attestServer(url, { composeHash, at: timeOption(values.at) })
+  const checks = [...attested.checks]
+  if (expectedDigest) checks.push(buildDigestCheck(attested.answer, expectedDigest))
+  const result = { ...attested, checks, ok: checks.every((check) => check.ok) }
+  const image = values.compose ? imageOf(readInput(values.compose).toString('utf8')) : undefined
   return report(`Attestation of ${url}`, result, {
     json: Boolean(values.json),
     proved: `${url} runs in Intel TDX and holds signing key ${result.signingKey}; receipts signed by it come from the code measured in this quote${composeHash ? ` (compose hash ${composeHash})` : ''}.`,
@@ -175,8 +202,17 @@ export async function attestVerify(argv: string[]): Promise<number> {
       signing_key: result.signingKey,
       app_id: result.quote?.appId,
       compose_hash: result.quote?.composeHash,
+      // Stated by the compose file the quote's compose hash covers; rebuild it to compare.
+      image,
+      commit: textField(attested.answer, 'commit'),
+      build_digest: textField(attested.answer, 'build_digest'),
     },
   })
+}
+
+/** The image a compose file names (the first `image:` line), as stated there. */
+function imageOf(compose: string): string | undefined {
+  return /^\s*image:\s*(\S+)\s*$/m.exec(compose)?.[1]
 }
 
 function textField(value: unknown, name: string): string | undefined {

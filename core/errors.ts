@@ -268,6 +268,9 @@ export const ERROR_CATALOG = {
   event_log_invalid: check('The event log does not parse, or an event does not match its digest.'),
   rtmr_mismatch: check('The event log does not replay to the RTMRs the quote carries.'),
   compose_hash_mismatch: check('The compose hash in RTMR3 is not the one expected.'),
+  build_digest_mismatch: check(
+    'The build digest the server reports is not the one built locally from the commit (or it reports none).',
+  ),
   attestation_unavailable: check(
     'The server attests nothing: it does not run in a TEE (tee is none).',
   ),

@@ -45,10 +45,15 @@ describe('Dockerfile', () => {
 
   it('runs the build CI runs, and ships only .output', () => {
     expect(stages[0]).toContain('RUN npm ci')
-    expect(stages[0]).toContain('RUN npm run build')
+    expect(stages[0].some((line) => /^RUN npm run build( |$)/.test(line))).toBe(true)
+    // Reproducible: the commit and its time come in as build arguments (docs/reproduce.md).
+    expect(stages[0]).toContain('ARG SOURCE_COMMIT')
+    expect(stages[0].some((line) => line.startsWith('ARG SOURCE_DATE_EPOCH'))).toBe(true)
     const copies = runtime.filter((line) => line.startsWith('COPY'))
     expect(copies).toEqual(['COPY --from=build /app/.output ./.output'])
-    expect(read('.ci/run')).toMatch(/npm ci && npm run build && npm test/)
+    expect(read('.ci/run')).toMatch(
+      /npm ci && npm run build && bash \.ci\/reproducible-build && npm test/,
+    )
   })
 
   it('runs as a non-root user, with a data volume and a health check', () => {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { getComposeHash } from '@phala/dstack-sdk/get-compose-hash'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { composeHashOf } from '../core/attestation/compose-hash'
+import { buildDigest } from '../scripts/build-digest.mjs'
 import { startDstackStandin } from '../scripts/dstack-standin.mjs'
 import { run as runCode } from './helpers/exec'
 import { signup } from './helpers/flow'
@@ -263,5 +264,39 @@ describe('oauth3 attest verify beside a dstack stand-in', () => {
       ...AT,
     )
     expect(failedCodes(right)).not.toContain('compose_hash_mismatch')
+  })
+
+  it('--build-digest compares the digest the server reports with a local build, link by link', async () => {
+    const local = buildDigest(join(root, '.output'))
+    const common = ['attest', 'verify', '--url', server.url, '--json', ...AT]
+    const composeHash = ['--compose-hash', standin.info.compose_hash!]
+    const matching = await oauth3(...common, ...composeHash, '--build-digest', local)
+    const result = matching.json() as ReturnType<Ran['json']> & { build_digest?: string }
+    expect(result.checks).toContainEqual(
+      expect.objectContaining({ name: 'build_digest', ok: true }),
+    )
+    expect(result.build_digest).toBe(local)
+    expect(failedCodes(matching)).not.toContain('compose_hash_mismatch')
+    // Each link on its own: a wrong digest fails that link only; a wrong compose hash, its own.
+    const wrongDigest = await oauth3(...common, ...composeHash, '--build-digest', 'ab'.repeat(32))
+    expect(failedCodes(wrongDigest)).toContain('build_digest_mismatch')
+    expect(failedCodes(wrongDigest)).not.toContain('compose_hash_mismatch')
+    const wrongCompose = await oauth3(
+      ...common,
+      '--compose-hash',
+      'cd'.repeat(32),
+      '--build-digest',
+      local,
+    )
+    expect(failedCodes(wrongCompose)).toContain('compose_hash_mismatch')
+    expect(failedCodes(wrongCompose)).not.toContain('build_digest_mismatch')
+    const plain = await oauth3(
+      ...common.filter((arg) => arg !== '--json'),
+      '--build-digest',
+      'ab'.repeat(32),
+    )
+    expect(plain.stdout).toMatch(
+      /FAIL\s+build_digest\s+build_digest_mismatch: the server reports [0-9a-f]{64}, not (ab){32}/,
+    )
   })
 })
