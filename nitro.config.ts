@@ -53,4 +53,7 @@ export default defineNitroConfig({
       routeIndexModule(fileURLToPath(new URL('./server/routes', import.meta.url))),
   },
   experimental: { openAPI: false },
+  // No source maps: Node does not read them without --enable-source-maps, and they would record
+  // identifiers and positions that differ from one checkout to another (docs/reproduce.md).
+  sourceMap: false,
 })
