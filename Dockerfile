@@ -6,8 +6,8 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 # Reproducible: the same commit builds the same .output, byte for byte (docs/reproduce.md). The
-# commit and its time are given, as the image has no .git:
-#   --build-arg SOURCE_COMMIT=$(git rev-parse HEAD) --build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)
+# commit is given, as the image has no .git (SOURCE_DATE_EPOCH only if the build it is compared
+# with had one too):  --build-arg SOURCE_COMMIT=$(git rev-parse HEAD)
 ARG SOURCE_COMMIT
 ARG SOURCE_DATE_EPOCH=0
 ENV SOURCE_COMMIT=${SOURCE_COMMIT} \

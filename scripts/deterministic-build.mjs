@@ -2,8 +2,7 @@
 // plugin's absolute path, and stamps nitro.json with the build time — so two checkouts of the same
 // commit in different folders, or built at different times, would differ. After the build this
 // renames those identifiers after the path relative to the project (the same hash, the same
-// shape) and sets the stamp to SOURCE_DATE_EPOCH (or the commit's time).
-import { execFileSync } from 'node:child_process'
+// shape) and sets the stamp to SOURCE_DATE_EPOCH (or the epoch).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, isAbsolute, join, relative } from 'node:path'
@@ -15,14 +14,14 @@ const require = createRequire(import.meta.url)
 const importId = (path, lazy) => (lazy ? '_lazy_' : '_') + hash(path).replace(/-/g, '').slice(0, 6)
 const pluginId = (path) => `_${hash(path).replace(/-/g, '')}`
 
-/** Seconds since the epoch the build is stamped with. */
-export function sourceDateEpoch(root) {
-  if (process.env.SOURCE_DATE_EPOCH) return Number(process.env.SOURCE_DATE_EPOCH)
-  try {
-    return Number(execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: root }).toString())
-  } catch {
-    return 0
-  }
+/**
+ * Seconds since the epoch the build is stamped with: SOURCE_DATE_EPOCH, else 0 — never the clock,
+ * and never something a checkout may lack (an image has no .git), so every build of a commit
+ * agrees unless told otherwise.
+ */
+export function sourceDateEpoch() {
+  const given = Number(process.env.SOURCE_DATE_EPOCH)
+  return Number.isInteger(given) && given >= 0 ? given : 0
 }
 
 export function normalizeBuild(nitro) {
@@ -53,6 +52,6 @@ export function normalizeBuild(nitro) {
 
   const stampFile = join(nitro.options.output.dir, 'nitro.json')
   const stamp = JSON.parse(readFileSync(stampFile, 'utf8'))
-  stamp.date = new Date(sourceDateEpoch(root) * 1000).toISOString()
+  stamp.date = new Date(sourceDateEpoch() * 1000).toISOString()
   writeFileSync(stampFile, JSON.stringify(stamp, null, 2))
 }

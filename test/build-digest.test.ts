@@ -45,6 +45,18 @@ describe('the build digest', () => {
     expect(shell.stdout.toString().split(' ')[0]).toBe(digest)
   })
 
+  it('carries no clock and no checkout: the stamp is SOURCE_DATE_EPOCH (unset: the epoch), no source maps', () => {
+    const stamp = JSON.parse(readFileSync(join(output, 'nitro.json'), 'utf8'))
+    expect(stamp.date).toBe(
+      new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 0) * 1000).toISOString(),
+    )
+    const files = execFileSync('find', [output, '-name', '*.map']).toString().trim()
+    expect(files).toBe('')
+    expect(
+      readFileSync(join(output, 'server', 'chunks', 'nitro', 'nitro.mjs'), 'utf8'),
+    ).not.toContain(root)
+  })
+
   it('changes with any byte of any file, and not with build-info.json', () => {
     const tree = join(copy, 'tree')
     cpSync(output, tree, { recursive: true })
