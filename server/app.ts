@@ -9,6 +9,7 @@ import Redis from 'ioredis'
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fail } from '../core/errors'
+import { withDeadline } from '../core/deadline'
 import { clamp, LIMITS } from '../core/limits'
 import { createGuestPool, type GuestPool } from '../runtime/pool'
 import { createInflight, type Inflight } from './executions/inflight'
@@ -143,7 +144,7 @@ export async function createApp(settings: Settings): Promise<App> {
       app.beginShutdown()
       // Running executions get their grace; each then stores its result before the store closes.
       await poolClosed
-      await settledWithin(inflight.settled(), RESULTS_FLUSH_MS)
+      await withDeadline(inflight.settled(), RESULTS_FLUSH_MS, () => undefined)
       closing.abort()
       await app.markers.flush()
       await app.leases.stop({ release: true })
@@ -153,12 +154,6 @@ export async function createApp(settings: Settings): Promise<App> {
     },
   }
   return app
-}
-
-function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))
-  return Promise.race([promise, bound]).finally(() => clearTimeout(timer))
 }
 
 /**
@@ -210,29 +205,13 @@ export function startApp(settings: Settings): Promise<App> {
 export function useApp(): App | Promise<App> {
   if (readyApp) return readyApp
   if (!recovered) throw new Error('the app has not been started')
-  return settleOrFail(recovered)
+  return withDeadline(recovered, RECOVERY_WAIT_MS, () =>
+    fail('NOT_READY', { retryAfterSeconds: 1 }),
+  )
 }
 
 /** The app as soon as it exists, recovered or not (GET /ready reports which). */
 export function useStartedApp(): Promise<App> {
   if (!created) throw new Error('the app has not been started')
   return created
-}
-
-async function settleOrFail(app: Promise<App>): Promise<App> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      try {
-        fail('NOT_READY', { retryAfterSeconds: 1 })
-      } catch (error) {
-        reject(error)
-      }
-    }, RECOVERY_WAIT_MS)
-  })
-  try {
-    return await Promise.race([app, late])
-  } finally {
-    clearTimeout(timer)
-  }
 }

@@ -2,6 +2,7 @@
  * GET /ready: can this instance serve? The store answers (within a short bound), the sandbox pool
  * has processes, startup recovery has run, and it is not stopping. GET /health stays liveness.
  */
+import { withDeadline } from '../../core/deadline'
 import type { App } from '../app'
 
 /** A store that takes longer than this to answer a ping counts as down. */
@@ -28,18 +29,10 @@ function dataSizes(sizes: { journalBytes: number; liveBytes: number; keys: numbe
   return { keys: sizes.keys, live_bytes: sizes.liveBytes, journal_bytes: sizes.journalBytes }
 }
 
-async function pingStore(app: App): Promise<'ok' | 'unavailable'> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<'unavailable'>((resolve) => {
-    timer = setTimeout(() => resolve('unavailable'), STORE_PING_MS)
-  })
+function pingStore(app: App): Promise<'ok' | 'unavailable'> {
   const answered = app.store.ping().then(
     () => 'ok' as const,
     () => 'unavailable' as const,
   )
-  try {
-    return await Promise.race([answered, late])
-  } finally {
-    clearTimeout(timer)
-  }
+  return withDeadline(answered, STORE_PING_MS, () => 'unavailable' as const)
 }
