@@ -1,7 +1,9 @@
 // What the benchmarks share: starting a server as a child process, a lean keep-alive JSON
 // client (node:http, so the figures are the servers' and not the client's), percentiles.
 import { spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 
@@ -93,3 +95,32 @@ export function residentMb(pid) {
 }
 
 export const round = (n, digits = 1) => Number(n.toFixed(digits))
+
+/**
+ * Environments for servers under test, each with a data folder of its own (`env`), limits a
+ * benchmark must not trip, and `cleanup` to remove the folders at the end.
+ */
+export function benchServers(label) {
+  const dirs = []
+  return {
+    env(extra = {}) {
+      const dir = mkdtempSync(join(tmpdir(), `oauth3-${label}-`))
+      dirs.push(dir)
+      return {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        NITRO_DATA_DIR: dir,
+        NITRO_SIGNUPS_PER_MINUTE: '100000',
+        NITRO_EXEC_QUEUE_MAX: '10000',
+        ...extra,
+      }
+    },
+    /** The first server's data folder (a key file shared by several lives there). */
+    get firstDir() {
+      return dirs[0]
+    },
+    cleanup() {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}

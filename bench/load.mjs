@@ -9,12 +9,10 @@
 // --rate is the steady total rate in executions/s (0: as fast as the agents go). Needs a build;
 // several instances need Redis (REDIS_URL, default redis://127.0.0.1:6379).
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Redis from 'ioredis'
-import { json, residentMb, round, start, summarize } from './lib.mjs'
+import { benchServers, json, residentMb, round, start, summarize } from './lib.mjs'
 
 const { values: options } = parseArgs({
   options: {
@@ -33,26 +31,14 @@ const CODE = 'let n = 0; for (let i = 0; i < 1000; i++) n += i; console.log(n); 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const prefix = `load-${process.pid}`
-const dataDirs = []
-const env = (i) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'oauth3-load-'))
-  dataDirs.push(dataDir)
-  return {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    NITRO_DATA_DIR: dataDir,
+const servers = benchServers('load')
+const env = (i) =>
+  servers.env({
     NITRO_NODE_ID: `load-${i}`,
-    NITRO_SIGNUPS_PER_MINUTE: '100000',
-    NITRO_EXEC_QUEUE_MAX: '10000',
-    ...(INSTANCES > 1
-      ? {
-          NITRO_REDIS_URL: REDIS_URL,
-          NITRO_REDIS_PREFIX: prefix,
-          NITRO_KEY_FILE: join(dataDirs[0], 'shared-vault.key'),
-        }
-      : {}),
-  }
-}
+    // One vault key for all: the first instance's (its default place).
+    ...(i > 0 ? { NITRO_KEY_FILE: join(servers.firstDir, 'vault.key') } : {}),
+    ...(INSTANCES > 1 ? { NITRO_REDIS_URL: REDIS_URL, NITRO_REDIS_PREFIX: prefix } : {}),
+  })
 const instances = []
 for (let i = 0; i < INSTANCES; i++) {
   instances.push(await start(process.execPath, ['.output/server/index.mjs'], env(i)))
@@ -180,7 +166,7 @@ try {
     } while (cursor !== '0')
     redis.disconnect()
   }
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
+  servers.cleanup()
 }
 
 async function storeData(url) {

@@ -6,11 +6,8 @@
 // no isolation); a fresh process per run. Then throughput at 50 in flight, RSS idle and after,
 // and server start to first completed execution. The last line is one JSON object.
 // Needs a build (`npm run build`); everything runs as child processes on loopback.
-import { mkdtempSync, rmSync } from 'node:fs'
 import http, { createServer } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { agent, json, residentMb, round, start, summarize } from './lib.mjs'
+import { agent, benchServers, json, residentMb, round, start, summarize } from './lib.mjs'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8)
 const BLOCK = Number(process.env.BENCH_BLOCK ?? 50)
@@ -54,24 +51,16 @@ await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve))
 const upstreamUrl = `http://127.0.0.1:${upstream.address().port}`
 const UPSTREAM_MAP = JSON.stringify({ 'https://api.bench.example.com': upstreamUrl })
 
-const dataDirs = []
-const serverEnv = () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'oauth3-bench-'))
-  dataDirs.push(dataDir)
-  return {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    NITRO_DATA_DIR: dataDir,
-    NITRO_SIGNUPS_PER_MINUTE: '1000',
-    NITRO_EXEC_QUEUE_MAX: '10000',
+const servers = benchServers('bench')
+const serverEnv = () =>
+  servers.env({
     NITRO_EXEC_PER_TENANT: '64',
     NITRO_UPSTREAM_MAP: UPSTREAM_MAP,
     // To measure another pool size than the default.
     ...(process.env.NITRO_SANDBOX_POOL_SIZE
       ? { NITRO_SANDBOX_POOL_SIZE: process.env.NITRO_SANDBOX_POOL_SIZE }
       : {}),
-  }
-}
+  })
 
 /** Spawn a fresh server and time it to its first completed execution (inline). */
 async function startToFirstExecution() {
@@ -301,5 +290,5 @@ try {
     child.kill('SIGTERM')
   upstream.close()
   await new Promise((resolve) => setTimeout(resolve, 500))
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
+  servers.cleanup()
 }
