@@ -43,6 +43,9 @@ export type Ending = Pick<GuestResult, 'ok' | 'exitCode' | 'failure' | 'valueJso
 
 export type RunningJob = ReturnType<typeof createRunningJob>
 
+/** Why a job's calls in flight were aborted (what `signal.reason` holds). */
+const REVOKED = Object.freeze({ name: 'RevokedError', message: 'the execution ended' })
+
 export function createRunningJob(
   job: GuestJob,
   limits: ExecLimits,
@@ -54,6 +57,7 @@ export function createRunningJob(
   // Made only when a capability call is in flight: most executions make none, and an abort
   // (with its DOMException) on every finished job cost more than the job's own bookkeeping.
   let revoker: AbortController | undefined
+  let callsInFlight = 0
   let revoked = false
   let outputBytes = 0
   let calls = 0
@@ -97,10 +101,13 @@ export function createRunningJob(
       const args = parseArgs(message.args)
       if (!args)
         return refuse(FAILURE.invalid_call, 'capability arguments must be a list of JSON data')
+      callsInFlight++
       try {
         reply(await job.call(message.fn, args, (revoker ??= new AbortController()).signal))
       } catch {
         refuse(FAILURE.upstream_error, 'the capability call failed')
+      } finally {
+        callsInFlight--
       }
     },
     /** What the guest reported at the end of the code. */
@@ -115,7 +122,9 @@ export function createRunningJob(
     /** Abort the calls in flight and refuse later ones. */
     revoke() {
       revoked = true
-      revoker?.abort()
+      // Only calls still in flight need the signal (later ones are refused by `revoked`); the
+      // reason is a constant, as a default abort builds a DOMException and its stack each time.
+      if (callsInFlight > 0) revoker?.abort(REVOKED)
     },
     get revoked() {
       return revoked

@@ -243,6 +243,23 @@ describe('rule 2: the deadline revokes capabilities first', () => {
     expect(hangClosedAt.length).toBe(before + 1)
     expect(hangClosedAt.at(-1)! - started).toBeLessThan(TIMEOUT_MS + 1000)
   })
+
+  it('a call the code never awaited is aborted when the code returns', async () => {
+    const { agent, permit } = await approvedAgent(api, [HANG], { LIMITS_KEY: SECRET })
+    const before = hangClosedAt.length
+    const started = performance.now()
+    const done = await execute(api, agent.token, {
+      permit_id: permit.permit_id,
+      // The loop gives the call time to reach the upstream before the code returns.
+      code: 'hang().catch(() => {}); let n = 0; for (let i = 0; i < 3e7; i++) n += i; return "early"',
+    })
+    expect(done).toMatchObject({ status: 'completed', result: { value: 'early' } })
+    for (let i = 0; i < 100 && hangClosedAt.length === before; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    // The upstream would have answered after 10 s: the connection closed with the execution.
+    expect(hangClosedAt.length).toBe(before + 1)
+    expect(hangClosedAt.at(-1)! - started).toBeLessThan(TIMEOUT_MS)
+  })
 })
 
 describe('G. reliability', () => {
