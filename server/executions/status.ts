@@ -10,6 +10,7 @@ import { isIdShaped } from '../accounts/tokens'
 import type { App } from '../app'
 import { readRequestFor } from '../permits/access'
 import { requestStatusOf } from '../permits/records'
+import type { Waiter } from '../store/notifier'
 import { readExecutionFor } from './access'
 import { describeExecution, withLiveState } from './records'
 
@@ -103,14 +104,23 @@ export async function waitForStatus(
   id: string,
   options: { timeoutMs: number; signal: AbortSignal; holdSlot?: boolean },
 ): Promise<StatusBody> {
-  let reading = await readStatus(app, viewer, id)
-  if (TERMINAL_STATUSES.has(reading.body.status)) return reading.body
-  const release =
-    options.holdSlot === false
-      ? () => {}
-      : app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId)
+  // Every read comes after a waiter is registered, so a transition between the two cannot be
+  // missed; then one read per wake-up.
+  const deadline = Date.now() + options.timeoutMs
+  let waiter: Waiter | null = app.notifier.wait(
+    id,
+    Math.min(options.timeoutMs, RECHECK_MS),
+    options.signal,
+  )
+  let release = () => {}
   try {
-    const deadline = Date.now() + options.timeoutMs
+    let reading = await readStatus(app, viewer, id)
+    if (TERMINAL_STATUSES.has(reading.body.status)) return reading.body
+    // A state that turns terminal by itself is waited for on its own timing (below).
+    if (reading.changesAt !== undefined) waiter = (waiter.cancel(), null)
+    if (options.holdSlot !== false) {
+      release = app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId)
+    }
     for (;;) {
       const remaining = Math.min(deadline, reading.changesAt ?? Infinity) - Date.now()
       if (options.signal.aborted) return reading.body
@@ -119,20 +129,20 @@ export async function waitForStatus(
         const changed = reading.changesAt !== undefined && Date.now() >= reading.changesAt
         return changed ? (await readStatus(app, viewer, id)).body : reading.body
       }
-      // Register before re-reading, so a transition between the two cannot be missed.
-      const waiter = app.notifier.wait(id, Math.min(remaining, RECHECK_MS), options.signal)
-      reading = await readStatus(app, viewer, id)
-      if (TERMINAL_STATUSES.has(reading.body.status)) {
-        waiter.cancel()
-        return reading.body
+      if (!waiter) {
+        waiter = app.notifier.wait(id, Math.min(remaining, RECHECK_MS), options.signal)
+        reading = await readStatus(app, viewer, id)
+        if (TERMINAL_STATUSES.has(reading.body.status)) return reading.body
       }
       const outcome = await waiter.outcome
+      waiter = null
       if (outcome === 'aborted') return reading.body
       // Stopping: the current state now; the client polls again (another instance, or later).
       if (outcome === 'stopping') return (await readStatus(app, viewer, id)).body
-      // Woken, or time to re-read: the next turn registers again and reads once.
+      // Woken, or time to re-read: register the next waiter and read once.
     }
   } finally {
+    waiter?.cancel()
     release()
   }
 }
