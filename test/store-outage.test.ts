@@ -2,9 +2,11 @@
  * RL-07: a store that fails answers 503 STORE_UNAVAILABLE with Retry-After — never a 500, a hang
  * or a crash — and no execution starts without its record. Two real failures: the embedded
  * store's journal can no longer grow (a file size limit, as a full disk would), and a Redis server
- * (started by this test on its own port) is killed.
+ * (started by this test on its own port) is killed. And a job handed to a guest while its record
+ * is being stored (they overlap) reaches nothing outside when that write fails.
  */
 import { existsSync } from 'node:fs'
+import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { approvedAgent } from './helpers/exec'
 import { signup } from './helpers/flow'
@@ -110,5 +112,63 @@ describe.skipIf(!existsSync(REDIS_SERVER_BINARY))('a Redis store that stops', ()
     }
     expect(resumed).toBe(201)
     expect(server.logs()).not.toMatch(/uncaught|unhandled/i)
+  })
+})
+
+/**
+ * Full access to every key under `prefix` but the running markers (read-only), as Redis ACL key
+ * patterns, which have no negation: the record's write — one transaction with its marker — is
+ * refused, and nothing else is.
+ */
+function allButRunningMarkers(prefix: string): string[] {
+  const word = 'running:'
+  const others = Array.from(word, (_, i) => `~${prefix}:${word.slice(0, i)}[^${word[i]}]*`)
+  return ['%R~*', ...others]
+}
+
+describe.skipIf(!existsSync(REDIS_SERVER_BINARY))('a Redis store that refuses the record', () => {
+  let redis: RedisServer | undefined
+  let server: RunningServer | undefined
+
+  afterAll(async () => {
+    await server?.stop()
+    redis?.kill()
+  })
+
+  it('answers 503; the job that started meanwhile makes no call and leaves no record', async () => {
+    redis = await startRedisServer()
+    const admin = new Redis(redis.url)
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      'server',
+      'on',
+      '>server-password',
+      '+@all',
+      '&*',
+      ...allButRunningMarkers('oauth3'),
+    )
+    server = await startServer({
+      env: {
+        NITRO_REDIS_URL: `redis://server:server-password@127.0.0.1:${redis.port}`,
+        NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: upstream.origin }),
+      },
+    })
+    const api = client(server.url)
+    const capability = { name: 'outage.ping', endpoint: `${ORIGIN}/ping`, method: 'GET' }
+    const { agent, permit } = await approvedAgent(api, [capability])
+    const before = upstream.seen.length
+    const execution = await api.post(
+      '/execute',
+      { permit_id: permit.permit_id, code: 'await ping(); return 1' },
+      { token: agent.token },
+    )
+    expectUnavailable(execution, 'execute')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(upstream.seen.length).toBe(before)
+    expect(await admin.keys('oauth3:exec:*')).toEqual([])
+    expect((await api.get('/health')).status).toBe(200)
+    expect(server.logs()).not.toMatch(/uncaught|unhandled/i)
+    admin.disconnect()
   })
 })

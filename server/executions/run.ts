@@ -1,14 +1,20 @@
 /**
- * Running one execution: open a gateway context for its permit (the owner's secrets stay in this
- * process), give the job to the sandbox pool, then store the redacted result and wake every poll
- * waiting on it. Never throws: every outcome becomes a terminal record.
+ * Running one execution: give the job to the sandbox pool, store its record and open a gateway
+ * context for its permit meanwhile (the owner's secrets stay in this process), then store the
+ * redacted result and wake every poll waiting on it. Never throws: every stored execution ends
+ * in a terminal record.
  */
 import { failure, type ExecutionFailure } from '../../core/errors'
 import { sha256Json } from '../../core/hash'
 import { PoolClosedError, type GuestResult, type Reservation } from '../../runtime/pool'
 import type { App } from '../app'
 import { signReceipt } from '../attestation/receipts'
-import { callCapability, openGatewayContext, type CallRecord } from '../gateway'
+import {
+  callCapability,
+  openGatewayContext,
+  type CallRecord,
+  type GatewayContext,
+} from '../gateway'
 import { NO_REDACTION, type Redactor } from '../gateway/redact'
 import type { PermitRecord } from '../permits/records'
 import { retryWhileStoreDown } from '../store/retry'
@@ -35,15 +41,30 @@ const NO_CAPABILITIES = (fn: string) =>
     error: failure('unknown_capability', `${fn} is not a capability`),
   })
 
-export async function runExecution(
+/** A started execution: `stored` settles with the record's write, `done` once it is terminal. */
+export interface StartedExecution {
+  stored: Promise<void>
+  done: Promise<void>
+}
+
+/**
+ * Hand the job to a guest, then store the record (`storeRecord`) and open the gateway while the
+ * guest starts: the write and the secrets' decryption overlap the run instead of preceding it.
+ * Nothing the code does leaves this process before the record is stored — its capability calls,
+ * its live output and its result all wait for it — so a crash before the write leaves no trace
+ * and no effect (the orphaned guest ends itself). If the write fails the submit answers the
+ * error, the job's calls are refused, and its result is dropped.
+ */
+export function runExecution(
   app: App,
   run: RunRequest,
   reservation: Reservation,
-): Promise<void> {
+  storeRecord: () => Promise<void>,
+): StartedExecution {
   const id = run.record.request_id
+  let gateway: GatewayContext | null = null
   let calls: CallRecord[] = []
   let redact: Redactor = NO_REDACTION
-  let outcome: GuestResult
   app.live.open(id)
   let callsSent = 0
   /** Each call record the gateway added since the last one sent, to the live feed. */
@@ -52,45 +73,75 @@ export async function runExecution(
       app.live.push(id, { type: 'call', data: calls[callsSent] })
     }
   }
-  try {
-    const gateway = run.permit ? await openGatewayContext(app, run.permit) : null
-    if (gateway) ({ calls, redact } = gateway)
-    outcome = await app.pool.run(
-      {
-        id,
-        tenant: run.record.agent_id,
-        code: run.code,
-        args: run.args,
-        functions: run.permit?.capabilities.map((capability) => capability.function) ?? [],
-        call: async (fn, args, signal) => {
-          if (!gateway) return NO_CAPABILITIES(fn)
-          const reply = await callCapability(gateway, fn, args, signal)
-          sendNewCalls()
-          return reply
-        },
-        onStart: () => void app.running.start(id),
-        onOutput: (stream, text) => app.live.push(id, { type: stream, data: redact.text(text) }),
-        ...(run.timeoutMs ? { timeoutMs: run.timeoutMs } : {}),
+  let ready: Promise<void> = Promise.resolve()
+  const job = app.pool.run(
+    {
+      id,
+      tenant: run.record.agent_id,
+      code: run.code,
+      args: run.args,
+      functions: run.permit?.capabilities.map((capability) => capability.function) ?? [],
+      call: async (fn, args, signal) => {
+        if (!run.permit) return NO_CAPABILITIES(fn)
+        if (!(await ready.then(IS_READY, NOT_READY))) return GATEWAY_CLOSED
+        const reply = await callCapability(gateway!, fn, args, signal)
+        sendNewCalls()
+        return reply
       },
-      reservation,
-    )
-  } catch (error) {
-    reservation.release()
-    const closed = error instanceof PoolClosedError
-    if (!closed) console.error(`[oauth3] execution ${id} could not run:`, (error as Error).message)
-    const cause = failure(closed ? 'shutdown' : 'internal', 'the execution could not run')
-    const result = toResult(
-      { ok: false, exitCode: 1, stdout: '', stderr: '', durationMs: 0 },
-      calls,
-      redact,
-    )
-    return finishExecution(app, id, result, cause)
-  }
-  const cause = outcome.failure && {
-    ...outcome.failure,
-    message: redact.text(outcome.failure.message),
-  }
-  await finishExecution(app, id, toResult(outcome, calls, redact), cause)
+      onStart: () => void app.running.start(id),
+      onOutput: (stream, text) =>
+        void ready.then(() => app.live.push(id, { type: stream, data: redact.text(text) }), NOOP),
+      ...(run.timeoutMs ? { timeoutMs: run.timeoutMs } : {}),
+    },
+    reservation,
+  )
+  const stored = storeRecord()
+  const opened = run.permit ? openGatewayContext(app, run.permit) : Promise.resolve(null)
+  ready = Promise.all([stored, opened]).then(([, context]) => {
+    gateway = context
+    if (context) ({ calls, redact } = context)
+  })
+  // Its failure is handled where it matters (calls, output, the end); not left unhandled.
+  ready.catch(NOOP)
+  const done = (async () => {
+    if (!(await stored.then(IS_READY, NOT_READY))) {
+      // Never stored: nobody knows this id. The job's result, whenever it comes, is dropped.
+      await job.catch(NOOP)
+      app.running.end(id)
+      app.live.discard(id)
+      return
+    }
+    let outcome: GuestResult
+    try {
+      outcome = await job
+      await ready
+    } catch (error) {
+      const closed = error instanceof PoolClosedError
+      if (!closed) console.error(`[oauth3] execution ${id} could not run:`, (error as Error).message)
+      const cause = failure(closed ? 'shutdown' : 'internal', 'the execution could not run')
+      const result = toResult(
+        { ok: false, exitCode: 1, stdout: '', stderr: '', durationMs: 0 },
+        calls,
+        redact,
+      )
+      return finishExecution(app, id, result, cause)
+    }
+    const cause = outcome.failure && {
+      ...outcome.failure,
+      message: redact.text(outcome.failure.message),
+    }
+    await finishExecution(app, id, toResult(outcome, calls, redact), cause)
+  })()
+  return { stored, done }
+}
+
+const NOOP = () => {}
+const IS_READY = () => true
+const NOT_READY = () => false
+/** The answer to a call whose execution could not be set up (the record or the secrets). */
+const GATEWAY_CLOSED = {
+  ok: false as const,
+  error: failure('revoked', 'the execution could not be set up'),
 }
 
 function toResult(outcome: GuestResult, calls: CallRecord[], redact: Redactor): ExecutionResult {

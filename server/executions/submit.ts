@@ -1,7 +1,7 @@
 /**
  * POST /execute: check the code and the permit, count the execution against the permit's budget,
- * store the record (the commit point), hand the job to the sandbox pool and answer at once;
- * the result arrives through status_url. An idempotency key answers a retry of the same request
+ * hand the job to the sandbox pool and store the record (the commit point) while it starts, and
+ * answer once the record is stored; the result arrives through status_url. An idempotency key answers a retry of the same request
  * with the first execution, exactly, and refuses it for a different request.
  */
 import { sha256Json } from '../../core/hash'
@@ -74,6 +74,10 @@ export async function executeCode(
     if (claim.first) return replay(claim.first)
     claimed = claim.claimed
   }
+  // A refused execution must not hold its idempotency key: the retry deserves a real answer.
+  const releaseClaim = async () => {
+    if (claimed) await releaseIdempotencyKey(app, agent.tenant_id, key!)
+  }
   const record: ExecutionRecord = {
     request_id: id,
     agent_id: agent.tenant_id,
@@ -93,11 +97,9 @@ export async function executeCode(
   try {
     reservation = reservePlace(app)
     if (permit) await countExecution(app, permit)
-    await createExecutionRecord(app, record)
   } catch (error) {
     reservation?.release()
-    // A refused execution must not hold its idempotency key: the retry deserves a real answer.
-    if (claimed) await releaseIdempotencyKey(app, agent.tenant_id, key!)
+    await releaseClaim()
     throw error
   }
   const run = {
@@ -107,7 +109,16 @@ export async function executeCode(
     args: body.args ?? {},
     timeoutMs: chosen.timeoutMs,
   }
-  app.inflight.track(runExecution(app, run, reservation))
+  // The record is stored while the job starts (run.ts says why that is safe); the answer waits
+  // for it: an acknowledged execution is always on record.
+  const started = runExecution(app, run, reservation, () => createExecutionRecord(app, record))
+  app.inflight.track(started.done)
+  try {
+    await started.stored
+  } catch (error) {
+    await releaseClaim()
+    throw error
+  }
   return answer({ request_id: id, ...(permit ? { permit_id: permit.permit_id } : {}) })
 }
 
