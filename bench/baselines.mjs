@@ -1,6 +1,9 @@
 // Baseline servers for bench/run.mjs, each a child process serving POST / { code, args } → { value, stdout }.
 //   node bench/baselines.mjs floor    — evaluates the code in-process with new Function (the floor)
 //   node bench/baselines.mjs process  — runs every execution in a fresh `node` process (process-per-run)
+//   node bench/baselines.mjs upstream — answers every request {"ok":true}: the capability calls'
+//     upstream, a process of its own as a real one is (an upstream inside the bench's own process
+//     would answer the direct request without any process switch, and flatter the baseline)
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 
@@ -31,8 +34,17 @@ function runInFreshProcess({ code, args }) {
   })
 }
 
+function answerOk(req, res) {
+  req.resume()
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end('{"ok":true}')
+  })
+}
+
 const run = mode === 'floor' ? runInProcess : runInFreshProcess
 const server = createServer(async (req, res) => {
+  if (mode === 'upstream') return answerOk(req, res)
   const chunks = []
   for await (const chunk of req) chunks.push(chunk)
   try {

@@ -6,7 +6,7 @@
 // no isolation); a fresh process per run. Then throughput at 50 in flight, RSS idle and after,
 // and server start to first completed execution. The last line is one JSON object.
 // Needs a build (`npm run build`); everything runs as child processes on loopback.
-import http, { createServer } from 'node:http'
+import http from 'node:http'
 import { agent, benchServers, json, residentMb, round, start, summarize } from './lib.mjs'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8)
@@ -40,15 +40,8 @@ const shuffle = (list) => {
   return out
 }
 
-const upstream = createServer((req, res) => {
-  req.resume()
-  req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end('{"ok":true}')
-  })
-})
-await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve))
-const upstreamUrl = `http://127.0.0.1:${upstream.address().port}`
+const upstream = await start(process.execPath, ['bench/baselines.mjs', 'upstream'])
+const upstreamUrl = upstream.url
 const UPSTREAM_MAP = JSON.stringify({ 'https://api.bench.example.com': upstreamUrl })
 
 const servers = benchServers('bench')
@@ -286,9 +279,8 @@ try {
     }),
   )
 } finally {
-  for (const child of [oauth3.child, isolation.child, floor.child, perProcess.child])
+  for (const child of [oauth3.child, isolation.child, floor.child, perProcess.child, upstream.child])
     child.kill('SIGTERM')
-  upstream.close()
   await new Promise((resolve) => setTimeout(resolve, 500))
   servers.cleanup()
 }
