@@ -139,7 +139,12 @@ export async function waitForStatus(
       if (outcome === 'aborted') return reading.body
       // Stopping: the current state now; the client polls again (another instance, or later).
       if (outcome === 'stopping') return (await readStatus(app, viewer, id)).body
-      // Woken, or time to re-read: register the next waiter and read once.
+      // Woken: a wake-up follows a change, which is nearly always the terminal state.
+      if (outcome === 'woken') {
+        const now = await readStatus(app, viewer, id)
+        if (TERMINAL_STATUSES.has(now.body.status)) return now.body
+      }
+      // Not yet, or time to re-read: register the next waiter and read once.
     }
   } finally {
     waiter?.cancel()
