@@ -95,6 +95,8 @@ export function runExecution(
     },
     reservation,
   )
+  // Awaited below only once the record is stored: meanwhile its refusal must not count as unhandled.
+  job.catch(NOOP)
   const stored = storeRecord()
   const opened = run.permit ? openGatewayContext(app, run.permit) : Promise.resolve(null)
   ready = Promise.all([stored, opened]).then(([, context]) => {
