@@ -2,20 +2,38 @@
 // The isolation floor: the least a server can do and still isolate properly — node:http, one
 // pre-forked SES guest process, a fresh Compartment per execution, JSON over the IPC channel,
 // state in memory. What OAuth3 adds on top (auth, permits, a durable store, receipts, limits,
-// several guests) is measured against it.
+// several guests) is measured against it. With UPSTREAM_URL set the compartment also has
+// `ping()`: a call to the host over the same IPC, which GETs UPSTREAM_URL/ping (keep-alive) and
+// answers its JSON — the least a capability call can cost with the request made outside the guest.
 //   POST /execute { code, args }            → 202 { id, status_url }
 //   POST /execute  with Prefer: wait=N      → 200 { id, status, value, stdout } (inline)
 //   GET  /status/:id?wait=true              → the result once there (long-poll)
 import { fork } from 'node:child_process'
-import { createServer } from 'node:http'
+import http, { createServer } from 'node:http'
 
 if (process.argv[2] === 'guest') {
   await import('ses')
   lockdown({ errorTaming: 'unsafe', consoleTaming: 'unsafe' })
-  process.on('message', async ({ id, code, args }) => {
+  const pending = new Map()
+  let calls = 0
+  const ping = harden(
+    () =>
+      new Promise((resolve) => {
+        const call = ++calls
+        pending.set(call, resolve)
+        process.send({ call })
+      }),
+  )
+  process.on('message', async (message) => {
+    if (message.call) {
+      pending.get(message.call)(message.value)
+      pending.delete(message.call)
+      return
+    }
+    const { id, code, args } = message
     const lines = []
     const compartment = new Compartment({
-      globals: { console: harden({ log: (...parts) => lines.push(parts.join(' ')) }), args },
+      globals: { console: harden({ log: (...parts) => lines.push(parts.join(' ')) }), args, ping },
       __options__: true,
     })
     try {
@@ -32,7 +50,16 @@ if (process.argv[2] === 'guest') {
   const results = new Map()
   const waiters = new Map()
   let next = 0
+  const upstream = new http.Agent({ keepAlive: true })
+  const callUpstream = (call) =>
+    http.get(`${process.env.UPSTREAM_URL}/ping`, { agent: upstream }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk) => (text += chunk))
+      response.on('end', () => guest.send({ call, value: JSON.parse(text) }))
+    })
   guest.on('message', (result) => {
+    if (result.call) return callUpstream(result.call)
     results.set(result.id, { status: result.ok ? 'completed' : 'failed', ...result })
     for (const wake of waiters.get(result.id) ?? []) wake()
     waiters.delete(result.id)

@@ -2,7 +2,8 @@
 // to baselines measured in the same run. Configurations alternate in shuffled blocks (the machine
 // is noisy): OAuth3 with the result inline (Prefer: wait) and by long-poll, without and with one
 // capability call; the isolation floor (bench/isolation-floor.mjs: node:http, one pre-forked SES
-// guest, a fresh Compartment per execution, JSON IPC); the bare floor (node:http + new Function,
+// guest, a fresh Compartment per execution, JSON IPC), also with one call made by its host; a
+// direct request to the calls' upstream (a process of its own); the bare floor (node:http + new Function,
 // no isolation); a fresh process per run. Then throughput at 50 in flight, RSS idle and after,
 // and server start to first completed execution. The last line is one JSON object.
 // Needs a build (`npm run build`); everything runs as child processes on loopback.
@@ -71,7 +72,9 @@ const starts = []
 for (let i = 0; i < STARTS; i++) starts.push(await startToFirstExecution())
 
 const oauth3 = await start(process.execPath, ['.output/server/index.mjs'], serverEnv())
-const isolation = await start(process.execPath, ['bench/isolation-floor.mjs'])
+const isolation = await start(process.execPath, ['bench/isolation-floor.mjs'], {
+  UPSTREAM_URL: upstreamUrl,
+})
 const floor = await start(process.execPath, ['bench/baselines.mjs', 'floor'])
 const perProcess = await start(process.execPath, ['bench/baselines.mjs', 'process'])
 
@@ -121,12 +124,14 @@ try {
     const path = new URL(accepted.status_url).pathname
     check(await json(`${oauth3.url}${path}?wait=true`, undefined, agentToken))
   }
-  const viaIsolation = (inline) => async (i) => {
-    const body = { code: CODE, args: { k: i } }
-    const accepted = await json(`${isolation.url}/execute`, body, undefined, inline ? INLINE : {})
-    if (inline) return check(accepted)
-    check(await json(`${isolation.url}${accepted.status_url}?wait=true`))
-  }
+  const viaIsolation =
+    (inline, code = CODE) =>
+    async (i) => {
+      const body = { code, args: { k: i } }
+      const accepted = await json(`${isolation.url}/execute`, body, undefined, inline ? INLINE : {})
+      if (inline) return check(accepted)
+      check(await json(`${isolation.url}${accepted.status_url}?wait=true`))
+    }
   const viaBaseline = (url) => async (i) => {
     const result = await json(url, { code: CODE, args: { k: i } })
     if (typeof result.value !== 'number') throw new Error(JSON.stringify(result))
@@ -140,6 +145,7 @@ try {
     'oauth3 long-poll, one call': viaOAuth3(call, false),
     'isolation floor inline': viaIsolation(true),
     'isolation floor long-poll': viaIsolation(false),
+    'isolation floor inline, one call': viaIsolation(true, call.code),
     'bare floor (no isolation)': viaBaseline(floor.url),
     'direct request to the upstream': () => get(`${upstreamUrl}/ping`),
     'process per run': viaBaseline(perProcess.url),
@@ -201,6 +207,8 @@ try {
     p50('oauth3 inline, one call') -
     p50('oauth3 inline, permit, no call') -
     p50('direct request to the upstream')
+  // What a call costs the isolation floor, where the guest's request is made by the host too.
+  const floorCallCost = p50('isolation floor inline, one call') - p50('isolation floor inline')
   const targets = {
     'inline p50 ≤ 2× the isolation floor inline': [
       p50('oauth3 inline') / p50('isolation floor inline'),
@@ -240,6 +248,9 @@ try {
   console.log(
     `Start to first completed execution: ${starts.map((s) => s.toFixed(0)).join(', ')} ms`,
   )
+  console.log(
+    `A capability call adds ${callCost.toFixed(2)} ms over a direct request; one costs the isolation floor ${floorCallCost.toFixed(2)} ms`,
+  )
   console.log('\nTargets')
   for (const [name, [value, met]] of Object.entries(targets)) {
     console.log(`  ${met(value) ? 'met    ' : 'NOT met'}  ${name}: ${round(value, 2)}`)
@@ -268,6 +279,7 @@ try {
         Object.entries(rates).map(([name, rate]) => [name, Math.round(rate)]),
       ),
       capability_call_cost_ms: round(callCost, 3),
+      isolation_floor_call_cost_ms: round(floorCallCost, 3),
       start_to_first_execution_ms: starts.map((s) => Math.round(s)),
       rss_mb: { idle, after },
       targets: Object.fromEntries(
@@ -279,7 +291,13 @@ try {
     }),
   )
 } finally {
-  for (const child of [oauth3.child, isolation.child, floor.child, perProcess.child, upstream.child])
+  for (const child of [
+    oauth3.child,
+    isolation.child,
+    floor.child,
+    perProcess.child,
+    upstream.child,
+  ])
     child.kill('SIGTERM')
   await new Promise((resolve) => setTimeout(resolve, 500))
   servers.cleanup()
