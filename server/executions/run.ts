@@ -119,7 +119,8 @@ export function runExecution(
       await ready
     } catch (error) {
       const closed = error instanceof PoolClosedError
-      if (!closed) console.error(`[oauth3] execution ${id} could not run:`, (error as Error).message)
+      if (!closed)
+        console.error(`[oauth3] execution ${id} could not run:`, (error as Error).message)
       const cause = failure(closed ? 'shutdown' : 'internal', 'the execution could not run')
       const result = toResult(
         { ok: false, exitCode: 1, stdout: '', stderr: '', durationMs: 0 },
