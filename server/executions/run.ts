@@ -198,8 +198,10 @@ export async function finishExecution(
     await app.notifier.notify(id)
     return
   }
-  app.live.push(id, { type: 'end', data: describeExecution(finished) })
-  await app.notifier.notify(id)
+  const body = describeExecution(finished)
+  app.live.push(id, { type: 'end', data: body })
+  // Waiters here get the terminal body with the wake-up (one store read fewer each).
+  await app.notifier.notify(id, body)
   clearRunningMarker(app, finished)
 }
 

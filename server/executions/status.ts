@@ -135,12 +135,16 @@ export async function waitForStatus(
         if (TERMINAL_STATUSES.has(reading.body.status)) return reading.body
       }
       const outcome = await waiter.outcome
+      const news = waiter.news as StatusBody | undefined
       waiter = null
       if (outcome === 'aborted') return reading.body
       // Stopping: the current state now; the client polls again (another instance, or later).
       if (outcome === 'stopping') return (await readStatus(app, viewer, id)).body
-      // Woken: a wake-up follows a change, which is nearly always the terminal state.
+      // Woken: a wake-up follows a change, which is nearly always the terminal state. An
+      // execution that ended in this process hands its terminal body to the wake-up (run.ts); this
+      // viewer may read it, having read this id above.
       if (outcome === 'woken') {
+        if (news && TERMINAL_STATUSES.has(news.status)) return news
         const now = await readStatus(app, viewer, id)
         if (TERMINAL_STATUSES.has(now.body.status)) return now.body
       }

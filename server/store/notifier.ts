@@ -13,13 +13,18 @@ export type WaitOutcome = 'woken' | 'timeout' | 'aborted' | 'stopping'
 /** One registered waiter: its outcome, and a way to end it early (`aborted`) from inside. */
 export interface Waiter {
   outcome: Promise<WaitOutcome>
+  /**
+   * What `notify` passed along when it woke this waiter from this process (a wake-up from another
+   * process carries nothing): the waiter need not read what the notifier just wrote.
+   */
+  readonly news: unknown
   cancel(): void
 }
 
 export interface Notifier {
   wait(id: string, timeoutMs: number, signal?: AbortSignal): Waiter
-  /** Wake the waiters of `id` here and elsewhere; never throws. */
-  notify(id: string): Promise<void>
+  /** Wake the waiters of `id` here (handing them `news`) and elsewhere; never throws. */
+  notify(id: string, news?: unknown): Promise<void>
   /** The process is stopping: every waiter, now and later, ends at once with `stopping`. */
   interruptAll(): void
   /** Waiters currently registered in this process. */
@@ -27,7 +32,7 @@ export interface Notifier {
   close(): Promise<void>
 }
 
-type Wake = (outcome: WaitOutcome) => void
+type Wake = (outcome: WaitOutcome, news?: unknown) => void
 
 function createLocalWaiters() {
   const waiters = new Map<string, Set<Wake>>()
@@ -36,6 +41,7 @@ function createLocalWaiters() {
 
   const settled = (outcome: WaitOutcome): Waiter => ({
     outcome: Promise.resolve(outcome),
+    news: undefined,
     cancel() {},
   })
 
@@ -43,15 +49,17 @@ function createLocalWaiters() {
     if (signal?.aborted) return settled('aborted')
     if (stopping) return settled('stopping')
     let cancel = () => {}
+    let news: unknown
     const outcome = new Promise<WaitOutcome>((resolve) => {
       let set = waiters.get(id)
       if (!set) waiters.set(id, (set = new Set()))
-      const wake: Wake = (outcome) => {
+      const wake: Wake = (outcome, given) => {
         if (!set.delete(wake)) return
         count--
         if (set.size === 0 && waiters.get(id) === set) waiters.delete(id)
         clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
+        news = given
         resolve(outcome)
       }
       const onAbort = () => wake('aborted')
@@ -61,12 +69,18 @@ function createLocalWaiters() {
       signal?.addEventListener('abort', onAbort, { once: true })
       cancel = onAbort
     })
-    return { outcome, cancel: () => cancel() }
+    return {
+      outcome,
+      get news() {
+        return news
+      },
+      cancel: () => cancel(),
+    }
   }
 
-  function wakeAll(id: string) {
+  function wakeAll(id: string, news?: unknown) {
     const set = waiters.get(id)
-    if (set) for (const wake of [...set]) wake('woken')
+    if (set) for (const wake of [...set]) wake('woken', news)
   }
 
   function interruptAll() {
@@ -88,8 +102,8 @@ export function createLocalNotifier(): Notifier {
   const local = createLocalWaiters()
   return {
     wait: local.wait,
-    async notify(id) {
-      local.wakeAll(id)
+    async notify(id, news) {
+      local.wakeAll(id, news)
     },
     interruptAll: local.interruptAll,
     get waiting() {
@@ -111,8 +125,8 @@ export async function createRedisNotifier(publisher: Redis, channel: string): Pr
   await subscriber.subscribe(channel)
   return {
     wait: local.wait,
-    async notify(id) {
-      local.wakeAll(id)
+    async notify(id, news) {
+      local.wakeAll(id, news)
       await publisher.publish(channel, id).catch(() => {})
     },
     interruptAll: local.interruptAll,
