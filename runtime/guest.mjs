@@ -105,20 +105,41 @@ function selfTest() {
 }
 
 /**
- * The next job's compartment, made while this process is idle: building one (and withholding its
- * globals) is a good part of a short job's time. Each is taken by exactly one job, never reused.
- * @type {InstanceType<typeof Compartment> | null}
+ * @typedef {(stream: 'stdout' | 'stderr', parts: unknown[]) => void} OutputSink
+ * @typedef {{ compartment: InstanceType<typeof Compartment>, sendOutputTo(sink: OutputSink): void }} Sandbox
+ */
+
+/**
+ * The next job's sandbox, made while this process is idle: building one (withholding its globals,
+ * its evaluator, its console) is a good part of a short job's time. Each is taken by exactly one
+ * job, never reused.
+ * @type {Sandbox | null}
  */
 let spare = null
 
-function takeCompartment() {
-  const compartment = spare ?? createCompartment()
+function takeSandbox() {
+  const sandbox = spare ?? createSandbox()
   spare = null
-  return compartment
+  return sandbox
 }
 
 function prepareSpare() {
-  if (!current) spare ??= createCompartment()
+  if (!current) spare ??= createSandbox()
+}
+
+/** @returns {Sandbox} */
+function createSandbox() {
+  const compartment = createCompartment()
+  /** @type {OutputSink | null} */
+  let sink = null
+  compartment.globalThis.console = harden({
+    log: (/** @type {unknown[]} */ ...parts) => sink?.('stdout', parts),
+    info: (/** @type {unknown[]} */ ...parts) => sink?.('stdout', parts),
+    debug: (/** @type {unknown[]} */ ...parts) => sink?.('stdout', parts),
+    warn: (/** @type {unknown[]} */ ...parts) => sink?.('stderr', parts),
+    error: (/** @type {unknown[]} */ ...parts) => sink?.('stderr', parts),
+  })
+  return { compartment, sendOutputTo: (given) => void (sink = given) }
 }
 
 function createCompartment() {
@@ -135,7 +156,8 @@ function createCompartment() {
  * @param {JobSpec} job
  */
 function createRun(job) {
-  const compartment = takeCompartment()
+  const sandbox = takeSandbox()
+  const { compartment } = sandbox
   /** @type {ErrorConstructor} */
   const GuestError = compartment.globalThis.Error
   /** @type {Map<number, { resolve(value: unknown): void, reject(error: unknown): void }>} */
@@ -164,13 +186,7 @@ function createRun(job) {
     send({ type: 'limit', id: job.id, code: FAILURE.output_limit })
   }
 
-  const guestConsole = {
-    log: (/** @type {unknown[]} */ ...parts) => write('stdout', parts),
-    info: (/** @type {unknown[]} */ ...parts) => write('stdout', parts),
-    debug: (/** @type {unknown[]} */ ...parts) => write('stdout', parts),
-    warn: (/** @type {unknown[]} */ ...parts) => write('stderr', parts),
-    error: (/** @type {unknown[]} */ ...parts) => write('stderr', parts),
-  }
+  sandbox.sendOutputTo(write)
 
   /**
    * A failure as the Error guest code catches: its message, with `code` (and `status`) as data.
@@ -243,7 +259,7 @@ function createRun(job) {
   }
 
   /** @type {Record<string, unknown>} */
-  const globals = { args: harden(job.args ?? {}), console: harden(guestConsole) }
+  const globals = { args: harden(job.args ?? {}) }
   for (const fn of job.functions) {
     globals[fn] = harden((/** @type {unknown[]} */ ...argsList) => invoke(fn, argsList))
   }

@@ -50,9 +50,12 @@ describe('the hot path', () => {
         `const seen = typeof globalThis.mark + ',' + typeof mark
          globalThis.mark = ${i}
          Object.defineProperty(globalThis, 'pinned' + ${i}, { value: 1 })
+         console.log('run ${i}')
          return seen + ',' + Object.getOwnPropertyNames(globalThis).filter((n) => n.startsWith('pinned')).length`,
       )
       expect(reply.body.result.value, `run ${i}`).toBe('undefined,undefined,1')
+      // The console came with the prepared compartment: its output is this run's, and only it.
+      expect(reply.body.result.stdout, `run ${i}`).toBe(`run ${i}\n`)
     }
   })
 })
