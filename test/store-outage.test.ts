@@ -2,10 +2,11 @@
  * RL-07: a store that fails answers 503 STORE_UNAVAILABLE with Retry-After — never a 500, a hang
  * or a crash — and no execution starts without its record. Two real failures: the embedded
  * store's journal can no longer grow (a file size limit, as a full disk would), and a Redis server
- * (started by this test on its own port) is killed. And a job handed to a guest while its record
- * is being stored (they overlap) reaches nothing outside when that write fails.
+ * (started by this test on its own port) is killed. And a store that refuses only the record's
+ * write: nothing of the execution runs, not even in a guest.
  */
-import { existsSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { approvedAgent } from './helpers/exec'
@@ -135,7 +136,7 @@ describe.skipIf(!existsSync(REDIS_SERVER_BINARY))('a Redis store that refuses th
     redis?.kill()
   })
 
-  it('answers 503; the job that started meanwhile makes no call and leaves no record', async () => {
+  it('answers 503 and runs nothing: no guest starts the code, no call, no record (RL-07)', async () => {
     redis = await startRedisServer()
     const admin = new Redis(redis.url)
     await admin.call(
@@ -158,17 +159,32 @@ describe.skipIf(!existsSync(REDIS_SERVER_BINARY))('a Redis store that refuses th
     const capability = { name: 'outage.ping', endpoint: `${ORIGIN}/ping`, method: 'GET' }
     const { agent, permit } = await approvedAgent(api, [capability])
     const before = upstream.seen.length
-    const execution = await api.post(
-      '/execute',
+    const cpuBefore = guestCpuTicks(server)
+    for (const body of [
       { permit_id: permit.permit_id, code: 'await ping(); return 1' },
-      { token: agent.token },
-    )
-    expectUnavailable(execution, 'execute')
+      { code: 'for (;;) {}' },
+    ]) {
+      expectUnavailable(await api.post('/execute', body, { token: agent.token }), 'execute')
+    }
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(upstream.seen.length).toBe(before)
+    // A loop that had started would have taken a guest's core for these 500 ms (≈ 50 ticks).
+    expect(guestCpuTicks(server) - cpuBefore).toBeLessThan(15)
     expect(await admin.keys('oauth3:exec:*')).toEqual([])
     expect((await api.get('/health')).status).toBe(200)
     expect(server.logs()).not.toMatch(/uncaught|unhandled/i)
     admin.disconnect()
   })
 })
+
+/** CPU time (clock ticks, user + system) of the server's guest processes. */
+function guestCpuTicks(server: RunningServer): number {
+  const pids = execFileSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+  return pids.reduce((sum, pid) => {
+    // Fields after the command name (which is in parentheses): utime and stime are 14th and 15th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return sum + Number(fields[11]) + Number(fields[12])
+  }, 0)
+}

@@ -21,8 +21,6 @@ export interface LiveFeeds {
   /** Start the feed of an execution (idempotent). */
   open(id: string): void
   push(id: string, event: LiveEvent): void
-  /** Drop a feed that will never have an end (its execution was never stored). */
-  discard(id: string): void
   /**
    * Everything so far and, unless the feed ended, the live rest through `listener`; null when
    * this process holds no feed for the execution.
@@ -53,9 +51,6 @@ export function createLiveFeeds(): LiveFeeds {
         feed.listeners.clear()
         setTimeout(() => feeds.delete(id), KEEP_AFTER_END_MS).unref()
       }
-    },
-    discard(id) {
-      feeds.delete(id)
     },
     subscribe(id, listener) {
       const feed = feeds.get(id)

@@ -1,8 +1,8 @@
 /**
- * Running one execution: give the job to the sandbox pool, store its record and open a gateway
+ * Running one execution, its record stored: give the job to the sandbox pool, open a gateway
  * context for its permit meanwhile (the owner's secrets stay in this process), then store the
- * redacted result and wake every poll waiting on it. Never throws: every stored execution ends
- * in a terminal record.
+ * redacted result and wake every poll waiting on it. Never throws: every outcome becomes a
+ * terminal record.
  */
 import { failure, type ExecutionFailure } from '../../core/errors'
 import { sha256Json } from '../../core/hash'
@@ -41,26 +41,17 @@ const NO_CAPABILITIES = (fn: string) =>
     error: failure('unknown_capability', `${fn} is not a capability`),
   })
 
-/** A started execution: `stored` settles with the record's write, `done` once it is terminal. */
-export interface StartedExecution {
-  stored: Promise<void>
-  done: Promise<void>
-}
-
 /**
- * Hand the job to a guest, then store the record (`storeRecord`) and open the gateway while the
- * guest starts: the write and the secrets' decryption overlap the run instead of preceding it.
- * Nothing the code does leaves this process before the record is stored — its capability calls,
- * its live output and its result all wait for it — so a crash before the write leaves no trace
- * and no effect (the orphaned guest ends itself). If the write fails the submit answers the
- * error, the job's calls are refused, and its result is dropped.
+ * Hand the job (its record already stored) to a guest, and open the gateway while the guest
+ * starts: reading and decrypting the owner's secrets overlaps the start instead of preceding it.
+ * The job's capability calls and its live output wait for the gateway; if it cannot be opened
+ * (the store is down) the calls are refused and the execution fails.
  */
-export function runExecution(
+export async function runExecution(
   app: App,
   run: RunRequest,
   reservation: Reservation,
-  storeRecord: () => Promise<void>,
-): StartedExecution {
+): Promise<void> {
   const id = run.record.request_id
   let gateway: GatewayContext | null = null
   let calls: CallRecord[] = []
@@ -73,7 +64,7 @@ export function runExecution(
       app.live.push(id, { type: 'call', data: calls[callsSent] })
     }
   }
-  let ready: Promise<void> = Promise.resolve()
+  let opened: Promise<void> = Promise.resolve()
   const job = app.pool.run(
     {
       id,
@@ -83,65 +74,52 @@ export function runExecution(
       functions: run.permit?.capabilities.map((capability) => capability.function) ?? [],
       call: async (fn, args, signal) => {
         if (!run.permit) return NO_CAPABILITIES(fn)
-        if (!(await ready.then(IS_READY, NOT_READY))) return GATEWAY_CLOSED
+        if (!(await opened.then(IS_OPEN, NOT_OPEN))) return GATEWAY_CLOSED
         const reply = await callCapability(gateway!, fn, args, signal)
         sendNewCalls()
         return reply
       },
       onStart: () => void app.running.start(id),
       onOutput: (stream, text) =>
-        void ready.then(() => app.live.push(id, { type: stream, data: redact.text(text) }), NOOP),
+        void opened.then(() => app.live.push(id, { type: stream, data: redact.text(text) }), NOOP),
       ...(run.timeoutMs ? { timeoutMs: run.timeoutMs } : {}),
     },
     reservation,
   )
-  // Awaited below only once the record is stored: meanwhile its refusal must not count as unhandled.
-  job.catch(NOOP)
-  const stored = storeRecord()
-  const opened = run.permit ? openGatewayContext(app, run.permit) : Promise.resolve(null)
-  ready = Promise.all([stored, opened]).then(([, context]) => {
-    gateway = context
-    if (context) ({ calls, redact } = context)
-  })
-  // Its failure is handled where it matters (calls, output, the end); not left unhandled.
-  ready.catch(NOOP)
-  const done = (async () => {
-    if (!(await stored.then(IS_READY, NOT_READY))) {
-      // Never stored: nobody knows this id. The job's result, whenever it comes, is dropped.
-      await job.catch(NOOP)
-      app.running.end(id)
-      app.live.discard(id)
-      return
-    }
-    let outcome: GuestResult
-    try {
-      outcome = await job
-      await ready
-    } catch (error) {
-      const closed = error instanceof PoolClosedError
-      if (!closed)
-        console.error(`[oauth3] execution ${id} could not run:`, (error as Error).message)
-      const cause = failure(closed ? 'shutdown' : 'internal', 'the execution could not run')
-      const result = toResult(
-        { ok: false, exitCode: 1, stdout: '', stderr: '', durationMs: 0 },
-        calls,
-        redact,
-      )
-      return finishExecution(app, id, result, cause)
-    }
-    const cause = outcome.failure && {
-      ...outcome.failure,
-      message: redact.text(outcome.failure.message),
-    }
-    await finishExecution(app, id, toResult(outcome, calls, redact), cause)
-  })()
-  return { stored, done }
+  if (run.permit) {
+    opened = openGatewayContext(app, run.permit).then((context) => {
+      gateway = context
+      ;({ calls, redact } = context)
+    })
+    // Its failure is handled where it matters (calls, output, the end); not left unhandled.
+    opened.catch(NOOP)
+  }
+  let outcome: GuestResult
+  try {
+    outcome = await job
+    await opened
+  } catch (error) {
+    const closed = error instanceof PoolClosedError
+    if (!closed) console.error(`[oauth3] execution ${id} could not run:`, (error as Error).message)
+    const cause = failure(closed ? 'shutdown' : 'internal', 'the execution could not run')
+    const result = toResult(
+      { ok: false, exitCode: 1, stdout: '', stderr: '', durationMs: 0 },
+      calls,
+      redact,
+    )
+    return finishExecution(app, id, result, cause)
+  }
+  const cause = outcome.failure && {
+    ...outcome.failure,
+    message: redact.text(outcome.failure.message),
+  }
+  await finishExecution(app, id, toResult(outcome, calls, redact), cause)
 }
 
 const NOOP = () => {}
-const IS_READY = () => true
-const NOT_READY = () => false
-/** The answer to a call whose execution could not be set up (the record or the secrets). */
+const IS_OPEN = () => true
+const NOT_OPEN = () => false
+/** The answer to a call whose gateway could not be opened (the owner's secrets unreadable). */
 const GATEWAY_CLOSED = {
   ok: false as const,
   error: failure('revoked', 'the execution could not be set up'),

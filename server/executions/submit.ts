@@ -1,7 +1,7 @@
 /**
  * POST /execute: check the code and the permit, count the execution against the permit's budget,
- * hand the job to the sandbox pool and store the record (the commit point) while it starts, and
- * answer once the record is stored; the result arrives through status_url. An idempotency key answers a retry of the same request
+ * store the record (the commit point), hand the job to the sandbox pool and answer at once;
+ * the result arrives through status_url. An idempotency key answers a retry of the same request
  * with the first execution, exactly, and refuses it for a different request.
  */
 import { sha256Json } from '../../core/hash'
@@ -74,10 +74,6 @@ export async function executeCode(
     if (claim.first) return replay(claim.first)
     claimed = claim.claimed
   }
-  // A refused execution must not hold its idempotency key: the retry deserves a real answer.
-  const releaseClaim = async () => {
-    if (claimed) await releaseIdempotencyKey(app, agent.tenant_id, key!)
-  }
   const record: ExecutionRecord = {
     request_id: id,
     agent_id: agent.tenant_id,
@@ -97,9 +93,12 @@ export async function executeCode(
   try {
     reservation = reservePlace(app)
     if (permit) await countExecution(app, permit)
+    // The commit point: no execution starts before its record is stored (RL-07).
+    await createExecutionRecord(app, record)
   } catch (error) {
     reservation?.release()
-    await releaseClaim()
+    // A refused execution must not hold its idempotency key: the retry deserves a real answer.
+    if (claimed) await releaseIdempotencyKey(app, agent.tenant_id, key!)
     throw error
   }
   const run = {
@@ -109,16 +108,7 @@ export async function executeCode(
     args: body.args ?? {},
     timeoutMs: chosen.timeoutMs,
   }
-  // The record is stored while the job starts (run.ts says why that is safe); the answer waits
-  // for it: an acknowledged execution is always on record.
-  const started = runExecution(app, run, reservation, () => createExecutionRecord(app, record))
-  app.inflight.track(started.done)
-  try {
-    await started.stored
-  } catch (error) {
-    await releaseClaim()
-    throw error
-  }
+  app.inflight.track(runExecution(app, run, reservation))
   return answer({ request_id: id, ...(permit ? { permit_id: permit.permit_id } : {}) })
 }
 
