@@ -4,14 +4,13 @@
  * intact and readable. Executions caught by a kill fail as interrupted and are never re-run
  * (docs/security.md rule 18).
  */
-import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyReceipt } from '../core/attestation/receipt'
 import { client, type Client } from './helpers/http'
 import { approvedAgent, execute } from './helpers/exec'
 import { GITHUB_CAPABILITY, approvalTokenOf, pathOf, signup } from './helpers/flow'
-import { makeDataDir, startServer, type RunningServer } from './helpers/server'
+import { childPids, makeDataDir, startServer, type RunningServer } from './helpers/server'
 import { fakeGithub, startUpstream, type Upstream } from './helpers/upstream'
 
 const dataDir = makeDataDir()
@@ -177,18 +176,6 @@ describe('executions across a kill -9 (RL-01, RL-02)', () => {
     }
   })
 })
-
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map(Number)
-  } catch {
-    return []
-  }
-}
 
 /** Alive and not a zombie (an orphan's exit is reaped by init, which may take its time). */
 function isRunning(pid: number): boolean {

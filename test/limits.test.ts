@@ -2,12 +2,11 @@
  * Resource limits and reliability (docs/security.md B and G): every limit is enforced from outside
  * the guest, a misbehaving guest never hurts the host or another tenant, and the pool recovers.
  */
-import { execFileSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { client } from './helpers/http'
 import { approvedAgent, execute, run } from './helpers/exec'
 import { pathOf, signup } from './helpers/flow'
-import { useTestServer } from './helpers/server'
+import { childPids, useTestServer } from './helpers/server'
 import { sendJson, startUpstream, type Upstream } from './helpers/upstream'
 
 const TIMEOUT_MS = 2000
@@ -349,17 +348,7 @@ describe('G. reliability', () => {
   })
 })
 
-function guestPids(): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map(Number)
-  } catch {
-    return []
-  }
-}
+const guestPids = () => childPids(server.child.pid)
 
 async function waitFor(check: () => boolean, ms = 5000) {
   const end = Date.now() + ms

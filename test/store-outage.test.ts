@@ -5,7 +5,6 @@
  * (started by this test on its own port) is killed. And a store that refuses only the record's
  * write: nothing of the execution runs, not even in a guest.
  */
-import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +12,7 @@ import { approvedAgent } from './helpers/exec'
 import { signup } from './helpers/flow'
 import { client } from './helpers/http'
 import { REDIS_SERVER_BINARY, startRedisServer, type RedisServer } from './helpers/redis'
-import { startServer, type RunningServer } from './helpers/server'
+import { childPids, startServer, type RunningServer } from './helpers/server'
 import { sendJson, startUpstream, type Upstream } from './helpers/upstream'
 
 const ORIGIN = 'https://api.outage.example.com'
@@ -179,10 +178,7 @@ describe.skipIf(!existsSync(REDIS_SERVER_BINARY))('a Redis store that refuses th
 
 /** CPU time (clock ticks, user + system) of the server's guest processes. */
 function guestCpuTicks(server: RunningServer): number {
-  const pids = execFileSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-  return pids.reduce((sum, pid) => {
+  return childPids(server.child.pid).reduce((sum, pid) => {
     // Fields after the command name (which is in parentheses): utime and stime are 14th and 15th.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
     return sum + Number(fields[11]) + Number(fields[12])

@@ -2,7 +2,7 @@
  * Start the built server (.output) as a real child process on an ephemeral port, with its own
  * data folder and environment; stop it gracefully or with SIGKILL.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -131,4 +131,17 @@ export function useTestServer(options: StartOptions | (() => StartOptions) = {})
       return server[property as keyof RunningServer]
     },
   })
+}
+
+/** The child processes of `pid` (a server's guests), none when it has none. */
+export function childPids(pid: number | undefined): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
+  } catch {
+    return []
+  }
 }
