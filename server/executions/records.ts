@@ -225,6 +225,20 @@ export function describeExecution(record: ExecutionRecord) {
   }
 }
 
+/** One line of a list of executions (history, a permit's activity): how it ran and ended. */
+export function summarizeExecution(record: ExecutionRecord) {
+  return {
+    request_id: record.request_id,
+    status: record.status,
+    created_at: record.created_at,
+    ...(record.finished_at !== undefined ? { finished_at: record.finished_at } : {}),
+    ...describeCode(record),
+    ...(record.action_id ? { action_id: record.action_id } : {}),
+    ...(record.result ? { exitCode: record.result.exitCode } : {}),
+    ...(record.error_code ? { error_code: record.error_code } : {}),
+  }
+}
+
 /** What ran: a registry skill by id and version, or ad-hoc code by its hash and its label. */
 export function describeCode(record: ExecutionRecord) {
   if (record.skill_id) return { skill_id: record.skill_id, code_sha256: record.code_sha256 }

@@ -4,7 +4,7 @@
  * ended. Readable by the permit's agent and owner, or with the permit's approval token.
  */
 import type { App } from '../app'
-import { describeCode, readPermitExecutions } from '../executions/records'
+import { readPermitExecutions, summarizeExecution } from '../executions/records'
 import { paginate, type PageQuery } from '../http/pagination'
 import { readPermitFor, type Viewer } from './access'
 
@@ -17,15 +17,8 @@ export async function listActions(app: App, viewer: Viewer, permitId: string, qu
   return {
     permit_id: permit.permit_id,
     actions: page.map((record) => ({
-      request_id: record.request_id,
-      status: record.status,
-      created_at: record.created_at,
-      ...(record.finished_at !== undefined ? { finished_at: record.finished_at } : {}),
-      ...describeCode(record),
-      ...(record.action_id ? { action_id: record.action_id } : {}),
-      ...(record.result ? { exitCode: record.result.exitCode } : {}),
-      // The failure's code and the (redacted) message the agent read.
-      ...(record.error_code ? { error_code: record.error_code } : {}),
+      ...summarizeExecution(record),
+      // With the failure's code, the (redacted) message the agent read.
       ...(record.error ? { error: record.error } : {}),
       calls: record.result?.calls ?? [],
     })),
