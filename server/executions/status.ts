@@ -104,8 +104,9 @@ export async function waitForStatus(
   id: string,
   options: { timeoutMs: number; signal: AbortSignal; holdSlot?: boolean },
 ): Promise<StatusBody> {
-  // Every read comes after a waiter is registered, so a transition between the two cannot be
-  // missed; then one read per wake-up.
+  // A waiter is registered before the state is read, so a transition between the two cannot be
+  // missed. A wake-up is answered from its news or one read; only a state still not terminal
+  // then registers the next waiter and reads again.
   const deadline = Date.now() + options.timeoutMs
   let waiter: Waiter | null = app.notifier.wait(
     id,
