@@ -10,24 +10,17 @@
 //   node scripts/build-digest.mjs --write-info   also write .output/build-info.json
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, relative, resolve, sep } from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { listFiles } from './list-files.mjs'
 
 export const BUILD_INFO_FILE = 'build-info.json'
 
 /** The digest of the build tree at `dir` (see the format above). */
 export function buildDigest(dir) {
   const root = resolve(dir)
-  const files = []
-  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue
-    const path = relative(root, join(entry.parentPath ?? entry.path, entry.name))
-      .split(sep)
-      .join('/')
-    if (path !== BUILD_INFO_FILE) files.push(path)
-  }
-  files.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+  const files = listFiles(root).filter((path) => path !== BUILD_INFO_FILE)
   const lines = files.map((path) => {
     const bytes = readFileSync(join(root, path))
     return `${createHash('sha256').update(bytes).digest('hex')}  ${path}\n`

@@ -3,10 +3,11 @@
 // commit in different folders, or built at different times, would differ. After the build this
 // renames those identifiers after the path relative to the project (the same hash, the same
 // shape) and sets the stamp to SOURCE_DATE_EPOCH (or the epoch).
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import { hash } from 'ohash'
+import { listFiles } from './list-files.mjs'
 
 const require = createRequire(import.meta.url)
 
@@ -42,9 +43,9 @@ export function normalizeBuild(nitro) {
   const serverDir = nitro.options.output.serverDir
   const names = [...renames.keys()].map((name) => name.replace(/\$/g, '\\$'))
   const pattern = names.length ? new RegExp(`(?<![\\w$])(${names.join('|')})(?![\\w$])`, 'g') : null
-  for (const entry of readdirSync(serverDir, { recursive: true, withFileTypes: true })) {
-    if (!pattern || !entry.isFile() || !entry.name.endsWith('.mjs')) continue
-    const file = join(entry.parentPath ?? entry.path, entry.name)
+  for (const path of pattern ? listFiles(serverDir) : []) {
+    if (!path.endsWith('.mjs')) continue
+    const file = join(serverDir, path)
     const text = readFileSync(file, 'utf8')
     const renamed = text.replace(pattern, (name) => renames.get(name))
     if (renamed !== text) writeFileSync(file, renamed)

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { CAPABILITY_PLUGINS } from '../core/capabilities/registry'
@@ -19,6 +19,7 @@ import { buildOpenApi } from '../server/http/openapi'
 import { listRouteFiles } from '../server/http/route-files'
 import { useAllRoutes, useApiRoutes } from '../server/http/route-index'
 import { Validator } from '@seriousme/openapi-schema-validator'
+import { listFiles } from '../scripts/list-files.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
@@ -27,9 +28,9 @@ const read = (path: string) => readFileSync(join(root, path), 'utf8')
 const loadRoutes = async () => useApiRoutes()
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile() && /\.(ts|mjs)$/.test(entry.name))
-    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+  return listFiles(join(root, dir))
+    .filter((path) => /\.(ts|mjs)$/.test(path))
+    .map((path) => `${dir}/${path}`)
 }
 
 describe('generated files', () => {

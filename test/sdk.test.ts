@@ -20,7 +20,9 @@ import { fakeGithub, sendJson, startUpstream, type Upstream, createGate } from '
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const SDK = join(root, 'sdk', 'dist', 'index.js')
-type Sdk = typeof import('../sdk/dist/index.js')
+// The built bundle is what runs; its types are the source it is built from, so typecheck needs no
+// build output.
+type Sdk = typeof import('../sdk/src/index')
 const loadSdk = () => import(SDK) as Promise<Sdk>
 
 let github: Upstream

@@ -2,12 +2,13 @@
  * The owner's vault over HTTP, and what is on disk: IN-08, GW-11, MT-06, AP-16 (a store dump holds
  * no plaintext token or secret).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { client } from './helpers/http'
 import { approvalTokenOf, decide, requestPermit, signup } from './helpers/flow'
 import { useTestServer } from './helpers/server'
+import { listFiles } from '../scripts/list-files.mjs'
 
 const server = useTestServer()
 const api = client(() => server.url)
@@ -185,9 +186,8 @@ function lastStored(dump: string, key: string): string {
 
 function readTree(dir: string): string {
   let text = ''
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile())
-      text += entry.name + '\n' + readFileSync(join(entry.parentPath, entry.name), 'utf8') + '\n'
+  for (const path of listFiles(dir)) {
+    text += path + '\n' + readFileSync(join(dir, path), 'utf8') + '\n'
   }
   return text
 }

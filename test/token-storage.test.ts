@@ -4,7 +4,7 @@
  * pepper (plain SHA-256 digests) still authenticate.
  */
 import { createHash, createHmac } from 'node:crypto'
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createEmbeddedStore } from '../server/store'
@@ -12,12 +12,11 @@ import { createLocalKeyProvider } from '../server/vault/keys'
 import { signup } from './helpers/flow'
 import { client } from './helpers/http'
 import { makeDataDir, startServer } from './helpers/server'
+import { listFiles } from '../scripts/list-files.mjs'
 
 function folderText(dir: string): string {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile())
-    .map((path) => readFileSync(path, 'latin1'))
+  return listFiles(dir)
+    .map((path) => readFileSync(join(dir, path), 'latin1'))
     .join('\n')
 }
 

@@ -3,8 +3,8 @@
  * `routes/approve/[id].post.ts` is `POST /approve/{id}`. The build (nitro.config.ts) turns this
  * list into the route index; the tests read it the same way.
  */
-import { readdirSync } from 'node:fs'
-import { join, relative, sep } from 'node:path'
+import { join } from 'node:path'
+import { listFiles } from '../../scripts/list-files.mjs'
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE'
 
@@ -19,10 +19,8 @@ export interface RouteFile {
 const ROUTE_FILE = /^(.*)\.(get|post|delete)\.ts$/
 
 export function listRouteFiles(routesDir: string): RouteFile[] {
-  return readdirSync(routesDir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name))
-    .map((file) => ({ file, ...routeOfFile(relative(routesDir, file).split(sep).join('/')) }))
+  return listFiles(routesDir)
+    .map((path) => ({ file: join(routesDir, path), ...routeOfFile(path) }))
     .sort((a, b) => a.file.localeCompare(b.file))
 }
 
