@@ -19,8 +19,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/build.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Hang detectors, not speed bounds: a loaded 2-core machine runs everything several times
+    // slower. A long-poll's own 120 s timeout is twice a test's, so a poll that is not woken
+    // fails its test.
+    testTimeout: 60_000,
+    hookTimeout: 90_000,
     // Each file starts its own server processes; two at a time suits a 2-core machine.
     maxWorkers: 2,
     fileParallelism: true,

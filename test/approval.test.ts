@@ -363,11 +363,10 @@ describe('AP-09: expiry of the approval link', () => {
       const agent = await signup(shortApi)
       const owner = await signup(shortApi, 'owner')
       const permit = await requestPermit(shortApi, agent.token)
-      // The long-poll ends when the request expires, well before its own timeout.
-      const started = Date.now()
+      // The long-poll ends when the request expires, not at its own 120 s timeout (twice this
+      // test's limit).
       const status = await shortApi.get(pathOf(permit.status_url), { token: agent.token })
       expect(status.body.status).toBe('expired')
-      expect(Date.now() - started).toBeLessThan(5000)
       expect((await shortApi.get(pathOf(permit.approval_url))).status).toBe(410)
       const late = await decide(shortApi, owner.token, permit)
       expect(late.status).toBe(410)

@@ -74,7 +74,7 @@ describe('Dockerfile', () => {
     const check = (port: number) =>
       spawnSync(process.execPath, command.slice(1), {
         env: { PATH: process.env.PATH, PORT: String(port) },
-        timeout: 10_000,
+        timeout: 30_000,
       }).status
     const server = await startServer()
     try {

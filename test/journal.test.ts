@@ -150,14 +150,16 @@ describe('journal driver', () => {
         sizes(): { journalBytes: number; liveBytes: number; keys: number }
       }
       const storage = createStorage({ driver })
-      const soon = Date.now() + 60
+      // Far enough ahead that none expires while the 400 are written, even on a loaded machine.
+      const soon = Date.now() + 1_000
       for (let i = 0; i < 400; i++) {
         await storage.setItem(`old:${i}`, { pad: 'x'.repeat(200) }, { expiresAt: soon })
       }
       await storage.setItem('kept:1', { v: 1 })
       await storage.setItem('kept:2', { v: 2 }, { expiresAt: Date.now() + 60_000 })
       expect(driver.sizes().keys).toBe(402)
-      await new Promise((resolve) => setTimeout(resolve, 80))
+      while (Date.now() <= soon)
+        await new Promise((resolve) => setTimeout(resolve, soon + 5 - Date.now()))
       // Replay of the journal as it stands skips what expired.
       const replayed = createStorage({ driver: journalDriver({ dir }) })
       expect(await replayed.getKeys('')).toEqual(['kept:1', 'kept:2'])

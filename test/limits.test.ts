@@ -14,11 +14,15 @@ const SECRET = 'sk_limits_secret_value_1234567'
 let upstream: Upstream
 let inFlight = 0
 let maxInFlight = 0
-/** When the gateway's connection for a /hang request closed, in performance.now() time. */
-const hangClosedAt: number[] = []
+/**
+ * Each /hang request's connection as it closed: `answered` is false when the gateway closed it
+ * before the upstream answered (the upstream answers after 10 s).
+ */
+const hangClosed: Array<{ answered: boolean }> = []
 beforeAll(async () => {
   upstream = await startUpstream(async (request, response) => {
-    if (request.url === '/hang') response.once('close', () => hangClosedAt.push(performance.now()))
+    if (request.url === '/hang')
+      response.once('close', () => hangClosed.push({ answered: response.writableEnded }))
     inFlight++
     maxInFlight = Math.max(maxInFlight, inFlight)
     if (request.url.startsWith('/slow')) await new Promise((resolve) => setTimeout(resolve, 100))
@@ -55,32 +59,40 @@ const HANG = {
   auth: { header: 'X-Api-Key', value: '{LIMITS_KEY}' },
 }
 
-async function timed<T>(task: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now()
-  const value = await task()
-  return { value, ms: performance.now() - started }
+/** Submit without waiting; the status path, for polling. */
+async function submit(token: string, code: string): Promise<string> {
+  const reply = await api.post('/execute', { code }, { token })
+  expect(reply.status, reply.text).toBe(202)
+  return pathOf(reply.body.status_url)
+}
+
+/** The status word of an execution now (no wait). */
+async function statusNow(path: string, token: string): Promise<string> {
+  return (await api.get(path.replace('wait=true', 'wait=false'), { token })).body.status
+}
+
+async function untilExecuting(path: string, token: string) {
+  await waitForAsync(async () => (await statusNow(path, token)) === 'executing')
 }
 
 describe('B. resource exhaustion', () => {
-  it('RS-01: for(;;){} is killed at the deadline with 124; /health stays fast and another tenant runs meanwhile', async () => {
+  it('RS-01: for(;;){} is killed at the deadline with 124; /health answers and another tenant runs meanwhile', async () => {
     const spinner = await signup(api)
     const other = await signup(api)
-    const spinning = timed(() => run(api, spinner.token, 'for(;;){}'))
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    const health = []
-    for (let i = 0; i < 10; i++) health.push((await timed(() => api.get('/health'))).ms)
-    const neighbour = await timed(() => run(api, other.token, 'return 1 + 1'))
-    expect(neighbour.value.result.value).toBe(2)
-    expect(neighbour.ms).toBeLessThan(1000)
-    const { value: done, ms } = await spinning
+    const started = performance.now()
+    const spinning = await submit(spinner.token, 'for(;;){}')
+    await untilExecuting(spinning, spinner.token)
+    // While the guest spins: the server answers, and another tenant's execution runs to its end.
+    for (let i = 0; i < 10; i++) expect((await api.get('/health')).status).toBe(200)
+    const neighbour = await run(api, other.token, 'return 1 + 1')
+    expect(neighbour.result.value).toBe(2)
+    expect(await statusNow(spinning, spinner.token)).toBe('executing')
+    const done = (await api.get(spinning, { token: spinner.token })).body
     expect(done).toMatchObject({ status: 'failed', result: { exitCode: 124, success: false } })
     expect(done.error).toMatch(/^timed_out: /)
-    expect(ms).toBeGreaterThan(TIMEOUT_MS - 100)
-    expect(ms).toBeLessThan(TIMEOUT_MS + 1000)
-    console.log(
-      `/health while a guest spins: max ${Math.max(...health).toFixed(1)} ms; neighbour execution ${neighbour.ms.toFixed(1)} ms`,
-    )
-    expect(Math.max(...health)).toBeLessThan(50)
+    // Killed by the deadline, not before it.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS)
+    expect(neighbour.finished_at).toBeLessThan(done.finished_at)
   })
 
   it('RS-02: an endless microtask chain is killed', async () => {
@@ -94,14 +106,16 @@ describe('B. resource exhaustion', () => {
     expect([124, 137]).toContain(done.result.exitCode)
   })
 
-  it('RS-03: a memory bomb fails with memory / 137 within seconds; the host is fine', async () => {
+  it('RS-03: a memory bomb fails with memory / 137, before its deadline; the host is fine', async () => {
     const agent = await signup(api)
-    const { value: done, ms } = await timed(() =>
-      run(api, agent.token, 'const a = []; for (;;) a.push(new Array(1e6).fill(1))'),
+    const done = await run(
+      api,
+      agent.token,
+      'const a = []; for (;;) a.push(new Array(1e6).fill(1))',
     )
+    // `memory`, not `timed_out`: the memory watchdog stopped it, not the deadline.
     expect(done).toMatchObject({ status: 'failed', result: { exitCode: 137 } })
     expect(done.error).toMatch(/^memory: /)
-    expect(ms).toBeLessThan(TIMEOUT_MS + 1000)
     expect((await run(api, agent.token, 'return 42')).result.value).toBe(42)
   })
 
@@ -177,14 +191,17 @@ describe('B. resource exhaustion', () => {
     )
     const accepted = (await Promise.all(loops)).filter((reply) => reply.status === 202)
     expect(accepted.length).toBeGreaterThan(0)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    const { value: neighbour, ms } = await timed(() => run(api, other.token, 'return "served"'))
+    const hogPaths = accepted.map((reply) => pathOf(reply.body.status_url))
+    await untilExecuting(hogPaths[0], hog.token)
+    // The other tenant is served while the hog's loops still hold their guests.
+    const neighbour = await run(api, other.token, 'return "served"')
     expect(neighbour.result.value).toBe('served')
-    expect(ms).toBeLessThan(1000)
-    expect((await timed(() => api.get('/health'))).ms).toBeLessThan(50)
-    for (const reply of accepted) {
-      const done = await api.get(pathOf(reply.body.status_url), { token: hog.token })
+    expect(await statusNow(hogPaths[0], hog.token)).toBe('executing')
+    expect((await api.get('/health')).status).toBe(200)
+    for (const path of hogPaths) {
+      const done = await api.get(path, { token: hog.token })
       expect(done.body.result.exitCode).toBe(124)
+      expect(neighbour.finished_at).toBeLessThan(done.body.finished_at)
     }
     expect((await run(api, hog.token, 'return "recovered"')).result.value).toBe('recovered')
   })
@@ -209,17 +226,14 @@ describe('rule 4a: a guest is reused only once it proved itself idle', () => {
     const victims = await Promise.all([signup(api), signup(api), signup(api)])
     for (let round = 0; round < 3; round++) {
       const poisoned = poisoners.map((tenant) => run(api, tenant.token, POISON))
-      const started = performance.now()
       const short = await Promise.all(
         victims.map((tenant, i) => run(api, tenant.token, `return ${round * 10 + i}`)),
       )
-      const elapsed = performance.now() - started
+      // A short job given to a guest still spinning would never run: it would end `timed_out`.
       for (const [i, done] of short.entries()) {
         expect(done.status, JSON.stringify(done)).toBe('completed')
         expect(done.result.value).toBe(round * 10 + i)
       }
-      // Well under one deadline: no short job ran in a guest still spinning.
-      expect(elapsed).toBeLessThan(TIMEOUT_MS)
       for (const done of await Promise.all(poisoned)) expect(done.error).toMatch(/^left_running: /)
     }
   })
@@ -228,36 +242,30 @@ describe('rule 4a: a guest is reused only once it proved itself idle', () => {
 describe('rule 2: the deadline revokes capabilities first', () => {
   it('an upstream call in flight at the deadline is aborted with the execution, not left to finish', async () => {
     const { agent, permit } = await approvedAgent(api, [HANG], { LIMITS_KEY: SECRET })
-    const before = hangClosedAt.length
-    const started = performance.now()
+    const before = hangClosed.length
     const done = await execute(api, agent.token, {
       permit_id: permit.permit_id,
       code: 'await hang(); return "unreachable"',
     })
     expect(done.status).toBe('failed')
     expect(done.error).toMatch(/^timed_out: /)
-    for (let i = 0; i < 100 && hangClosedAt.length === before; i++)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    // The upstream would have answered after 10 s; its connection was closed at the 2 s deadline.
-    expect(hangClosedAt.length).toBe(before + 1)
-    expect(hangClosedAt.at(-1)! - started).toBeLessThan(TIMEOUT_MS + 1000)
+    await waitFor(() => hangClosed.length > before)
+    // The upstream answers after 10 s; the gateway closed the connection before that answer.
+    expect(hangClosed.slice(before)).toEqual([{ answered: false }])
   })
 
   it('a call the code never awaited is aborted when the code returns', async () => {
     const { agent, permit } = await approvedAgent(api, [HANG], { LIMITS_KEY: SECRET })
-    const before = hangClosedAt.length
-    const started = performance.now()
+    const before = hangClosed.length
     const done = await execute(api, agent.token, {
       permit_id: permit.permit_id,
       // The loop gives the call time to reach the upstream before the code returns.
       code: 'hang().catch(() => {}); let n = 0; for (let i = 0; i < 3e7; i++) n += i; return "early"',
     })
     expect(done).toMatchObject({ status: 'completed', result: { value: 'early' } })
-    for (let i = 0; i < 100 && hangClosedAt.length === before; i++)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    // The upstream would have answered after 10 s: the connection closed with the execution.
-    expect(hangClosedAt.length).toBe(before + 1)
-    expect(hangClosedAt.at(-1)! - started).toBeLessThan(TIMEOUT_MS)
+    await waitFor(() => hangClosed.length > before)
+    // The upstream answers after 10 s: the connection closed with the execution, unanswered.
+    expect(hangClosed.slice(before)).toEqual([{ answered: false }])
   })
 })
 
@@ -287,14 +295,14 @@ describe('G. reliability', () => {
     { timeout: 60_000 },
     async () => {
       const tenants = await Promise.all(Array.from({ length: 50 }, () => signup(api)))
-      const healthTimes: number[] = []
+      const healthStatuses: number[] = []
       let stop = false
       const prober = (async () => {
         while (!stop) {
-          healthTimes.push((await timed(() => api.get('/health'))).ms)
+          healthStatuses.push((await api.get('/health')).status)
           await new Promise((resolve) => setTimeout(resolve, 20))
         }
-      })().catch(() => {})
+      })()
       let accepted: any[] = []
       let refused: any[] = []
       let finals: string[] = []
@@ -329,14 +337,9 @@ describe('G. reliability', () => {
         await prober
       }
       expect(finals.filter((status) => status !== 'completed')).toEqual([])
-      const sorted = [...healthTimes].sort((a, b) => a - b)
-      const p99 = sorted[Math.floor(sorted.length * 0.99)]
-      console.log(
-        `RL-05: ${accepted.length} accepted, ${refused.length} refused with 429; /health p99 ${p99.toFixed(1)} ms over ${sorted.length} probes`,
-      )
-      // A bound for "never hangs", not a benchmark: this test's own client shares a 2-core machine
-      // with the 500 requests it sends and with the other test files.
-      expect(p99).toBeLessThan(1000)
+      // /health answered all along (how fast is bench/'s business, not a functional test's).
+      expect(healthStatuses.length).toBeGreaterThan(0)
+      expect(healthStatuses.filter((status) => status !== 200)).toEqual([])
     },
   )
 
@@ -350,10 +353,8 @@ describe('G. reliability', () => {
 
 const guestPids = () => childPids(server.child.pid)
 
-async function waitFor(check: () => boolean, ms = 5000) {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+/** Poll until `check` holds; the test's own timeout bounds the wait. */
+async function waitForAsync(check: () => boolean | Promise<boolean>) {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20))
 }
+const waitFor = (check: () => boolean) => waitForAsync(check)

@@ -47,7 +47,7 @@ describe.skipIf(!existsSync(CURL))('README', () => {
       execFile(
         '/bin/bash',
         ['-euo', 'pipefail', '-c', block![1]],
-        { env: { PATH: process.env.PATH ?? '', B: server.url }, timeout: 20_000 },
+        { env: { PATH: process.env.PATH ?? '', B: server.url }, timeout: 60_000 },
         (error, stdout, stderr) =>
           error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
       ),

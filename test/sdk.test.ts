@@ -57,7 +57,7 @@ function runScript(source: string): { status: number | null; stdout: string; std
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', source], {
     env: { PATH: process.env.PATH, HOME: home, OAUTH3_URL: server.url },
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 60_000,
   })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
@@ -243,7 +243,7 @@ describe('OAuth3 client', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }, 180_000)
 
   it('exports exactly its public names', async () => {
     const sdk = await loadSdk()

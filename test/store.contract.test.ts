@@ -10,6 +10,9 @@ import { dropRedisPrefix } from './helpers/redis'
 import { makeDataDir } from './helpers/server'
 
 const REDIS_URL = process.env.REDIS_URL
+/** Long enough that a record written is still there when read back at once on a loaded machine. */
+const TTL_MS = 1_000
+const pastTtl = () => new Promise((resolve) => setTimeout(resolve, TTL_MS + 50))
 
 interface Backend {
   name: string
@@ -83,9 +86,9 @@ for (const backend of backends) {
       })
 
       it('expires records on read', async () => {
-        await store.set('ttl:a', 'soon gone', { ttlMs: 50 })
+        await store.set('ttl:a', 'soon gone', { ttlMs: TTL_MS })
         expect(await store.get('ttl:a')).toBe('soon gone')
-        await new Promise((resolve) => setTimeout(resolve, 80))
+        await pastTtl()
         expect(await store.get('ttl:a')).toBeNull()
         expect(await store.createIfAbsent('ttl:a', 'again')).toBe(true)
       })
@@ -182,12 +185,16 @@ for (const backend of backends) {
         await store.set('ttl:a', 1)
         await store.set('ttl:b', 'kept', { ttlMs: 60_000 })
         await store.transact([
-          { key: 'ttl:a', apply: (n) => (n as number) + 1, keptFor: (n) => (n as number) * 40 },
-          { key: 'ttl:b', apply: (v) => v ?? undefined, keptFor: () => 80 },
+          {
+            key: 'ttl:a',
+            apply: (n) => (n as number) + 1,
+            keptFor: (n) => ((n as number) * TTL_MS) / 2,
+          },
+          { key: 'ttl:b', apply: (v) => v ?? undefined, keptFor: () => TTL_MS },
         ])
         expect(await store.get('ttl:a')).toBe(2)
         expect(await store.get('ttl:b')).toBe('kept')
-        await new Promise((resolve) => setTimeout(resolve, 130))
+        await pastTtl()
         expect(await store.get('ttl:a')).toBeNull()
         expect(await store.get('ttl:b')).toBeNull()
       })
@@ -195,12 +202,12 @@ for (const backend of backends) {
       it('setMany writes every entry with its own time to live; removeMany removes them all', async () => {
         await store.setMany([
           { key: 'many:a', value: { n: 1 } },
-          { key: 'many:b', value: 'two', ttlMs: 60 },
+          { key: 'many:b', value: 'two', ttlMs: TTL_MS },
           { key: 'many:c', value: [3] },
         ])
         expect(await store.get('many:a')).toEqual({ n: 1 })
         expect(await store.get('many:b')).toBe('two')
-        await new Promise((resolve) => setTimeout(resolve, 100))
+        await pastTtl()
         expect(await store.get('many:b')).toBeNull()
         await store.removeMany(['many:a', 'many:c', 'many:absent'])
         expect(await store.get('many:a')).toBeNull()
@@ -212,20 +219,20 @@ for (const backend of backends) {
       })
 
       it('update keeps the expiry of the record it replaces', async () => {
-        await store.set('cas:ttl', 1, { ttlMs: 80 })
+        await store.set('cas:ttl', 1, { ttlMs: TTL_MS })
         await store.update<number>('cas:ttl', (n) => (n ?? 0) + 1)
         expect(await store.get('cas:ttl')).toBe(2)
-        await new Promise((resolve) => setTimeout(resolve, 120))
+        await pastTtl()
         expect(await store.get('cas:ttl')).toBeNull()
       })
 
       it('increment: 100 concurrent increments count to 100, and a counter window expires', async () => {
         await Promise.all(Array.from({ length: 100 }, () => store.increment('count:a')))
         expect(await store.get('count:a')).toBe(100)
-        expect(await store.increment('count:w', 1, { ttlMs: 50 })).toBe(1)
-        expect(await store.increment('count:w', 1, { ttlMs: 50 })).toBe(2)
-        await new Promise((resolve) => setTimeout(resolve, 80))
-        expect(await store.increment('count:w', 1, { ttlMs: 50 })).toBe(1)
+        expect(await store.increment('count:w', 1, { ttlMs: TTL_MS })).toBe(1)
+        expect(await store.increment('count:w', 1, { ttlMs: TTL_MS })).toBe(2)
+        await pastTtl()
+        expect(await store.increment('count:w', 1, { ttlMs: TTL_MS })).toBe(1)
       })
 
       it('refuses key shapes that could leave the namespace', async () => {

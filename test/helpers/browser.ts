@@ -92,7 +92,7 @@ export async function screenshots(page: Page, name: string): Promise<void> {
 export async function expectText(
   locator: Locator,
   expected: string | RegExp,
-  timeout = 15_000,
+  timeout = 45_000,
 ): Promise<void> {
   const read = async () => ((await locator.count()) ? await locator.first().innerText() : '')
   const poll = expect.poll(read, { timeout, message: `text of ${locator}` })
@@ -100,7 +100,7 @@ export async function expectText(
 }
 
 /** Wait until `locator` matches exactly `count` elements. */
-export async function expectCount(locator: Locator, count: number, timeout = 15_000) {
+export async function expectCount(locator: Locator, count: number, timeout = 45_000) {
   await expect.poll(() => locator.count(), { timeout, message: `count of ${locator}` }).toBe(count)
 }
 

@@ -53,7 +53,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000)
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000)
     const onData = () => {
       const match = /Listening on http:\/\/[^\s]*:(\d+)/.exec(output)
       if (match && output.includes('[oauth3] store:')) {
@@ -108,7 +108,7 @@ export function runUntilExit(
   let output = ''
   child.stdout.on('data', (chunk) => (output += chunk))
   child.stderr.on('data', (chunk) => (output += chunk))
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
   return new Promise((resolve) =>
     child.once('exit', (code) => {
       clearTimeout(timer)
