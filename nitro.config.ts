@@ -12,6 +12,9 @@ export default defineNitroConfig({
   compatibilityDate: '2025-01-01',
   srcDir: 'server',
   preset: 'node-server',
+  // Our own start: the API listens once the app is started and recovered, and a failure to start
+  // is one line and exit code 1 (server/entry.ts).
+  entry: fileURLToPath(new URL('./server/entry.ts', import.meta.url)),
   errorHandler: '~/error',
   imports: false,
   // Every operator setting, unset; NITRO_<UPPER_SNAKE> sets each at runtime. The table, the

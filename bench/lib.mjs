@@ -17,12 +17,16 @@ export function start(command, args, env = {}) {
   })
   return new Promise((resolve, reject) => {
     let out = ''
-    child.stdout.on('data', (chunk) => {
+    // Once it listens, its output (a log line per request) is read and dropped.
+    const onData = (chunk) => {
       out += chunk
-      const match = /Listening on http:\/\/[^\s]*:(\d+)/.exec(out)
-      if (match && (!env.NITRO_DATA_DIR || out.includes('[oauth3] store:')))
-        resolve({ child, url: `http://127.0.0.1:${match[1]}` })
-    })
+      const match = /Listening on http:\/\/[^\s"]*:(\d+)/.exec(out)
+      if (!match) return
+      child.stdout.off('data', onData)
+      child.stdout.resume()
+      resolve({ child, url: `http://127.0.0.1:${match[1]}` })
+    }
+    child.stdout.on('data', onData)
     child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)))
   })
 }

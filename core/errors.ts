@@ -296,6 +296,8 @@ export interface ErrorBody {
   error: string
   code: ApiErrorCode
   details?: Record<string, unknown>
+  /** This request's id (also the X-Request-Id header): what a user quotes to the operator. */
+  request_id?: string
 }
 
 /** A failure as it crosses the guest boundary or is stored: data, never text to parse. */

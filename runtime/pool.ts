@@ -85,7 +85,7 @@ export function createGuestPool(options: PoolOptions) {
     }
     if (message.type === 'fatal') {
       fatal = message.reason
-      log(`[oauth3] sandbox: ${message.reason}`)
+      log(`sandbox: ${message.reason}`)
       return
     }
     const running = runningOn.get(guest)
@@ -120,7 +120,7 @@ export function createGuestPool(options: PoolOptions) {
     const failedToStart = !guest.ready && !guest.retired && !closed
     if (failedToStart && ++startFailures >= MAX_START_FAILURES && fatal === null) {
       fatal = `sandbox processes exit before they are ready (last exit: ${signal ?? code}); check that ${options.entry} and the ses package are installed`
-      log(`[oauth3] sandbox: ${fatal}`)
+      log(`sandbox: ${fatal}`)
     }
     const running = runningOn.get(guest)
     runningOn.delete(guest)
@@ -133,7 +133,7 @@ export function createGuestPool(options: PoolOptions) {
       running.finish({ ok: false, exitCode: 137, failure: cause })
     }
     if (!closed && !guest.retired && fatal === null) {
-      log(`[oauth3] sandbox: a guest process ended (${signal ?? code}); replacing it`)
+      log(`sandbox: a guest process ended (${signal ?? code}); replacing it`)
     }
     refill()
     for (const wake of idleWaiters.splice(0)) wake()

@@ -19,6 +19,10 @@ import { retentionMs } from './settings/retention'
 import { loadBundledSkills, type BundledSkills } from './skills/bundled'
 import { createEmbeddedStore, createRedisStore, type Store } from './store'
 import { createLocalNotifier, createRedisNotifier, type Notifier } from './store/notifier'
+import { instrumentStore } from './store/instrumented'
+import { probeRedis } from './store/redis-connection'
+import { printableUrl, startupStep } from './settings/startup-error'
+import { useLogger } from './telemetry/logger'
 import { openEnvironment, type Environment } from './attestation/environment'
 import { createLiveFeeds, type LiveFeeds } from './executions/live'
 import { createLeases, newInstanceId, type Leases } from './executions/leases'
@@ -74,25 +78,34 @@ let recovered: Promise<App> | undefined
 let readyApp: App | undefined
 
 export async function createApp(settings: Settings): Promise<App> {
-  const environment = await openEnvironment(settings)
-  const { keys } = environment
-  const bundledSkills = loadBundledSkills(resolveBesideEntry('skills'), settings.allowHttpEndpoints)
+  const log = useLogger()
   let store: Store
   let notifier: Notifier
   let publisher: Redis | undefined
   if (settings.redisUrl) {
-    store = await createRedisStore({ url: settings.redisUrl, prefix: settings.redisPrefix })
-    publisher = new Redis(settings.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 2_000 })
+    const redisUrl = settings.redisUrl
+    store = await startupStep('NITRO_REDIS_URL', printableUrl(redisUrl), async () => {
+      // A direct connection first: its failure names the cause (refused, unknown host, auth).
+      await probeRedis(redisUrl)
+      return createRedisStore({ url: redisUrl, prefix: settings.redisPrefix })
+    })
+    publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 2_000 })
     notifier = await createRedisNotifier(publisher, `${settings.redisPrefix}:notify`)
   } else {
-    store = await createEmbeddedStore({
-      dir: settings.dataDir,
-      fsync: settings.dataFsync,
-      // Often enough that expired history leaves memory within a small part of its retention.
-      sweepEveryMs: clamp(retentionMs({ settings }) / 4, 250, 60_000),
-    })
+    store = await startupStep('NITRO_DATA_DIR', settings.dataDir, () =>
+      createEmbeddedStore({
+        dir: settings.dataDir,
+        fsync: settings.dataFsync,
+        // Often enough that expired history leaves memory within a small part of its retention.
+        sweepEveryMs: clamp(retentionMs({ settings }) / 4, 250, 60_000),
+      }),
+    )
     notifier = createLocalNotifier()
   }
+  store = instrumentStore(store)
+  const environment = await openEnvironment(settings)
+  const { keys } = environment
+  const bundledSkills = loadBundledSkills(resolveBesideEntry('skills'), settings.allowHttpEndpoints)
   const pool = createGuestPool({
     entry: resolveBesideEntry('guest.mjs', 'runtime/guest.mjs'),
     size: settings.sandboxPoolSize,
@@ -107,7 +120,7 @@ export async function createApp(settings: Settings): Promise<App> {
       resultBytes: settings.execResultBytes,
       callArgsBytes: settings.gatewayMaxRequestBytes,
     },
-    log: (line) => console.error(line),
+    log: (line) => log.warn(line),
   })
   await pool.whenReady()
   const inflight = createInflight()
@@ -166,14 +179,20 @@ async function recover(app: App): Promise<App> {
     try {
       const interrupted = await app.leases.tick({ boot: true })
       if (interrupted) {
-        console.log(`[oauth3] ${interrupted} execution(s) interrupted by a stop were marked failed`)
+        useLogger().warn(
+          { interrupted },
+          `${interrupted} execution(s) interrupted by a stop were marked failed`,
+        )
       }
       app.lifecycle.recovered = true
       readyApp = app
       return app
     } catch (error) {
       if (attempt === 0) {
-        console.error(`[oauth3] startup recovery failed (${(error as Error).message}); retrying`)
+        useLogger().error(
+          { err: (error as Error).message },
+          'startup recovery failed; retrying until the store answers',
+        )
       }
       await new Promise((resolve) => setTimeout(resolve, RECOVERY_RETRY_MS))
     }
@@ -198,6 +217,12 @@ export function resolveBesideEntry(name: string, sourcePath = name): string {
 export function startApp(settings: Settings): Promise<App> {
   created ??= createApp(settings)
   recovered ??= created.then(recover)
+  return recovered
+}
+
+/** The started app, once recovered (the server's entry listens then). */
+export function startedApp(): Promise<App> {
+  if (!recovered) throw new Error('the app has not been started')
   return recovered
 }
 

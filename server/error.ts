@@ -1,20 +1,26 @@
 /**
  * The one error handler: every error, for every client (browsers included), is JSON
- * `{ error, code, details? }`. Unexpected errors are logged without request data and answered as a
- * generic 500 — never a stack trace.
+ * `{ error, code, details?, request_id }`. Unexpected errors are logged without request data and
+ * answered as a generic 500 — never a stack trace.
  */
 import { defineNitroErrorHandler } from 'nitropack/runtime'
 import { setResponseHeader, setResponseStatus } from 'h3'
 import { toErrorResponse } from './http/errors'
+import { noteErrorCode, readRequestId } from './telemetry/requests'
+import { useLogger } from './telemetry/logger'
 
 export default defineNitroErrorHandler((error, event) => {
   const { status, body, retryAfterSeconds, unexpected } = toErrorResponse(error)
+  const requestId = readRequestId(event)
   if (unexpected) {
-    console.error(
-      `[oauth3] ${event.method} ${event.path.split('?')[0]} failed:`,
-      error.cause ?? error,
+    const cause = (error.cause ?? error) as Error
+    useLogger().error(
+      { req_id: requestId, method: event.method, err: cause?.stack ?? String(cause) },
+      'request failed unexpectedly',
     )
   }
+  noteErrorCode(event, body.code)
+  if (requestId) body.request_id = requestId
   setResponseStatus(event, status)
   setResponseHeader(event, 'content-type', 'application/json; charset=utf-8')
   setResponseHeader(event, 'cache-control', 'no-store')

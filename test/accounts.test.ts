@@ -83,6 +83,7 @@ describe('errors are JSON, for every client', () => {
     expect(reply.body).toEqual({
       error: 'The request body is not valid JSON.',
       code: 'INVALID_JSON',
+      request_id: reply.headers.get('x-request-id'),
     })
   })
 

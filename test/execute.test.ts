@@ -4,7 +4,7 @@
  * syntax checks (SB-19, IN-04).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { client } from './helpers/http'
+import { client, errorOf } from './helpers/http'
 import { approvedAgent, execute, run } from './helpers/exec'
 import { GITHUB_CAPABILITY, decide, pathOf, requestPermit, signup } from './helpers/flow'
 import { useTestServer } from './helpers/server'
@@ -217,7 +217,7 @@ describe('POST /execute under a permit', () => {
       { permit_id: 'permit_000000000000000000000000', code: createIssue },
       { token: intruder.token },
     )
-    expect(reply.body).toEqual(unknown.body)
+    expect(errorOf(reply.body)).toEqual(errorOf(unknown.body))
     expect(github.seen.length).toBe(before)
   })
 

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { attestationReportData } from '../../core/attestation/report-data'
 import { verifyQuote } from '../../core/attestation/verify-quote'
 import type { Settings } from '../settings/resolve'
+import { StartupError, startupStep } from '../settings/startup-error'
 import { createKeyProvider, createLocalKeyProvider, type KeyProvider } from '../vault/keys'
 import { dstackKeyRoots, findDstack, type Dstack } from './dstack'
 
@@ -27,12 +28,14 @@ export async function openEnvironment(settings: Settings): Promise<Environment> 
   const probe = await findDstack(settings.dstackEndpoint)
   const dstack = probe.found
   if (settings.keyProvider === 'dstack' && !probe.found) {
-    throw new Error(`NITRO_KEY_PROVIDER=dstack, but ${probe.reason}`)
+    throw new StartupError(`NITRO_KEY_PROVIDER=dstack, but ${probe.reason}`)
   }
   const keys =
     dstack && settings.keyProvider !== 'local'
       ? createKeyProvider('dstack', await dstackKeyRoots(dstack))
-      : createLocalKeyProvider(settings.keyFile)
+      : await startupStep('NITRO_KEY_FILE', settings.keyFile, () =>
+          createLocalKeyProvider(settings.keyFile),
+        )
   const { tee, reason } = probe.found
     ? await classify(probe.found, keys)
     : { tee: 'none' as const, reason: probe.reason }
@@ -50,9 +53,11 @@ export function refuseOutsideKeysInTdx(
   settings: Pick<Settings, 'upstreamMap'>,
 ): void {
   if (keys.kind !== 'dstack')
-    throw new Error('inside TDX the keys come from dstack: NITRO_KEY_PROVIDER=local is refused')
+    throw new StartupError(
+      'inside TDX the keys come from dstack: NITRO_KEY_PROVIDER=local is refused',
+    )
   if (Object.keys(settings.upstreamMap).length)
-    throw new Error('NITRO_UPSTREAM_MAP is for tests and demos: it is refused inside TDX')
+    throw new StartupError('NITRO_UPSTREAM_MAP is for tests and demos: it is refused inside TDX')
 }
 
 async function classify(

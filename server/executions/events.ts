@@ -24,7 +24,7 @@ export async function streamExecutionEvents(
   // Visibility first: another tenant's id is 404 like an unknown one, before any stream opens.
   const reading = await readStatus(app, viewer, id)
   if (!id.startsWith('exec_')) fail('NOT_FOUND')
-  const release = app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId)
+  const release = app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId, 'stream')
   const stream = createEventStream(event)
   let closed = false
   // Every payload is JSON: one line, whatever the output holds.

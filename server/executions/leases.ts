@@ -13,6 +13,7 @@ import { failure, isApiError } from '../../core/errors'
 import type { App } from '../app'
 import { isTerminal, readExecution, readRunningMarkers, removeRunningMarker } from './records'
 import { finishExecution } from './run'
+import { useLogger } from '../telemetry/logger'
 
 const leaseKey = (instance: string) => `lease:${instance}`
 
@@ -106,7 +107,10 @@ export function createLeases(app: App): Leases {
     await renew()
     const failed = await sweep(options.boot === true)
     if (failed && !options.boot) {
-      console.log(`[oauth3] leases: ${failed} execution(s) of a lapsed instance marked failed`)
+      useLogger().warn(
+        { interrupted: failed },
+        `leases: ${failed} execution(s) of a lapsed instance marked failed`,
+      )
     }
     return failed
   }
@@ -116,13 +120,13 @@ export function createLeases(app: App): Leases {
       running = tick()
       try {
         await running
-        if (failing) console.error('[oauth3] leases: renewing again')
+        if (failing) useLogger().warn('leases: renewing again')
         failing = false
       } catch (error) {
         // The store is down: requests answer 503 meanwhile; the next tick tries again.
         if (!failing) {
           const reason = isApiError(error) ? error.code : (error as Error).message
-          console.error(`[oauth3] leases: could not renew (${reason}); retrying`)
+          useLogger().error({ cause: reason }, 'leases: could not renew; retrying')
         }
         failing = true
       }

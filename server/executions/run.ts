@@ -18,6 +18,8 @@ import {
 import { NO_REDACTION, type Redactor } from '../gateway/redact'
 import type { PermitRecord } from '../permits/records'
 import { retryWhileStoreDown } from '../store/retry'
+import { recordExecutionEnd } from '../telemetry/executions'
+import { useLogger } from '../telemetry/logger'
 import {
   clearRunningMarker,
   describeExecution,
@@ -100,7 +102,9 @@ export async function runExecution(
     await opened
   } catch (error) {
     const closed = error instanceof PoolClosedError
-    if (!closed) console.error(`[oauth3] execution ${id} could not run:`, (error as Error).message)
+    if (!closed) {
+      useLogger().error({ exec_id: id, err: (error as Error).message }, 'execution could not run')
+    }
     const cause = failure(closed ? 'shutdown' : 'internal', 'the execution could not run')
     const result = toResult(
       { ok: false, exitCode: 1, stdout: '', stderr: '', durationMs: 0 },
@@ -166,16 +170,21 @@ export async function finishExecution(
         forMs: STORE_RESULT_FOR_MS,
         signal: app.lifecycle.closed,
         onFirstFailure: () =>
-          console.error(
-            `[oauth3] execution ${id}: the store is down; retrying to store the result`,
+          useLogger().warn(
+            { exec_id: id },
+            'the store is down; retrying to store the result of an execution',
           ),
       },
     )
   } catch (error) {
-    console.error(`[oauth3] execution ${id}: could not store the result:`, (error as Error).message)
+    useLogger().error(
+      { exec_id: id, err: (error as Error).message },
+      'could not store the result of an execution',
+    )
     await app.notifier.notify(id)
     return
   }
+  recordExecutionEnd(finished)
   const body = describeExecution(finished)
   app.live.push(id, { type: 'end', data: body })
   // Waiters here get the terminal body with the wake-up (one store read fewer each).

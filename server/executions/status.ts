@@ -120,7 +120,7 @@ export async function waitForStatus(
     // A state that turns terminal by itself is waited for on its own timing (below).
     if (reading.changesAt !== undefined) waiter = (waiter.cancel(), null)
     if (options.holdSlot !== false) {
-      release = app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId)
+      release = app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId, 'long_poll')
     }
     for (;;) {
       const remaining = Math.min(deadline, reading.changesAt ?? Infinity) - Date.now()

@@ -12,6 +12,7 @@ import { readPermitInForce } from '../permits/access'
 import { decodeAnswer } from './answer'
 import type { CallRecord, GatewayContext } from './context'
 import { unsafeHostFetch } from './upstream-fetch'
+import { capabilityCalls, upstreamSeconds } from '../telemetry/metrics'
 
 export { openGatewayContext, type CallRecord, type GatewayContext } from './context'
 
@@ -61,7 +62,10 @@ export async function callCapability(
     if (!record.status) record.error = cause.code
     return { ok: false, error: { ...cause, message: ctx.redact.text(cause.message) } }
   } finally {
-    record.duration = Math.round((performance.now() - started) * 10) / 10
+    const ms = performance.now() - started
+    record.duration = Math.round(ms * 10) / 10
+    capabilityCalls.labels(record.status ? String(record.status) : (record.error ?? 'error')).inc()
+    if (record.status) upstreamSeconds.observe(ms / 1000)
   }
 }
 

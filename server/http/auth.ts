@@ -8,6 +8,7 @@ import { getRequestHeader } from 'h3'
 import { authenticate, type Role, type Tenant } from '../accounts/tenants'
 import type { App } from '../app'
 import { fail } from '../../core/errors'
+import { clientAddressOf } from '../../core/trusted-proxies'
 import { readSessionCaller } from '../web/sessions'
 
 export async function requireTenant(event: H3Event, app: App, role?: Role): Promise<Tenant> {
@@ -30,7 +31,17 @@ export async function readBearerTenant(event: H3Event, app: App): Promise<Tenant
   return match ? authenticate(app, match[1]) : null
 }
 
-/** The peer address of the socket. Forwarded headers are not trusted: agents control them. */
-export function getClientAddress(event: H3Event): string {
-  return event.node.req.socket?.remoteAddress ?? 'unknown'
+/**
+ * The client's address, which rate limits key on: the socket's peer, or behind the operator's
+ * proxies (NITRO_TRUSTED_PROXIES) the address they forwarded. From anyone else X-Forwarded-For
+ * is ignored: agents control it.
+ */
+export function getClientAddress(event: H3Event, app: App): string {
+  const peer = event.node.req.socket?.remoteAddress
+  if (!peer) return 'unknown'
+  return clientAddressOf(
+    peer,
+    getRequestHeader(event, 'x-forwarded-for'),
+    app.settings.trustedProxies,
+  )
 }

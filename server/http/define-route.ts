@@ -21,6 +21,7 @@ import { sendPage, type PageContent, type PageContext } from '../web/page'
 import { wantsHtml } from '../web/negotiate'
 import { isSameOriginRequest } from '../web/sessions'
 import { readBearerTenant, readTenant, requireTenant } from './auth'
+import { noteTenant } from '../telemetry/requests'
 
 /**
  * Who may call: nobody in particular (`none`), a bearer token of a role (`agent`, `owner`) or of
@@ -91,10 +92,12 @@ export function defineApiRoute<const M extends RouteMeta>(
     if (page && event.method === 'GET' && wantsHtml(event)) {
       return sendPage(event, app, async (context) => {
         const caller = await authorize(event, app, meta.auth)
+        if (caller) noteTenant(event, caller.tenant_id)
         return page({ ...context, caller, body: undefined } as RouteContext<M> & PageContext)
       })
     }
     const caller = await authorize(event, app, meta.auth)
+    if (caller) noteTenant(event, caller.tenant_id)
     const body = meta.body ? await readBody(event, meta.body, meta.bodyOptional) : undefined
     const answer = await handler({ event, app, caller, body } as RouteContext<M>)
     const status = (event.context.answerStatus as number | undefined) ?? meta.status

@@ -49,6 +49,10 @@ export function buildOpenApi(serverUrl: string, routes: ApiRoute[]) {
             error: { type: 'string' },
             code: { type: 'string', enum: API_ERROR_CODES },
             details: { type: 'object' },
+            request_id: {
+              type: 'string',
+              description: 'The X-Request-Id of this request: quote it to the operator.',
+            },
           },
         },
         capability: {

@@ -54,7 +54,7 @@ export async function passkeyOptions(
   body: PasskeyOptionsRequest,
 ) {
   assertFromOurPages(event, app)
-  const rate = { name: 'passkey-options', subject: getClientAddress(event), windowMs: 60_000 }
+  const rate = { name: 'passkey-options', subject: getClientAddress(event, app), windowMs: 60_000 }
   await assertWithinRate(app.store, rate, OPTIONS_PER_MINUTE)
   const { rpID } = relyingParty(event, app)
   if (body.purpose === 'register') {
@@ -91,7 +91,7 @@ export async function passkeyOptions(
       token: body.token,
       owner: caller,
       manifestSha256: body.manifest_sha256,
-      clientAddress: getClientAddress(event),
+      clientAddress: getClientAddress(event, app),
     })
     decision = {
       request_id: body.request_id,
@@ -142,7 +142,7 @@ export async function registerPasskey(event: H3Event, app: App, body: PasskeyVer
     const created = await signUp(
       app,
       { role: 'owner', name: challenge.name ?? 'owner' },
-      { clientAddress: getClientAddress(event), publicOrigin: origin },
+      { clientAddress: getClientAddress(event, app), publicOrigin: origin },
     )
     owner = await getTenant(app, created.tenant_id)
     token = created.token

@@ -1,77 +1,59 @@
 /**
- * Startup: check the settings, open the store, the notifier and the key provider, mark the
- * executions a stop interrupted (startApp). A bad setting or an unreachable store stops the process
- * with a clear message instead of serving half a server. Shutdown: at SIGTERM or SIGINT, before
- * Nitro waits for open connections to drain, open long-polls are answered and queued executions
- * failed (`beginShutdown`); Nitro's `close` hook then waits for running ones and closes the store.
+ * Startup: check the settings, configure the logger, open the store, the notifier and the key
+ * provider, mark the executions a stop interrupted (startApp). A bad setting or a store that
+ * cannot be opened stops the process with one line naming the setting, instead of serving half a
+ * server. The entry (server/entry.ts) listens once this is done. Shutdown: at SIGTERM or SIGINT,
+ * before Nitro waits for open connections to drain, open long-polls are answered and queued
+ * executions failed (`beginShutdown`); Nitro's `close` hook then waits for running ones and closes
+ * the store.
  */
-import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import type { AddressInfo, Server } from 'node:net'
 import { defineNitroPlugin, useRuntimeConfig } from 'nitropack/runtime'
 import { startApp } from '../app'
 import { resolveSettings, type Settings } from '../settings/resolve'
-
-/** How long the last startup line waits to learn the listening port before it names PORT. */
-const LISTEN_WAIT_MS = 2_000
+import { configureLogger, logFatalAndExit, useLogger } from '../telemetry/logger'
 
 export default defineNitroPlugin((nitro) => {
   let settings: Settings
   try {
     settings = resolveSettings(useRuntimeConfig() as unknown as Record<string, unknown>)
   } catch (error) {
-    console.error(`[oauth3] ${(error as Error).message}`)
-    process.exit(1)
+    logFatalAndExit((error as Error).message)
   }
-  const port = listeningPort()
+  const log = configureLogger({
+    format: settings.logFormat,
+    level: settings.logLevel,
+    instance: settings.nodeId,
+  })
   const ready = startApp(settings).then(
-    async (app) => {
+    (app) => {
       for (const [from, to] of Object.entries(settings.upstreamMap)) {
-        console.log(`[oauth3] NITRO_UPSTREAM_MAP: ${from} -> ${to} (tests and demos only)`)
+        log.warn({ from, to }, `NITRO_UPSTREAM_MAP: ${from} -> ${to} (tests and demos only)`)
       }
-      const store =
-        app.store.kind === 'redis'
-          ? `redis (prefix ${settings.redisPrefix})`
-          : `embedded (${settings.dataDir})`
-      const publicUrl = settings.publicUrl ?? `http://localhost:${await port}`
+      if (settings.trustedProxies.cidrs.length) {
+        log.info(
+          { trusted_proxies: settings.trustedProxies.cidrs },
+          `X-Forwarded-For is believed from ${settings.trustedProxies.cidrs.join(', ')}`,
+        )
+      }
       const { environment } = app
-      console.log(
-        `[oauth3] tee: ${environment.tee} (${environment.reason}); keys: ${environment.keys.kind}`,
-      )
-      // The last startup line: tests and scripts wait for it.
-      console.log(
-        `[oauth3] store: ${store}; sandbox: ${settings.sandboxPoolSize} processes; public URL: ${publicUrl}; tee: ${environment.tee}`,
+      log.info(
+        { tee: environment.tee, keys: environment.keys.kind },
+        `tee: ${environment.tee} (${environment.reason}); keys: ${environment.keys.kind}`,
       )
       return app
     },
-    (error) => {
-      console.error(`[oauth3] could not start: ${(error as Error).message}`)
-      process.exit(1)
-    },
+    (error) => logFatalAndExit(`could not start: ${(error as Error).message}`),
   )
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void ready.then((app) => app.beginShutdown()))
+    process.once(signal, () =>
+      ready.then((app) => {
+        useLogger().info({ signal }, 'stopping: taking no new work; running executions finish')
+        app.beginShutdown()
+      }),
+    )
   }
   nitro.hooks.hook('close', async () => {
     await (await ready).close()
+    useLogger().info('stopped')
   })
 })
-
-/** The port the HTTP server ends up listening on (PORT=0 picks one), once it listens. */
-function listeningPort(): Promise<number | string> {
-  const configured = process.env.NITRO_PORT || process.env.PORT || '3000'
-  return new Promise((resolve) => {
-    const channel = 'tracing:net.server.listen:asyncEnd'
-    const done = (port: number | string) => {
-      clearTimeout(timer)
-      unsubscribe(channel, onListen)
-      resolve(port)
-    }
-    const onListen = (message: unknown) => {
-      const address = (message as { server: Server }).server.address() as
-        AddressInfo | string | null
-      if (address && typeof address === 'object') done(address.port)
-    }
-    const timer = setTimeout(() => done(configured), LISTEN_WAIT_MS)
-    subscribe(channel, onListen)
-  })
-}

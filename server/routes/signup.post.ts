@@ -14,7 +14,7 @@ export default defineApiRoute(
   },
   ({ event, app, body }) =>
     signUp(app, body, {
-      clientAddress: getClientAddress(event),
+      clientAddress: getClientAddress(event, app),
       publicOrigin: getPublicOrigin(event, app),
     }),
 )

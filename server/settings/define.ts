@@ -120,6 +120,24 @@ export function text(options: {
   }
 }
 
+/** A TCP port (0: any free one), unset (null) unless given. */
+export function port(options: { doc: string; defaultDoc: string }): Setting<number | null> {
+  return {
+    type: 'port 0–65535',
+    doc: options.doc,
+    defaultDoc: options.defaultDoc,
+    parse(raw, { env, problems }) {
+      if (isUnset(raw)) return null
+      const n = typeof raw === 'number' ? raw : /^\d{1,5}$/.test(String(raw)) ? Number(raw) : NaN
+      if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+        problems.push(`${env} must be a port number from 0 to 65535`)
+        return null
+      }
+      return n
+    },
+  }
+}
+
 /** Anything else: its own parser (which treats `raw` as unset when it is undefined or ''). */
 export function custom<T>(setting: Setting<T>): Setting<T> {
   return setting

@@ -17,7 +17,7 @@ export function resolveSettings(raw: Record<string, unknown>, cwd = process.cwd(
   for (const [key, setting] of Object.entries(SETTINGS) as Array<[string, Setting<unknown>]>) {
     resolved[key] = setting.parse(raw[key], { env: envNameOf(key), cwd, resolved, problems })
   }
-  if (problems.length) throw new SettingsError(`Invalid settings:\n  - ${problems.join('\n  - ')}`)
+  if (problems.length) throw new SettingsError(`Invalid settings: ${problems.join('; ')}`)
   return resolved as Settings
 }
 

@@ -8,7 +8,18 @@ import { createHash } from 'node:crypto'
 import { hostname } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
 import { defaultPoolSize } from '../../runtime/limits'
-import { custom, decimal, flag, integer, isUnsetValue, text, type ParseContext } from './define'
+import { parseTrustedProxies, type TrustedProxies } from '../../core/trusted-proxies'
+import { LOG_LEVELS, type LogLevel } from '../telemetry/logger'
+import {
+  custom,
+  decimal,
+  flag,
+  integer,
+  isUnsetValue,
+  port,
+  text,
+  type ParseContext,
+} from './define'
 
 const KIB = 1024
 const MIB = 1024 * KIB
@@ -183,6 +194,47 @@ export const SETTINGS = {
     max: 64 * MIB,
     default: 5 * MIB,
     doc: 'decoded upstream response',
+  }),
+  logFormat: custom<'auto' | 'pretty' | 'json'>({
+    type: 'auto, pretty or json',
+    doc: 'log lines as text for a person (`pretty`) or one JSON object each (`json`); `auto`: pretty on a terminal, JSON otherwise',
+    defaultDoc: '`auto`',
+    parse: (raw, { env, problems }) => {
+      if (isUnsetValue(raw)) return 'auto'
+      if (raw === 'auto' || raw === 'pretty' || raw === 'json') return raw
+      problems.push(`${env} must be auto, pretty or json`)
+      return 'auto'
+    },
+  }),
+  logLevel: custom<LogLevel>({
+    type: LOG_LEVELS.join(', '),
+    doc: 'the least severe lines written (`info`: one per request and per execution)',
+    defaultDoc: '`info`',
+    parse: (raw, { env, problems }) => {
+      if (isUnsetValue(raw)) return 'info'
+      if (LOG_LEVELS.includes(raw as LogLevel)) return raw as LogLevel
+      problems.push(`${env} must be one of ${LOG_LEVELS.join(', ')}`)
+      return 'info'
+    },
+  }),
+  metricsPort: port({
+    doc: 'serve `GET /metrics` (Prometheus text) on this port, apart from the API; `0` picks a free one',
+    defaultDoc: 'unset (off)',
+  }),
+  metricsHost: text({
+    doc: 'the interface the metrics port listens on',
+    type: 'address',
+    default: '127.0.0.1',
+  }),
+  trustedProxies: custom<TrustedProxies>({
+    type: 'comma-separated CIDRs',
+    doc: 'peers whose `X-Forwarded-For` is believed for the client address (rate limits key on it); unset: none',
+    defaultDoc: 'unset',
+    parse: (raw, { env, problems }) => {
+      const parsed = parseTrustedProxies(isUnsetValue(raw) ? '' : String(raw))
+      if (parsed.problem) problems.push(`${env} ${parsed.problem}`)
+      return parsed.proxies
+    },
   }),
   gatewayMaxRequestBytes: integer({
     min: KIB,

@@ -167,7 +167,7 @@ function acquireDirLock(dataDir: string): () => void {
       const holder = Number(readFileSync(lockFile, 'utf8'))
       if (holder && holder !== process.pid && isAlive(holder)) {
         throw new Error(
-          `The data folder ${dataDir} is in use by process ${holder}; use another NITRO_DATA_DIR or NITRO_REDIS_URL to share state.`,
+          `in use by process ${holder} (one server per folder; several share state through NITRO_REDIS_URL)`,
         )
       }
       unlinkSync(lockFile)

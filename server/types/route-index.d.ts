@@ -4,3 +4,6 @@ declare module '#oauth3/route-index' {
   const entries: RouteIndexEntry[]
   export default entries
 }
+
+// Nitro's runtime polyfills, imported first by a server entry (server/entry.ts).
+declare module '#nitro-internal-pollyfills' {}

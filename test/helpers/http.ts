@@ -59,3 +59,9 @@ export function client(base: string | (() => string)) {
 }
 
 export type Client = ReturnType<typeof client>
+
+/** An error body without its request id, which differs from one request to the next. */
+export function errorOf(body: Record<string, unknown>): Record<string, unknown> {
+  const { request_id: _id, ...rest } = body
+  return rest
+}

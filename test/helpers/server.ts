@@ -4,6 +4,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,6 +30,11 @@ export interface StartOptions {
   keepData?: boolean
   /** Cap the size of any file the server writes (`ulimit -f`): writes past it fail. */
   fileSizeLimitBytes?: number
+  /**
+   * Listen on this port and know it started when GET /health answers, for a server that does
+   * not log its startup line (NITRO_LOG_LEVEL above info).
+   */
+  port?: number
 }
 
 export function makeDataDir(): string {
@@ -41,7 +47,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const child = spawn(command, args, {
     env: {
       PATH: process.env.PATH ?? '',
-      PORT: '0',
+      PORT: String(options.port ?? 0),
       HOST: '127.0.0.1',
       NITRO_DATA_DIR: dataDir,
       NITRO_SIGNUPS_PER_MINUTE: '100000',
@@ -54,16 +60,26 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   child.stderr!.on('data', (chunk) => (output += chunk))
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000)
-    const onData = () => {
-      const match = /Listening on http:\/\/[^\s]*:(\d+)/.exec(output)
-      if (match && output.includes('[oauth3] store:')) {
-        clearTimeout(timer)
-        resolve(Number(match[1]))
-      }
+    const started = (port: number) => {
+      clearTimeout(timer)
+      clearInterval(probe)
+      resolve(port)
     }
-    child.stdout!.on('data', onData)
+    child.stdout!.on('data', () => {
+      const port = listeningPort(output)
+      if (port !== null) started(port)
+    })
+    const probe =
+      options.port &&
+      setInterval(() => {
+        fetch(`http://127.0.0.1:${options.port}/health`).then(
+          (reply) => reply.ok && started(options.port!),
+          () => {},
+        )
+      }, 50)
     child.once('exit', (code) => {
       clearTimeout(timer)
+      clearInterval(probe)
       reject(new Error(`server exited with ${code}:\n${output}`))
     })
   })
@@ -87,6 +103,40 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await exited
     },
   }
+}
+
+/** One JSON log line per line of output (what is not JSON is left out). */
+export function logLines(output: string): Array<Record<string, any>> {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line)]
+      } catch {
+        return []
+      }
+    })
+}
+
+/**
+ * The port of the server's last startup line ("Listening on …"), once it has printed it: a JSON
+ * line's `port`, or the port in the text of a pretty line.
+ */
+export function listeningPort(output: string): number | null {
+  const line = logLines(output).find((entry) => String(entry.msg).startsWith('Listening on '))
+  if (line) return Number(line.port)
+  const pretty = /^\S+ INFO {2}Listening on http:\/\/\S*:(\d+)/m.exec(output)
+  return pretty ? Number(pretty[1]) : null
+}
+
+/** A port no process listens on now (the OS's pick, released at once). */
+export async function freePort(): Promise<number> {
+  const probe = createNetServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as { port: number }
+  await new Promise((resolve) => probe.close(resolve))
+  return port
 }
 
 /** `node <entry>`, under `ulimit -f` (in 512-byte blocks) when a file size limit is asked for. */

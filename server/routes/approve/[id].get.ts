@@ -1,5 +1,6 @@
 import { getRouterParam, type H3Event } from 'h3'
 import type { Tenant } from '../../accounts/tenants'
+import type { App } from '../../app'
 import { getClientAddress } from '../../http/auth'
 import { defineApiRoute } from '../../http/define-route'
 import { readQueryString } from '../../http/query'
@@ -7,10 +8,10 @@ import { readApproval } from '../../permits/approval'
 import { approvalPage } from '../../web/pages/approval'
 
 /** What the approver brings: the request id, the link's token, who they are. */
-const linkOf = (event: H3Event, viewer: Tenant | null) => ({
+const linkOf = (event: H3Event, app: App, viewer: Tenant | null) => ({
   requestId: getRouterParam(event, 'id') ?? '',
   token: readQueryString(event, 'token'),
-  clientAddress: getClientAddress(event),
+  clientAddress: getClientAddress(event, app),
   viewer,
 })
 
@@ -22,6 +23,6 @@ export default defineApiRoute(
     returns:
       '{ id, status, agent, scope_request: { capabilities, secrets, networks, … }, manifest_sha256 }',
   },
-  ({ event, app, caller }) => readApproval(app, linkOf(event, caller)),
-  ({ event, app, caller }) => approvalPage(app, linkOf(event, caller)),
+  ({ event, app, caller }) => readApproval(app, linkOf(event, app, caller)),
+  ({ event, app, caller }) => approvalPage(app, linkOf(event, app, caller)),
 )

@@ -28,6 +28,6 @@ export default defineApiRoute(
       )
     }
     if (!owner) return fail('UNAUTHORIZED')
-    return decidePermit(app, owner, requestId, body, getClientAddress(event))
+    return decidePermit(app, owner, requestId, body, getClientAddress(event, app))
   },
 )

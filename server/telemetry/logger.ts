@@ -1,0 +1,64 @@
+/**
+ * The server's one logger (pino). Lines are JSON objects (`NITRO_LOG_FORMAT=json`) or text for a
+ * person (`pretty`); `auto` picks text on a terminal, JSON otherwise. A line carries ids, codes,
+ * counts and durations — never a token, a secret, code or arguments (docs/security.md, RL-10): callers
+ * pass only such fields, and no request object is ever logged whole.
+ *
+ * The logger exists before the settings are read (so a bad setting is reported through it) and
+ * is configured once they are.
+ */
+import { writeSync } from 'node:fs'
+import pino, { type Logger } from 'pino'
+import { prettyLine } from './pretty'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+export type LogFormat = 'auto' | 'pretty' | 'json'
+
+export interface LogOptions {
+  format: LogFormat
+  level: LogLevel
+  /** Names this server in every line (NITRO_NODE_ID and its start's suffix). */
+  instance?: string
+}
+
+let flushOutput: () => void = () => {}
+let logger: Logger = createLogger({ format: 'auto', level: 'info' })
+
+export function useLogger(): Logger {
+  return logger
+}
+
+export function configureLogger(options: LogOptions): Logger {
+  logger = createLogger(options)
+  return logger
+}
+
+/** The last line before an exit: written synchronously, so it is not lost with the process. */
+export function logFatalAndExit(message: string, fields: Record<string, unknown> = {}): never {
+  logger.fatal(fields, message)
+  flushOutput()
+  process.exit(1)
+}
+
+function createLogger(options: LogOptions): Logger {
+  const pretty =
+    options.format === 'pretty' || (options.format === 'auto' && Boolean(process.stdout.isTTY))
+  const base = options.instance ? { instance: options.instance } : {}
+  const config = {
+    level: options.level,
+    base,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  }
+  if (pretty) {
+    const colours = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
+    flushOutput = () => {}
+    // A terminal is for a person reading along: each line written at once.
+    return pino(config, { write: (line: string) => writeSync(1, prettyLine(line, colours)) })
+  }
+  // Lines written while a write is in flight are sent together: one write per batch under load.
+  const destination = pino.destination({ dest: 1, sync: false })
+  flushOutput = () => destination.flushSync()
+  return pino(config, destination)
+}
