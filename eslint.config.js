@@ -11,6 +11,7 @@ export default tseslint.config(
       '.nitro/**',
       '.data/**',
       '.test-data/**',
+      '.ci-results/**',
       'node_modules/**',
       'schemas/types.ts',
       'skills/**/index.js',

@@ -1,7 +1,7 @@
 // npm run bench: end-to-end execution latency and throughput on this machine, each figure a ratio
 // to baselines measured in the same run. Configurations alternate in shuffled blocks (the machine
 // is noisy): OAuth3 with the result inline (Prefer: wait) and by long-poll, without and with one
-// capability call; the isolation floor (bench/isolation-floor.mjs: node:http, one pre-forked SES
+// capability call, and with no log lines per request; the isolation floor (bench/isolation-floor.mjs: node:http, one pre-forked SES
 // guest, a fresh Compartment per execution, JSON IPC), also with one call made by its host; a
 // direct request to the calls' upstream (a process of its own); the bare floor (node:http + new Function,
 // no isolation); a fresh process per run. Then throughput at 50 in flight, RSS idle and after,
@@ -46,8 +46,9 @@ const upstreamUrl = upstream.url
 const UPSTREAM_MAP = JSON.stringify({ 'https://api.bench.example.com': upstreamUrl })
 
 const servers = benchServers('bench')
-const serverEnv = () =>
+const serverEnv = (extra = {}) =>
   servers.env({
+    ...extra,
     NITRO_EXEC_PER_TENANT: '64',
     NITRO_UPSTREAM_MAP: UPSTREAM_MAP,
     // To measure another pool size than the default.
@@ -72,6 +73,12 @@ const starts = []
 for (let i = 0; i < STARTS; i++) starts.push(await startToFirstExecution())
 
 const oauth3 = await start(process.execPath, ['.output/server/index.mjs'], serverEnv())
+// The same server without its per-request and per-execution log lines: what logging costs.
+const quiet = await start(
+  process.execPath,
+  ['.output/server/index.mjs'],
+  serverEnv({ NITRO_LOG_LEVEL: 'warn' }),
+)
 const isolation = await start(process.execPath, ['bench/isolation-floor.mjs'], {
   UPSTREAM_URL: upstreamUrl,
 })
@@ -82,6 +89,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 1000))
   const idle = residentMb(oauth3.child.pid)
   const agentToken = (await json(`${oauth3.url}/signup`, { name: 'bench' })).token
+  const quietToken = (await json(`${quiet.url}/signup`, { name: 'bench' })).token
   const owner = await json(`${oauth3.url}/signup`, { role: 'owner' })
   const permit = await json(
     `${oauth3.url}/permit`,
@@ -113,17 +121,19 @@ try {
   const check = (done) => {
     if (done.status !== 'completed') throw new Error(JSON.stringify(done))
   }
-  const viaOAuth3 = (body, inline) => async (i) => {
-    const accepted = await json(
-      `${oauth3.url}/execute`,
-      { ...body, args: { k: i } },
-      agentToken,
-      inline ? INLINE : {},
-    )
-    if (inline) return check(accepted)
-    const path = new URL(accepted.status_url).pathname
-    check(await json(`${oauth3.url}${path}?wait=true`, undefined, agentToken))
-  }
+  const viaOAuth3 =
+    (body, inline, server = oauth3, token = agentToken) =>
+    async (i) => {
+      const accepted = await json(
+        `${server.url}/execute`,
+        { ...body, args: { k: i } },
+        token,
+        inline ? INLINE : {},
+      )
+      if (inline) return check(accepted)
+      const path = new URL(accepted.status_url).pathname
+      check(await json(`${server.url}${path}?wait=true`, undefined, token))
+    }
   const viaIsolation =
     (inline, code = CODE) =>
     async (i) => {
@@ -140,6 +150,7 @@ try {
   const configurations = {
     'oauth3 inline': viaOAuth3({ code: CODE }, true),
     'oauth3 long-poll': viaOAuth3({ code: CODE }, false),
+    'oauth3 inline, request logs off': viaOAuth3({ code: CODE }, true, quiet, quietToken),
     'oauth3 inline, permit, no call': viaOAuth3({ permit_id: permit.permit_id, code: CODE }, true),
     'oauth3 inline, one call': viaOAuth3(call, true),
     'oauth3 long-poll, one call': viaOAuth3(call, false),
@@ -186,6 +197,7 @@ try {
   // Throughput at 50 in flight, configurations alternating in shuffled rounds.
   const throughputOf = [
     'oauth3 inline',
+    'oauth3 inline, request logs off',
     'oauth3 long-poll',
     'oauth3 inline, one call',
     'isolation floor inline',
@@ -220,6 +232,8 @@ try {
     p50('oauth3 inline, one call') -
     p50('oauth3 inline, permit, no call') -
     p50('direct request, idle upstream')
+  // Two log lines per inline execution (its request, its end), at `info`.
+  const loggingCost = p50('oauth3 inline') - p50('oauth3 inline, request logs off')
   // What a call costs the isolation floor, where the guest's request is made by the host too.
   const floorCallCost = p50('isolation floor inline, one call') - p50('isolation floor inline')
   const targets = {
@@ -264,6 +278,9 @@ try {
   console.log(
     `A capability call adds ${callCost.toFixed(2)} ms over a direct request (${callCostOverIdle.toFixed(2)} ms over one to an upstream left idle); one costs the isolation floor ${floorCallCost.toFixed(2)} ms`,
   )
+  console.log(
+    `Log lines (request + execution) cost ${loggingCost.toFixed(3)} ms per inline execution; throughput ${Math.round(rates['oauth3 inline'])}/s with them, ${Math.round(rates['oauth3 inline, request logs off'])}/s without`,
+  )
   console.log('\nTargets')
   for (const [name, [value, met]] of Object.entries(targets)) {
     console.log(`  ${met(value) ? 'met    ' : 'NOT met'}  ${name}: ${round(value, 2)}`)
@@ -294,6 +311,7 @@ try {
       capability_call_cost_ms: round(callCost, 3),
       capability_call_cost_over_idle_upstream_ms: round(callCostOverIdle, 3),
       isolation_floor_call_cost_ms: round(floorCallCost, 3),
+      request_logging_cost_ms: round(loggingCost, 3),
       start_to_first_execution_ms: starts.map((s) => Math.round(s)),
       rss_mb: { idle, after },
       targets: Object.fromEntries(
@@ -307,6 +325,7 @@ try {
 } finally {
   for (const child of [
     oauth3.child,
+    quiet.child,
     isolation.child,
     floor.child,
     perProcess.child,

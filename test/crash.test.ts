@@ -70,7 +70,7 @@ it('kill -9 mid-load, five times: every acknowledged write survives', async () =
     const workers = Array.from({ length: 8 }, () => worker(api, acked, stop))
     // Killed once this round acknowledged some approvals, at a varying point of the load.
     const before = acked.approvals.length
-    while (acked.approvals.length < before + 5) await sleep(10)
+    await until(() => acked.approvals.length >= before + 5, 'five approvals acknowledged')
     await sleep(round * 37)
     await server.kill9()
     stop.now = true
@@ -126,13 +126,13 @@ describe('executions across a kill -9 (RL-01, RL-02)', () => {
         { token: agent.token },
       )
       const statusPath = pathOf(submitted.body.status_url)
-      while (github.seen.length === 0) await sleep(10)
+      await until(() => github.seen.length > 0, 'the execution calls the upstream')
       expect(github.seen).toHaveLength(1)
       expect(
         (await api.get(`/execute/${submitted.body.request_id}/status`, { token: agent.token })).body
           .status,
       ).toBe('executing')
-      const guests = childPids(server.child.pid!)
+      const guests = childPids(server.child.pid!).map(processIdentity)
       await server.kill9()
 
       server = await startServer({ dataDir: dir, env })
@@ -152,7 +152,7 @@ describe('executions across a kill -9 (RL-01, RL-02)', () => {
       await new Promise((resolve) => setTimeout(resolve, 500))
       expect(github.seen).toHaveLength(1)
       // The killed server's guests ended themselves (no orphan keeps spinning).
-      while (guests.some(isRunning)) await sleep(50)
+      await until(() => !guests.some(isRunning), "the killed server's guests end")
     } finally {
       await server.stop()
       rmSync(dir, { recursive: true, force: true })
@@ -180,12 +180,33 @@ describe('executions across a kill -9 (RL-01, RL-02)', () => {
 })
 
 /** Alive and not a zombie (an orphan's exit is reaped by init, which may take its time). */
-function isRunning(pid: number): boolean {
+/** A process by its pid and start time: a pid reused by a later process is not the same one. */
+function processIdentity(pid: number): { pid: number; started: string | null } {
+  return { pid, started: statOf(pid)?.[19] ?? null }
+}
+
+/** That process still runs (not ended, not a zombie, not another process under its pid). */
+function isRunning(process: { pid: number; started: string | null }): boolean {
+  const stat = statOf(process.pid)
+  return stat !== null && stat[0] !== 'Z' && stat[19] === process.started
+}
+
+/** /proc/<pid>/stat's fields after the command name: state, ppid, … (field 22, start time, at 19). */
+function statOf(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   } catch {
-    return false
+    return null
+  }
+}
+
+/** Wait for `check`; a hang detector, not a speed bound: it fails saying what never happened. */
+async function until(check: () => boolean, what: string, ms = 45_000) {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`never happened: ${what}`)
+    await sleep(20)
   }
 }
 

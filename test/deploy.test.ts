@@ -51,9 +51,16 @@ describe('Dockerfile', () => {
     expect(stages[0].some((line) => line.startsWith('ARG SOURCE_DATE_EPOCH'))).toBe(true)
     const copies = runtime.filter((line) => line.startsWith('COPY'))
     expect(copies).toEqual(['COPY --from=build /app/.output ./.output'])
-    expect(read('.ci/run')).toMatch(
-      /npm ci && npm run build && bash \.ci\/reproducible-build && npm test/,
+    // CI runs the same build on the image's Node (24), checks a second clean build on Node 20
+    // gives the same digest, then the README's test command on both.
+    const ci = read('.ci/run')
+    expect(ci).toMatch(
+      /on "\$node24" npm ci && on "\$node24" npm run build && bash \.ci\/reproducible-build/,
     )
+    expect(ci).toMatch(/on "\$node24" npm test/)
+    expect(ci).toMatch(/\n {2}npm test /)
+    const image = /^ARG NODE_IMAGE=node:(\d+)-/.exec(instructions[0])
+    expect(ci).toContain(`node${image![1]}=$(bash .ci/node ${image![1]})`)
   })
 
   it('runs as a non-root user, with a data volume and a health check', () => {

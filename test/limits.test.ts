@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { client } from './helpers/http'
 import { approvedAgent, execute, run } from './helpers/exec'
 import { pathOf, signup } from './helpers/flow'
-import { childPids, useTestServer } from './helpers/server'
+import { childPids, startServer, useTestServer } from './helpers/server'
 import { sendJson, startUpstream, type Upstream } from './helpers/upstream'
 
 const TIMEOUT_MS = 2000
@@ -106,17 +106,23 @@ describe('B. resource exhaustion', () => {
     expect([124, 137]).toContain(done.result.exitCode)
   })
 
-  it('RS-03: a memory bomb fails with memory / 137, before its deadline; the host is fine', async () => {
-    const agent = await signup(api)
-    const done = await run(
-      api,
-      agent.token,
-      'const a = []; for (;;) a.push(new Array(1e6).fill(1))',
-    )
-    // `memory`, not `timed_out`: the memory watchdog stopped it, not the deadline.
-    expect(done).toMatchObject({ status: 'failed', result: { exitCode: 137 } })
-    expect(done.error).toMatch(/^memory: /)
-    expect((await run(api, agent.token, 'return 42')).result.value).toBe(42)
+  it('RS-03: a memory bomb fails with memory / 137, not at its deadline; the host is fine', async () => {
+    // A server whose deadline is far (a minute) and memory limit small: only the memory limit
+    // can stop the bomb, however slow the machine.
+    const roomy = await startServer({
+      env: { NITRO_EXEC_TIMEOUT_MS: '60000', NITRO_EXEC_MEMORY_MB: '64' },
+    })
+    try {
+      const roomyApi = client(roomy.url)
+      const agent = await signup(roomyApi)
+      const code = 'const a = []; for (;;) a.push(new Array(1e6).fill(1))'
+      const done = await run(roomyApi, agent.token, code)
+      expect(done).toMatchObject({ status: 'failed', result: { exitCode: 137 } })
+      expect(done.error).toMatch(/^memory: /)
+      expect((await run(roomyApi, agent.token, 'return 42')).result.value).toBe(42)
+    } finally {
+      await roomy.stop()
+    }
   })
 
   it('RS-05: string doubling ends in a RangeError, as a failed execution', async () => {

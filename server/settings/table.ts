@@ -195,6 +195,12 @@ export const SETTINGS = {
     default: 5 * MIB,
     doc: 'decoded upstream response',
   }),
+  gatewayMaxRequestBytes: integer({
+    min: KIB,
+    max: 16 * MIB,
+    default: MIB,
+    doc: 'upstream request body (and capability arguments)',
+  }),
   logFormat: custom<'auto' | 'pretty' | 'json'>({
     type: 'auto, pretty or json',
     doc: 'log lines as text for a person (`pretty`) or one JSON object each (`json`); `auto`: pretty on a terminal, JSON otherwise',
@@ -236,22 +242,27 @@ export const SETTINGS = {
       return parsed.proxies
     },
   }),
-  gatewayMaxRequestBytes: integer({
-    min: KIB,
-    max: 16 * MIB,
-    default: MIB,
-    doc: 'upstream request body (and capability arguments)',
-  }),
 }
 
-/** Read by Nitro itself, documented with the others. */
+/** Where the API listens (server/settings/listen.ts, read by the entry), documented with the others. */
 export const LISTENER_SETTINGS = [
-  { env: 'PORT', doc: 'the port the server listens on', type: 'port', defaultDoc: '3000' },
+  {
+    env: 'PORT',
+    doc: 'the port the server listens on (`NITRO_PORT` wins over it); `0` picks a free one',
+    type: 'port 0–65535',
+    defaultDoc: '3000',
+  },
   {
     env: 'HOST',
-    doc: 'the interface it listens on',
+    doc: 'the interface it listens on: an address or a host name (`NITRO_HOST` wins over it)',
     type: 'address',
     defaultDoc: 'all interfaces',
+  },
+  {
+    env: 'NITRO_UNIX_SOCKET',
+    doc: 'listen on this Unix socket instead of a port',
+    type: 'path',
+    defaultDoc: 'unset',
   },
 ]
 
