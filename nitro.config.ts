@@ -12,15 +12,19 @@ export default defineNitroConfig({
   compatibilityDate: '2025-01-01',
   srcDir: 'server',
   preset: 'node-server',
-  // Our own start: the API listens once the app is started and recovered, and a failure to start
-  // is one line and exit code 1 (server/entry.ts).
-  entry: fileURLToPath(new URL('./server/entry.ts', import.meta.url)),
   errorHandler: '~/error',
   imports: false,
   // Every operator setting, unset; NITRO_<UPPER_SNAKE> sets each at runtime. The table, the
   // defaults and the checks are server/settings/table.ts, applied at startup.
   runtimeConfig: runtimeConfigKeys(),
   hooks: {
+    // Our own start in a build (server/entry.ts): the API listens once the app is started and
+    // recovered, and a failure to start is one line and exit code 1. `nitro dev` keeps its own.
+    'build:before'(nitro) {
+      if (!nitro.options.dev) {
+        nitro.options.entry = fileURLToPath(new URL('./server/entry.ts', import.meta.url))
+      }
+    },
     // The guest entry stays a plain .mjs file next to the server entry (bundling it breaks it);
     // `ses` is traced into .output so the guest can import it.
     async compiled(nitro) {
@@ -46,6 +50,9 @@ export default defineNitroConfig({
   },
   // The ESM entry of ses (what the guest's `import 'ses'` loads), traced with its dependencies.
   externals: {
+    // runtime/protocol.mjs is plain JS outside srcDir: `nitro dev` would leave it external, under
+    // a path relative to the wrong folder. Inlined, as the build does.
+    inline: [fileURLToPath(new URL('./runtime/', import.meta.url))],
     traceInclude: [
       join(dirname(createRequire(import.meta.url).resolve('ses/package.json')), 'index.js'),
     ],

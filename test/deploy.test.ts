@@ -55,7 +55,7 @@ describe('Dockerfile', () => {
     // gives the same digest, then the README's test command on both.
     const ci = read('.ci/run')
     expect(ci).toMatch(
-      /on "\$node24" npm ci && on "\$node24" npm run build && bash \.ci\/reproducible-build/,
+      /on "\$node24" npm ci && on "\$node24" npm run build &&\s+on "\$node24" bash \.ci\/reproducible-build/,
     )
     expect(ci).toMatch(/on "\$node24" npm test/)
     expect(ci).toMatch(/\n {2}npm test /)

@@ -8,6 +8,7 @@
  * is configured once they are.
  */
 import { writeSync } from 'node:fs'
+import { isatty } from 'node:tty'
 import pino, { type Logger } from 'pino'
 import { prettyLine } from './pretty'
 
@@ -42,8 +43,9 @@ export function logFatalAndExit(message: string, fields: Record<string, unknown>
 }
 
 function createLogger(options: LogOptions): Logger {
-  const pretty =
-    options.format === 'pretty' || (options.format === 'auto' && Boolean(process.stdout.isTTY))
+  // The descriptor itself: `nitro dev` runs the server in a worker, whose process.stdout is no TTY.
+  const terminal = isatty(1)
+  const pretty = options.format === 'pretty' || (options.format === 'auto' && terminal)
   const base = options.instance ? { instance: options.instance } : {}
   const config = {
     level: options.level,
@@ -52,7 +54,7 @@ function createLogger(options: LogOptions): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
   }
   if (pretty) {
-    const colours = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
+    const colours = terminal && !process.env.NO_COLOR
     flushOutput = () => {}
     // A terminal is for a person reading along: each line written at once.
     return pino(config, { write: (line: string) => writeSync(1, prettyLine(line, colours)) })
