@@ -64,7 +64,7 @@ export function createRunningJob(
   let ended = false
   /** What the code returned, held until the guest proves idle. */
   let returned: Ending | null = null
-  let overdue: ReturnType<typeof setTimeout> | undefined
+  let stopOverdue: (() => void) | undefined
 
   return {
     job,
@@ -130,12 +130,17 @@ export function createRunningJob(
       return revoked
     },
     /**
-     * The code returned: hold its ending until the guest proves idle (`idle`), and call
-     * `onOverdue` if it has not within `graceMs` (it left work running).
+     * The code returned: hold its ending until the guest proves idle (`idle`); `watchOverdue`
+     * calls its callback if the guest keeps working instead (it left work running), and answers
+     * how to stop watching.
      */
-    returnedWith(ending: Ending, graceMs: number, onOverdue: () => void) {
+    returnedWith(
+      ending: Ending,
+      watchOverdue: (onOverdue: () => void) => () => void,
+      onOverdue: () => void,
+    ) {
       returned = ending
-      overdue = setTimeout(onOverdue, graceMs)
+      stopOverdue = watchOverdue(onOverdue)
     },
     /** The ending the code returned, once the guest proved idle after it. */
     get returned() {
@@ -145,7 +150,7 @@ export function createRunningJob(
     finish(ending: Ending) {
       if (ended) return
       ended = true
-      clearTimeout(overdue)
+      stopOverdue?.()
       onEnd({
         ...ending,
         stdout: stdout.join(''),
@@ -157,8 +162,8 @@ export function createRunningJob(
 }
 
 /** The code returned but a promise loop it left never let the guest go idle. */
-export function leftRunning(graceMs: number): Ending {
-  const detail = `the code returned but left work running for over ${graceMs} ms (a promise loop)`
+export function leftRunning(cpuMs: number): Ending {
+  const detail = `the code returned but left work running for over ${cpuMs} ms of CPU (a promise loop)`
   return { ok: false, exitCode: 1, failure: failure(FAILURE.left_running, detail) }
 }
 

@@ -75,3 +75,50 @@ async function residentBytes(pid: number | undefined): Promise<number> {
     return 0
   }
 }
+
+/** Linux's clock tick (USER_HZ), the unit of CPU time in /proc/<pid>/stat. */
+const TICK_MS = 10
+const IDLE_POLL_MS = 20
+
+/**
+ * Call `onOverdue` once the process has spent `cpuMs` of CPU time since this call without being
+ * stopped: a guest that returned but keeps a promise loop turning burns CPU, while one that is
+ * idle but waits for a core on a loaded machine does not. CPU time, not wall time, so a busy
+ * machine never makes an idle guest look guilty. Without /proc, wall time stands in.
+ */
+export function watchCpuSpent(pid: number | undefined, cpuMs: number, onOverdue: () => void) {
+  let stopped = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const stop = () => {
+    stopped = true
+    clearTimeout(timer)
+  }
+  void cpuTicks(pid).then((start) => {
+    if (stopped) return
+    if (start === null) {
+      timer = setTimeout(onOverdue, cpuMs)
+      return
+    }
+    const poll = async () => {
+      const now = await cpuTicks(pid)
+      if (stopped) return
+      if (now === null || (now - start) * TICK_MS >= cpuMs) return onOverdue()
+      timer = setTimeout(poll, IDLE_POLL_MS)
+    }
+    timer = setTimeout(poll, IDLE_POLL_MS)
+  })
+  return stop
+}
+
+/** User + system CPU time of a process, in clock ticks; null when it cannot be read. */
+async function cpuTicks(pid: number | undefined): Promise<number | null> {
+  if (!pid) return null
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // Fields 14 and 15 of stat (utime, stime): 11 and 12 after the command name.
+    return Number(fields[11]) + Number(fields[12])
+  } catch {
+    return null
+  }
+}

@@ -18,7 +18,7 @@ import {
   type GuestResult,
   type RunningJob,
 } from './job'
-import { watchJob, type ExecLimits } from './limits'
+import { watchCpuSpent, watchJob, type ExecLimits } from './limits'
 import { FAILURE, failure } from './protocol.mjs'
 import type { GuestMessage } from './protocol.mjs'
 import { createScheduler, type Reservation } from './scheduler'
@@ -54,8 +54,11 @@ interface Queued {
 
 /** Guests that died before saying ready, in a row: a broken install must not respawn forever. */
 const MAX_START_FAILURES = 5
-/** How long a guest whose job returned may take to prove itself idle before it is replaced. */
-const IDLE_GRACE_MS = 250
+/**
+ * How much CPU a guest whose job returned may spend before proving itself idle; past it, it is
+ * replaced (the code left work running).
+ */
+const IDLE_GRACE_CPU_MS = 250
 
 export function createGuestPool(options: PoolOptions) {
   const { limits } = options
@@ -103,10 +106,14 @@ export function createGuestPool(options: PoolOptions) {
     } else if (message.type === 'done') {
       // Calls the code started but never awaited end with it.
       running.revoke()
-      running.returnedWith(running.done(message), IDLE_GRACE_MS, () => {
-        if (runningOn.get(guest) === running)
-          stopAndReplace(guest, running, leftRunning(IDLE_GRACE_MS))
-      })
+      running.returnedWith(
+        running.done(message),
+        (onOverdue) => watchCpuSpent(guest.child.pid, IDLE_GRACE_CPU_MS, onOverdue),
+        () => {
+          if (runningOn.get(guest) === running)
+            stopAndReplace(guest, running, leftRunning(IDLE_GRACE_CPU_MS))
+        },
+      )
     } else if (message.type === 'idle' && running.returned) {
       // Proved idle: nothing it ran is left, so the guest may take another tenant's job.
       running.finish(running.returned)
