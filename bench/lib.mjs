@@ -5,29 +5,61 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import http from 'node:http'
+import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 export const root = fileURLToPath(new URL('..', import.meta.url))
 
-export function start(command, args, env = {}) {
+/**
+ * Start a server and resolve once it listens: when it prints "Listening on …", or — for a server
+ * that logs nothing at info level, given `port` — once GET /health answers there.
+ */
+export function start(command, args, env = {}, { port } = {}) {
   const child = spawn(command, args, {
     cwd: root,
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH: process.env.PATH, ...env, ...(port ? { PORT: String(port) } : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   return new Promise((resolve, reject) => {
     let out = ''
-    // Once it listens, its output (a log line per request) is read and dropped.
+    let probe
+    const listening = (at) => {
+      clearInterval(probe)
+      child.stdout.off('data', onData)
+      // From now on its output (a log line per request) is read and dropped.
+      child.stdout.resume()
+      resolve({ child, url: `http://127.0.0.1:${at}` })
+    }
     const onData = (chunk) => {
       out += chunk
       const match = /Listening on http:\/\/[^\s"]*:(\d+)/.exec(out)
-      if (!match) return
-      child.stdout.off('data', onData)
-      child.stdout.resume()
-      resolve({ child, url: `http://127.0.0.1:${match[1]}` })
+      if (match) listening(match[1])
     }
     child.stdout.on('data', onData)
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)))
+    if (port) {
+      probe = setInterval(() => {
+        http
+          .get(`http://127.0.0.1:${port}/health`, (response) => {
+            response.resume()
+            if (response.statusCode === 200) listening(port)
+          })
+          .on('error', () => {})
+      }, 50)
+    }
+    child.on('exit', (code) => {
+      clearInterval(probe)
+      reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`))
+    })
+  })
+}
+
+/** A port no process listens on now (the OS's pick, released at once). */
+export function freePort() {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address()
+      probe.close(() => resolve(port))
+    })
   })
 }
 

@@ -8,7 +8,7 @@
 // and server start to first completed execution. The last line is one JSON object.
 // Needs a build (`npm run build`); everything runs as child processes on loopback.
 import http from 'node:http'
-import { agent, benchServers, json, residentMb, round, start, summarize } from './lib.mjs'
+import { agent, benchServers, freePort, json, residentMb, round, start, summarize } from './lib.mjs'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8)
 const BLOCK = Number(process.env.BENCH_BLOCK ?? 50)
@@ -78,6 +78,7 @@ const quiet = await start(
   process.execPath,
   ['.output/server/index.mjs'],
   serverEnv({ NITRO_LOG_LEVEL: 'warn' }),
+  { port: await freePort() },
 )
 const isolation = await start(process.execPath, ['bench/isolation-floor.mjs'], {
   UPSTREAM_URL: upstreamUrl,

@@ -187,7 +187,10 @@ export const ERROR_CATALOG = {
   BODY_TOO_LARGE: api(413, 'The request body is too large.'),
   TOO_MANY_SECRETS: api(413, 'Too many secrets stored for this owner.'),
   RATE_LIMITED: api(429, 'Too many requests; retry later.'),
-  OVERLOADED: api(429, 'The execution queue is full; retry later.'),
+  OVERLOADED: api(
+    429,
+    'You hold your share of the execution queue, or it is full; retry after Retry-After seconds.',
+  ),
   TOO_MANY_LONG_POLLS: api(429, 'Too many status requests held open; retry later.'),
   STORE_UNAVAILABLE: api(503, 'The store is unavailable; retry later.'),
   SHUTTING_DOWN: api(503, 'The server is shutting down; retry in a moment.'),
@@ -246,6 +249,9 @@ export const ERROR_CATALOG = {
   upstream_error: call('The upstream connection failed or its answer could not be decoded.'),
   blocked_address: call('The upstream host resolves to a non-public address.'),
   permit_inactive: call('The permit was revoked or expired while the execution ran.'),
+  store_unavailable: call(
+    'The server could not read its store to check this call, so nothing was sent upstream; retry later.',
+  ),
   rate_limited: call("The approver's calls-per-minute limit for this permit is reached."),
   missing_secret: call('The permit owner has not stored a secret this capability uses.'),
   missing_cookie: call('The uploaded cookies lack the session cookie this capability needs.'),
@@ -361,6 +367,10 @@ export function isApiError(error: unknown): error is OAuth3Error & { code: ApiEr
 
 /** A capability call's failure as data; anything else (a bug, an API error) becomes `fallback`. */
 export function toCallFailure(error: unknown, fallback: CallFailureCode): CallFailure {
+  // The call's own checks (the permit in force, its rate limit) could not read the store: the
+  // call never left the server, and says so.
+  if (isOAuth3Error(error) && error.code === 'STORE_UNAVAILABLE')
+    return failure('store_unavailable')
   if (isOAuth3Error(error) && ERROR_CATALOG[error.code].kind === 'call') {
     return {
       code: error.code as CallFailureCode,

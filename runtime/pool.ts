@@ -67,7 +67,9 @@ export function createGuestPool(options: PoolOptions) {
   const scheduler = createScheduler<Queued>({
     maxQueue: options.maxQueue,
     perTenant: options.perTenant,
-    retryAfterSeconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000 / 4)),
+    guests: options.size,
+    // Before any job has ended, a quarter of the time limit.
+    expectedJobSeconds: limits.timeoutMs / 1000 / 4,
   })
   const log = options.log ?? (() => {})
   let closed = false
@@ -173,7 +175,7 @@ export function createGuestPool(options: PoolOptions) {
     const { job } = item
     const running = createRunningJob(job, limits, (result) => {
       stopWatching()
-      scheduler.finished(job.tenant)
+      scheduler.finished(job.tenant, result.durationMs / 1000)
       item.resolve(result)
       queueMicrotask(schedule)
     })
@@ -209,12 +211,13 @@ export function createGuestPool(options: PoolOptions) {
   return {
     /**
      * Hold one place in the queue before doing the work that precedes `run` (storing the record),
-     * so an accepted execution can never be refused afterwards. Throws PoolFullError when full.
+     * so an accepted execution can never be refused afterwards. Throws PoolFullError when the
+     * tenant holds its share of the queue, or no place is left.
      */
-    reserve(): Reservation {
+    reserve(tenant: string): Reservation {
       if (closed) throw new PoolClosedError()
       if (fatal !== null) throw new Error(fatal)
-      return scheduler.reserve()
+      return scheduler.reserve(tenant)
     },
     /** Queue a job on a reservation; rejects only when the pool is closing or broken. */
     run(job: GuestJob, reservation: Reservation): Promise<GuestResult> {

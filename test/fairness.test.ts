@@ -56,3 +56,56 @@ describe('fair scheduling across tenants', () => {
 })
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('queue shares', () => {
+  const QUEUE = 12
+  const server = useTestServer({
+    env: {
+      NITRO_SANDBOX_POOL_SIZE: '2',
+      NITRO_EXEC_PER_TENANT: '1',
+      NITRO_EXEC_QUEUE_MAX: String(QUEUE),
+      NITRO_EXEC_TIMEOUT_MS: '1000',
+    },
+  })
+
+  it('two tenants flooding the queue cannot lock a third out: it is accepted at once, and they get the 429', async () => {
+    const api = client(() => server.url)
+    const flooders = await Promise.all([signup(api), signup(api)])
+    const quiet = await signup(api)
+    let flooding = true
+    const refusals: Array<{ reason: string; retryAfter: number }> = []
+    const accepted = [0, 0]
+    // Each flooder resubmits an endless loop 20 ms after each refusal, and at once after a success.
+    const floods = flooders.map(async (flooder, i) => {
+      while (flooding) {
+        const reply = await api.post('/execute', { code: 'for (;;) {}' }, { token: flooder.token })
+        if (reply.status === 202) {
+          accepted[i]++
+          continue
+        }
+        expect(reply.status).toBe(429)
+        expect(reply.body.code).toBe('OVERLOADED')
+        refusals.push({
+          reason: reply.body.details.reason,
+          retryAfter: Number(reply.headers.get('retry-after')),
+        })
+        await pause(20)
+      }
+    })
+    // Both are refused: each holds all it may.
+    while (refusals.length < 10) await pause(20)
+    const submitted = await api.post('/execute', { code: 'return 42' }, { token: quiet.token })
+    flooding = false
+    await Promise.all(floods)
+    expect(submitted.status, submitted.text).toBe(202)
+    // The flooders were refused for their share, never the queue as a whole; with Retry-After
+    // from their own backlog (a tenant's guest works through it one loop at a time).
+    expect(new Set(refusals.map((refusal) => refusal.reason))).toEqual(new Set(['tenant_share']))
+    for (const refusal of refusals) expect(refusal.retryAfter).toBeGreaterThanOrEqual(1)
+    for (const count of accepted) expect(count).toBeGreaterThan(0)
+    const done = await api.get(`${pathOf(submitted.body.status_url)}&timeout=60000`, {
+      token: quiet.token,
+    })
+    expect(done.body).toMatchObject({ status: 'completed', result: { value: 42 } })
+  }, 90_000)
+})

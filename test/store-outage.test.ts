@@ -9,11 +9,11 @@ import { existsSync, readFileSync } from 'node:fs'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { approvedAgent } from './helpers/exec'
-import { signup } from './helpers/flow'
+import { pathOf, signup } from './helpers/flow'
 import { client } from './helpers/http'
 import { REDIS_SERVER_BINARY, startRedisServer, type RedisServer } from './helpers/redis'
 import { childPids, startServer, type RunningServer } from './helpers/server'
-import { sendJson, startUpstream, type Upstream } from './helpers/upstream'
+import { createGate, sendJson, startUpstream, type Upstream } from './helpers/upstream'
 
 const ORIGIN = 'https://api.outage.example.com'
 let upstream: Upstream
@@ -119,9 +119,12 @@ describe.skipIf(!existsSync(REDIS_SERVER_BINARY))('a Redis store that stops', ()
  * refused, and nothing else is.
  */
 function allButRunningMarkers(prefix: string): string[] {
-  const word = 'running:'
-  const others = Array.from(word, (_, i) => `~${prefix}:${word.slice(0, i)}[^${word[i]}]*`)
-  return ['%R~*', ...others]
+  return ['%R~*', ...keysNotStartingWith(prefix, 'running:')]
+}
+
+/** ACL key patterns for every key under `prefix` but those starting with `word`. */
+function keysNotStartingWith(prefix: string, word: string): string[] {
+  return Array.from(word, (_, i) => `~${prefix}:${word.slice(0, i)}[^${word[i]}]*`)
 }
 
 describe.skipIf(!existsSync(REDIS_SERVER_BINARY))('a Redis store that refuses the record', () => {
@@ -173,6 +176,78 @@ describe.skipIf(!existsSync(REDIS_SERVER_BINARY))('a Redis store that refuses th
     admin.disconnect()
   })
 })
+
+describe.skipIf(!existsSync(REDIS_SERVER_BINARY))(
+  'a store that fails during a capability call',
+  () => {
+    let redis: RedisServer | undefined
+    let server: RunningServer | undefined
+    let gated: Upstream | undefined
+
+    afterAll(async () => {
+      await server?.stop()
+      await gated?.close()
+      redis?.kill()
+    })
+
+    it('the call fails as store_unavailable, not upstream_error, and never reaches the upstream', async () => {
+      const gate = createGate()
+      gated = await startUpstream(async (request, response) => {
+        if (request.url === '/slow') await gate.pass()
+        sendJson(response, 200, { ok: true })
+      })
+      redis = await startRedisServer()
+      const admin = new Redis(redis.url)
+      const grant = (...keys: string[]) =>
+        admin.call(
+          'ACL',
+          'SETUSER',
+          'server',
+          'on',
+          '>server-password',
+          '+@all',
+          '&*',
+          'resetkeys',
+          ...keys,
+        )
+      await grant('~*')
+      server = await startServer({
+        env: {
+          NITRO_REDIS_URL: `redis://server:server-password@127.0.0.1:${redis.port}`,
+          NITRO_UPSTREAM_MAP: JSON.stringify({ [ORIGIN]: gated.origin }),
+        },
+      })
+      const api = client(server.url)
+      const { agent, permit } = await approvedAgent(api, [
+        { name: 'outage.slow', endpoint: `${ORIGIN}/slow`, method: 'GET' },
+        { name: 'outage.ping', endpoint: `${ORIGIN}/ping`, method: 'GET' },
+      ])
+      const submitted = await api.post(
+        '/execute',
+        {
+          permit_id: permit.permit_id,
+          code: 'await slow(); try { await ping(); return "sent" } catch (e) { return e.code }',
+        },
+        { token: agent.token },
+      )
+      expect(submitted.status).toBe(202)
+      while (!gated.seen.some((request) => request.url === '/slow')) await sleep(20)
+      // The permit can no longer be read, as in an outage; everything else still works.
+      await grant(...keysNotStartingWith('oauth3', 'permit:'))
+      gate.release()
+      const done = await api.get(pathOf(submitted.body.status_url), { token: agent.token })
+      expect(done.body).toMatchObject({
+        status: 'completed',
+        result: { value: 'store_unavailable' },
+      })
+      expect(done.body.result.calls.at(-1)).toMatchObject({ error: 'store_unavailable', status: 0 })
+      expect(gated.seen.filter((request) => request.url === '/ping')).toEqual([])
+      admin.disconnect()
+    })
+  },
+)
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** CPU time (clock ticks, user + system) of the server's guest processes. */
 function guestCpuTicks(server: RunningServer): number {

@@ -91,7 +91,7 @@ export async function executeCode(
   }
   let reservation: Reservation | undefined
   try {
-    reservation = reservePlace(app)
+    reservation = reservePlace(app, agent.tenant_id)
     if (permit) await countExecution(app, permit)
     // The commit point: no execution starts before its record is stored (RL-07).
     await createExecutionRecord(app, record)
@@ -199,12 +199,15 @@ async function chooseCode(
 }
 
 /** A place in the sandbox queue, held before the record is stored (429 when the queue is full). */
-function reservePlace(app: App): Reservation {
+function reservePlace(app: App, tenantId: string): Reservation {
   try {
-    return app.pool.reserve()
+    return app.pool.reserve(tenantId)
   } catch (error) {
     if (error instanceof PoolFullError) {
-      fail('OVERLOADED', { retryAfterSeconds: error.retryAfterSeconds })
+      fail('OVERLOADED', {
+        retryAfterSeconds: error.retryAfterSeconds,
+        details: { reason: error.reason },
+      })
     }
     if (error instanceof PoolClosedError) fail('SHUTTING_DOWN', { retryAfterSeconds: 5 })
     return fail('SANDBOX_UNAVAILABLE', { retryAfterSeconds: 30 })
