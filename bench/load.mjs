@@ -37,7 +37,14 @@ const env = (i) =>
     NITRO_NODE_ID: `load-${i}`,
     // One vault key for all: the first instance's (its default place).
     ...(i > 0 ? { NITRO_KEY_FILE: join(servers.firstDir, 'vault.key') } : {}),
-    ...(INSTANCES > 1 ? { NITRO_REDIS_URL: REDIS_URL, NITRO_REDIS_PREFIX: prefix } : {}),
+    // A benchmark's Redis need not keep its data across a crash.
+    ...(INSTANCES > 1
+      ? {
+          NITRO_REDIS_URL: REDIS_URL,
+          NITRO_REDIS_PREFIX: prefix,
+          NITRO_REDIS_ACCEPT_DATA_LOSS: 'true',
+        }
+      : {}),
   })
 const instances = []
 for (let i = 0; i < INSTANCES; i++) {

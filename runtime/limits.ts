@@ -93,10 +93,13 @@ export function watchCpuSpent(pid: number | undefined, cpuMs: number, onOverdue:
     stopped = true
     clearTimeout(timer)
   }
-  void cpuTicks(pid).then((start) => {
+  // The first sample waits a poll interval: almost every guest proves idle well before it, and
+  // then nothing is read at all (a /proc read per execution costs more than the rest of this).
+  timer = setTimeout(async () => {
+    const start = await cpuTicks(pid)
     if (stopped) return
     if (start === null) {
-      timer = setTimeout(onOverdue, cpuMs)
+      timer = setTimeout(onOverdue, Math.max(0, cpuMs - IDLE_POLL_MS))
       return
     }
     const poll = async () => {
@@ -106,7 +109,7 @@ export function watchCpuSpent(pid: number | undefined, cpuMs: number, onOverdue:
       timer = setTimeout(poll, IDLE_POLL_MS)
     }
     timer = setTimeout(poll, IDLE_POLL_MS)
-  })
+  }, IDLE_POLL_MS)
   return stop
 }
 

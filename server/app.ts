@@ -20,6 +20,7 @@ import { loadBundledSkills, type BundledSkills } from './skills/bundled'
 import { createEmbeddedStore, createRedisStore, type Store } from './store'
 import { createLocalNotifier, createRedisNotifier, type Notifier } from './store/notifier'
 import { instrumentStore } from './store/instrumented'
+import { claimStoreIdentity, watchStoreIdentity } from './store/identity'
 import { probeRedis } from './store/redis-connection'
 import { printableUrl, startupStep } from './settings/startup-error'
 import { useLogger } from './telemetry/logger'
@@ -37,6 +38,8 @@ export interface Lifecycle {
   stopping: boolean
   /** Aborted when the store is about to close: pending store retries give up. */
   closed: AbortSignal
+  /** The store lost its data under this instance (its identity marker is gone or another). */
+  storeLost: boolean
 }
 
 export interface App {
@@ -87,7 +90,11 @@ export async function createApp(settings: Settings): Promise<App> {
     store = await startupStep('NITRO_REDIS_URL', printableUrl(redisUrl), async () => {
       // A direct connection first: its failure names the cause (refused, unknown host, auth).
       await probeRedis(redisUrl)
-      return createRedisStore({ url: redisUrl, prefix: settings.redisPrefix })
+      return createRedisStore({
+        url: redisUrl,
+        prefix: settings.redisPrefix,
+        acceptDataLoss: settings.redisAcceptDataLoss,
+      })
     })
     publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 2_000 })
     notifier = await createRedisNotifier(publisher, `${settings.redisPrefix}:notify`)
@@ -103,6 +110,7 @@ export async function createApp(settings: Settings): Promise<App> {
     notifier = createLocalNotifier()
   }
   store = instrumentStore(store)
+  const identity = await startupStep('the store', 'identity', () => claimStoreIdentity(store))
   const environment = await openEnvironment(settings)
   const { keys } = environment
   const bundledSkills = loadBundledSkills(resolveBesideEntry('skills'), settings.allowHttpEndpoints)
@@ -125,7 +133,24 @@ export async function createApp(settings: Settings): Promise<App> {
   await pool.whenReady()
   const inflight = createInflight()
   const closing = new AbortController()
-  const lifecycle: Lifecycle = { recovered: false, stopping: false, closed: closing.signal }
+  const lifecycle: Lifecycle = {
+    recovered: false,
+    stopping: false,
+    closed: closing.signal,
+    storeLost: false,
+  }
+  const stopIdentityWatch = watchStoreIdentity(
+    store,
+    identity,
+    (settings.leaseSeconds * 1000) / 5,
+    () => {
+      lifecycle.storeLost = true
+      log.error(
+        { store: store.kind },
+        'the store lost its data: its identity marker is gone (emptied, restarted without persistence, or replaced); reporting unready',
+      )
+    },
+  )
   let poolClosed: Promise<void> | undefined
   let leases: Leases | undefined
   const app: App = {
@@ -159,6 +184,7 @@ export async function createApp(settings: Settings): Promise<App> {
       await poolClosed
       await withDeadline(inflight.settled(), RESULTS_FLUSH_MS, () => undefined)
       closing.abort()
+      stopIdentityWatch()
       await app.markers.flush()
       await app.leases.stop({ release: true })
       await notifier.close()

@@ -12,8 +12,9 @@ import { toNodeListener } from 'h3'
 import { useNitroApp } from 'nitropack/runtime'
 import { setupGracefulShutdown } from 'nitropack/runtime/internal/shutdown'
 import { startedApp, type App } from './app'
+import { describeDurability } from './store/redis-durability'
 import { describeListenError, readListenAddress, type ListenAddress } from './settings/listen'
-import { logFatalAndExit, useLogger } from './telemetry/logger'
+import { flushLogs, logFatalAndExit, useLogger } from './telemetry/logger'
 import { serveMetrics } from './telemetry/metrics-server'
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const
@@ -42,6 +43,7 @@ async function start() {
   setupGracefulShutdown(server, nitroApp)
   if (app.settings.metricsPort !== null) await serveMetrics(app)
   announce(app, where)
+  flushLogs()
 }
 
 function listenOn(server: Server, address: ListenAddress): Promise<string | AddressInfo> {
@@ -65,7 +67,7 @@ function announce(app: App, where: string | AddressInfo) {
     settings.publicUrl ?? `http://localhost:${typeof where === 'string' ? 3000 : where.port}`
   const store =
     app.store.kind === 'redis'
-      ? `redis (prefix ${settings.redisPrefix})`
+      ? `redis (prefix ${settings.redisPrefix}; ${describeDurability(app.store.durability!)})`
       : `embedded (${settings.dataDir})`
   useLogger().info(
     {

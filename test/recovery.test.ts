@@ -60,6 +60,8 @@ describe.skipIf(skip)(`startup recovery on Redis${skip ? ` (skipped: ${skip})` :
         HOST: '127.0.0.1',
         NITRO_DATA_DIR: makeDataDir(),
         NITRO_REDIS_URL: REDIS_URL!,
+        // The test's Redis keeps nothing on disk.
+        NITRO_REDIS_ACCEPT_DATA_LOSS: 'true',
         NITRO_REDIS_PREFIX: prefix,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

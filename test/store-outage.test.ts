@@ -12,7 +12,13 @@ import { approvedAgent } from './helpers/exec'
 import { pathOf, signup } from './helpers/flow'
 import { client } from './helpers/http'
 import { REDIS_SERVER_BINARY, startRedisServer, type RedisServer } from './helpers/redis'
-import { childPids, startServer, type RunningServer } from './helpers/server'
+import {
+  childPids,
+  makeDataDir,
+  runUntilExit,
+  startServer,
+  type RunningServer,
+} from './helpers/server'
 import { createGate, sendJson, startUpstream, type Upstream } from './helpers/upstream'
 
 const ORIGIN = 'https://api.outage.example.com'
@@ -257,3 +263,74 @@ function guestCpuTicks(server: RunningServer): number {
     return sum + Number(fields[11]) + Number(fields[12])
   }, 0)
 }
+
+describe.skipIf(!existsSync(REDIS_SERVER_BINARY))('a Redis that would lose data on a crash', () => {
+  let redis: RedisServer | undefined
+  let server: RunningServer | undefined
+  afterAll(async () => {
+    await server?.stop()
+    redis?.kill()
+  })
+
+  it('is refused at startup, naming what loses data and the setting that accepts it', async () => {
+    redis = await startRedisServer()
+    const refused = await runUntilExit({
+      NITRO_REDIS_URL: redis.url,
+      NITRO_REDIS_ACCEPT_DATA_LOSS: 'false',
+    })
+    expect(refused.code).toBe(1)
+    expect(refused.output).toMatch(
+      /NITRO_REDIS_URL .*appendonly is no.*NITRO_REDIS_ACCEPT_DATA_LOSS=true/,
+    )
+    expect(refused.output).not.toContain('Listening on')
+    redis.kill()
+  })
+
+  it('with an append-only file it starts, and /ready and the startup line say so', async () => {
+    const dir = makeDataDir()
+    redis = await startRedisServer({ dir })
+    server = await startServer({
+      env: { NITRO_REDIS_URL: redis.url, NITRO_REDIS_ACCEPT_DATA_LOSS: 'false' },
+    })
+    const ready = await client(server.url).get('/ready')
+    expect(ready.status).toBe(200)
+    expect(ready.body.store_durability).toMatchObject({
+      checked: true,
+      appendonly: 'yes',
+      maxmemory_policy: 'noeviction',
+      risks: [],
+    })
+    expect(server.logs()).toMatch(
+      /store: redis \(prefix oauth3; append-only file \(appendfsync always\), noeviction\)/,
+    )
+    await server.stop()
+    server = undefined
+    redis.kill()
+  })
+
+  it('accepted, it starts; when the store is emptied under it, /ready says the store lost its data', async () => {
+    redis = await startRedisServer()
+    server = await startServer({
+      env: { NITRO_REDIS_URL: redis.url, NITRO_LEASE_SECONDS: '2' },
+    })
+    const api = client(server.url)
+    const ready = await api.get('/ready')
+    expect(ready.status).toBe(200)
+    expect(ready.body.store_durability).toMatchObject({ accepted: true })
+    expect(ready.body.store_durability.risks[0]).toMatch(/appendonly is no/)
+    const agent = await signup(api)
+    // A crash: Redis comes back with nothing.
+    redis.kill()
+    await redis.restart()
+    let answer = await api.get('/ready')
+    while (answer.body.store !== 'lost') {
+      await sleep(100)
+      answer = await api.get('/ready')
+    }
+    expect(answer.status).toBe(503)
+    expect(answer.body.status).toBe('unready')
+    expect((await api.get('/me', { token: agent.token })).status).toBe(401)
+    // Logged too (log lines go out in batches: waited for, not timed).
+    while (!/the store lost its data/.test(server.logs())) await sleep(50)
+  })
+})

@@ -64,7 +64,7 @@ export async function callCapability(
   } finally {
     const ms = performance.now() - started
     record.duration = Math.round(ms * 10) / 10
-    capabilityCalls.labels(record.status ? String(record.status) : (record.error ?? 'error')).inc()
+    capabilityCalls.inc([record.status ? String(record.status) : (record.error ?? 'error')])
     if (record.status) upstreamSeconds.observe(ms / 1000)
   }
 }

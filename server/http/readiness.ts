@@ -1,6 +1,7 @@
 /**
- * GET /ready: can this instance serve? The store answers (within a short bound), the sandbox pool
- * has processes, startup recovery has run, and it is not stopping. GET /health stays liveness.
+ * GET /ready: can this instance serve? The store answers (within a short bound) and still holds
+ * what it held (its identity marker), the sandbox pool has processes, startup recovery has run,
+ * and it is not stopping. GET /health stays liveness.
  */
 import { withDeadline } from '../../core/deadline'
 import type { App } from '../app'
@@ -9,7 +10,7 @@ import type { App } from '../app'
 const STORE_PING_MS = 1_000
 
 export async function readReadiness(app: App) {
-  const store = await pingStore(app)
+  const store = app.lifecycle.storeLost ? ('lost' as const) : await pingStore(app)
   const pool = app.pool.stats()
   const sandbox = pool.processes > 0 ? 'ok' : 'unavailable'
   const recovery = app.lifecycle.recovered ? 'done' : 'pending'
@@ -21,6 +22,7 @@ export async function readReadiness(app: App) {
     recovery,
     stopping: app.lifecycle.stopping,
     ...(app.store.sizes ? { store_data: dataSizes(app.store.sizes()) } : {}),
+    ...(app.store.durability ? { store_durability: app.store.durability } : {}),
   }
 }
 

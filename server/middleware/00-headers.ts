@@ -1,9 +1,12 @@
 /**
- * Headers on every answer: nothing is cached, framed, sniffed or leaked through Referer.
+ * Every request: its id and its log line when its answer ends (telemetry/requests.ts), and the
+ * headers on every answer: nothing is cached, framed, sniffed or leaked through Referer.
  */
 import { defineEventHandler, setResponseHeaders } from 'h3'
+import { beginRequest } from '../telemetry/requests'
 
 export default defineEventHandler((event) => {
+  beginRequest(event)
   setResponseHeaders(event, {
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',

@@ -10,7 +10,7 @@
 import { defineNitroPlugin, useRuntimeConfig } from 'nitropack/runtime'
 import { startApp } from '../app'
 import { resolveSettings, type Settings } from '../settings/resolve'
-import { configureLogger, logFatalAndExit, useLogger } from '../telemetry/logger'
+import { configureLogger, flushLogs, logFatalAndExit, useLogger } from '../telemetry/logger'
 
 export default defineNitroPlugin((nitro) => {
   let settings: Settings
@@ -55,5 +55,6 @@ export default defineNitroPlugin((nitro) => {
   nitro.hooks.hook('close', async () => {
     await (await ready).close()
     useLogger().info('stopped')
+    flushLogs()
   })
 })

@@ -7,8 +7,9 @@ export default defineApiRoute(
     auth: 'none',
     duringRecovery: true,
     summary:
-      'Readiness for a load balancer: 200 when the store answers, the sandbox has processes and startup recovery has run; 503 otherwise.',
-    returns: '{ status: ready|unready, store, sandbox, recovery, stopping, store_data? }',
+      'Readiness for a load balancer: 200 when the store answers and still holds its data, the sandbox has processes and startup recovery has run; 503 otherwise.',
+    returns:
+      '{ status: ready|unready, store: ok|unavailable|lost, sandbox, recovery, stopping, store_data?, store_durability? }',
   },
   async ({ app, event }) => {
     const readiness = await readReadiness(app)

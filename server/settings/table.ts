@@ -51,6 +51,9 @@ export const SETTINGS = {
     default: 'oauth3',
     check: { pattern: /^[A-Za-z0-9_-]{1,64}$/, problem: 'must match ^[A-Za-z0-9_-]{1,64}$' },
   }),
+  redisAcceptDataLoss: flag({
+    doc: '`true`: start on a Redis that loses data on a crash (no append-only file, an evicting `maxmemory-policy`, or CONFIG refused so it cannot be checked); shown in `/ready` and the startup line',
+  }),
   keyFile: custom<string>({
     type: 'path',
     doc: 'the vault key file (share it between processes on one Redis)',

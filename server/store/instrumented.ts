@@ -24,14 +24,13 @@ export function instrumentStore(store: Store): Store {
   const timed: Partial<Store> = {}
   for (const operation of TIMED) {
     const original = (store[operation] as (...args: unknown[]) => Promise<unknown>).bind(store)
-    const observe = storeSeconds.labels(operation)
-    const errors = storeErrors.labels(operation)
+    const observe = storeSeconds.child([operation])
     const wrapped = async (...args: unknown[]) => {
       const started = performance.now()
       try {
         return await original(...args)
       } catch (error) {
-        if (isApiError(error) && error.code === 'STORE_UNAVAILABLE') errors.inc()
+        if (isApiError(error) && error.code === 'STORE_UNAVAILABLE') storeErrors.inc([operation])
         throw error
       } finally {
         observe.observe((performance.now() - started) / 1000)

@@ -8,6 +8,7 @@ import type Redis from 'ioredis'
 import { createStorage } from 'unstorage'
 import redisDriver from 'unstorage/drivers/redis'
 import { watchRedisConnection } from './redis-connection'
+import { readRedisDurability } from './redis-durability'
 import {
   applySteps,
   assertStoreKey,
@@ -23,6 +24,8 @@ import {
 export interface RedisStoreOptions {
   url: string
   prefix: string
+  /** Start on a Redis that loses data on a crash (no append-only file, an evicting policy). */
+  acceptDataLoss?: boolean
 }
 
 // KEYS[1] key · ARGV[1] envelope json · ARGV[2] ttl ms (0 = none) · ARGV[3] now ms
@@ -93,6 +96,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   const client = driver.getInstance!() as Redis
   watchRedisConnection(client, 'store')
   await client.ping()
+  const durability = await readRedisDurability(client, options.acceptDataLoss === true)
+  if (durability.risks.length && !durability.accepted) {
+    client.disconnect()
+    throw new Error(
+      `it loses data on a crash: ${durability.risks.join('; ')}; or set NITRO_REDIS_ACCEPT_DATA_LOSS=true to accept that`,
+    )
+  }
   const full = (key: string) => `${options.prefix}:${assertStoreKey(key)}`
 
   const readRaw = async (key: string) => {
@@ -104,6 +114,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
   return {
     kind: 'redis',
+    durability,
     async get<T>(key: string) {
       return ((await readRaw(key)).envelope?.v as T) ?? null
     },

@@ -4,6 +4,7 @@
  * Expiry is part of the stored record and checked on every read.
  */
 import { fail } from '../../core/errors'
+import type { StoreDurability } from './redis-durability'
 
 export interface WriteOptions {
   /** Time to live; the record reads as absent once it has passed. */
@@ -12,6 +13,8 @@ export interface WriteOptions {
 
 export interface Store {
   readonly kind: 'embedded' | 'redis'
+  /** Whether the store keeps what it acknowledged across a crash (Redis: checked at startup). */
+  readonly durability?: StoreDurability
   get<T>(key: string): Promise<T | null>
   set<T>(key: string, value: T, options?: WriteOptions): Promise<void>
   remove(key: string): Promise<void>

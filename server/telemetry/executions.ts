@@ -14,7 +14,7 @@ export function recordExecutionEnd(record: ExecutionRecord): void {
       : undefined
   const queuedMs =
     record.started_at !== undefined ? record.started_at - record.created_at : undefined
-  executions.labels(outcome).inc()
+  executions.inc([outcome])
   if (ranMs !== undefined) executionSeconds.observe(ranMs / 1000)
   if (queuedMs !== undefined) queueWaitSeconds.observe(queuedMs / 1000)
   useLogger().info(

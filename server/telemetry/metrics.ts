@@ -6,7 +6,8 @@
  * pattern, a status, an error code) — never an id, a tenant or anything a client chose.
  * docs/operations.md says what each one means.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { FastCounter, FastHistogram } from './series'
 
 export const metricsRegistry = new Registry()
 const registers = [metricsRegistry]
@@ -17,77 +18,77 @@ const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const EXECUTION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300]
 const STORE_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 2]
 
-export const httpRequests = new Counter({
-  name: 'oauth3_http_requests_total',
-  help: 'HTTP requests answered, by method, route pattern and status.',
-  labelNames: ['method', 'route', 'status'] as const,
-  registers,
-})
+export const httpRequests = new FastCounter(
+  metricsRegistry,
+  'oauth3_http_requests_total',
+  'HTTP requests answered, by method, route pattern and status.',
+  ['method', 'route', 'status'],
+)
 
-export const httpRequestSeconds = new Histogram({
-  name: 'oauth3_http_request_duration_seconds',
-  help: 'Time from a request to the end of its answer (a long-poll counts its wait).',
-  labelNames: ['method', 'route'] as const,
-  buckets: REQUEST_BUCKETS,
-  registers,
-})
+export const httpRequestSeconds = new FastHistogram(
+  metricsRegistry,
+  'oauth3_http_request_duration_seconds',
+  'Time from a request to the end of its answer (a long-poll counts its wait).',
+  REQUEST_BUCKETS,
+  ['method', 'route'],
+)
 
-export const refusals = new Counter({
-  name: 'oauth3_rate_limited_total',
-  help: 'Requests refused with 429, by error code (OVERLOADED, RATE_LIMITED, TOO_MANY_LONG_POLLS, …).',
-  labelNames: ['code'] as const,
-  registers,
-})
+export const refusals = new FastCounter(
+  metricsRegistry,
+  'oauth3_rate_limited_total',
+  'Requests refused with 429, by error code (OVERLOADED, RATE_LIMITED, TOO_MANY_LONG_POLLS, …).',
+  ['code'],
+)
 
-export const executions = new Counter({
-  name: 'oauth3_executions_total',
-  help: 'Executions ended, by outcome: completed, or the failure code (timed_out, memory, …).',
-  labelNames: ['outcome'] as const,
-  registers,
-})
+export const executions = new FastCounter(
+  metricsRegistry,
+  'oauth3_executions_total',
+  'Executions ended, by outcome: completed, or the failure code (timed_out, memory, …).',
+  ['outcome'],
+)
 
-export const executionSeconds = new Histogram({
-  name: 'oauth3_execution_duration_seconds',
-  help: 'Time an execution ran in its guest, from start to its end.',
-  buckets: EXECUTION_BUCKETS,
-  registers,
-})
+export const executionSeconds = new FastHistogram(
+  metricsRegistry,
+  'oauth3_execution_duration_seconds',
+  'Time an execution ran in its guest, from start to its end.',
+  EXECUTION_BUCKETS,
+).child()
 
-export const queueWaitSeconds = new Histogram({
-  name: 'oauth3_execution_queue_wait_seconds',
-  help: 'Time from an accepted execution to its start in a guest.',
-  buckets: EXECUTION_BUCKETS,
-  registers,
-})
+export const queueWaitSeconds = new FastHistogram(
+  metricsRegistry,
+  'oauth3_execution_queue_wait_seconds',
+  'Time from an accepted execution to its start in a guest.',
+  EXECUTION_BUCKETS,
+).child()
 
-export const capabilityCalls = new Counter({
-  name: 'oauth3_capability_calls_total',
-  help: "Capability calls, by the upstream's HTTP status, or the call's failure code when none answered.",
-  labelNames: ['status'] as const,
-  registers,
-})
+export const capabilityCalls = new FastCounter(
+  metricsRegistry,
+  'oauth3_capability_calls_total',
+  "Capability calls, by the upstream's HTTP status, or the call's failure code when none answered.",
+  ['status'],
+)
 
-export const upstreamSeconds = new Histogram({
-  name: 'oauth3_upstream_duration_seconds',
-  help: 'Time of a capability call that an upstream answered, request to decoded answer.',
-  buckets: REQUEST_BUCKETS,
-  registers,
-})
+export const upstreamSeconds = new FastHistogram(
+  metricsRegistry,
+  'oauth3_upstream_duration_seconds',
+  'Time of a capability call that an upstream answered, request to decoded answer.',
+  REQUEST_BUCKETS,
+).child()
 
-export const storeSeconds = new Histogram({
-  name: 'oauth3_store_operation_duration_seconds',
-  help: 'Time of one store operation, by operation.',
-  labelNames: ['operation'] as const,
-  buckets: STORE_BUCKETS,
-  registers,
-})
+export const storeSeconds = new FastHistogram(
+  metricsRegistry,
+  'oauth3_store_operation_duration_seconds',
+  'Time of one store operation, by operation.',
+  STORE_BUCKETS,
+  ['operation'],
+)
 
-export const storeErrors = new Counter({
-  name: 'oauth3_store_errors_total',
-  help: 'Store operations that failed because the store did not answer, by operation.',
-  labelNames: ['operation'] as const,
-  registers,
-})
+export const storeErrors = new FastCounter(
+  metricsRegistry,
+  'oauth3_store_errors_total',
+  'Store operations that failed because the store did not answer, by operation.',
+  ['operation'],
+)
 
 export interface ScrapedState {
   guests(): { busy: number; idle: number; starting: number; queued: number }

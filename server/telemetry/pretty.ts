@@ -24,7 +24,8 @@ export function prettyLine(json: string, colours: boolean): string {
     return json
   }
   const level = String(entry.level ?? 'info')
-  const time = typeof entry.time === 'string' ? entry.time.slice(11, 23) : ''
+  const time =
+    typeof entry.time === 'number' ? new Date(entry.time).toISOString().slice(11, 23) : ''
   const label = level.toUpperCase().padEnd(5)
   const fields = Object.entries(entry)
     .filter(([key]) => !SHOWN_APART.has(key))

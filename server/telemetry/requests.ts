@@ -56,9 +56,9 @@ function endRequest(event: H3Event, telemetry: RequestTelemetry): void {
   const method = event.method
   // A client that left before the answer ended: logged as such, not with a status it never got.
   const status = response.writableFinished ? response.statusCode : 499
-  httpRequests.labels(method, route, String(status)).inc()
-  httpRequestSeconds.labels(method, route).observe(seconds)
-  if (status === 429 && telemetry.errorCode) refusals.labels(telemetry.errorCode).inc()
+  httpRequests.inc([method, route, String(status)])
+  httpRequestSeconds.observe(seconds, [method, route])
+  if (status === 429 && telemetry.errorCode) refusals.inc([telemetry.errorCode])
   useLogger().info(
     {
       req_id: telemetry.id,
