@@ -28,7 +28,7 @@ describe.skipIf(skip)(`startup recovery on Redis${skip ? ` (skipped: ${skip})` :
 
   it('marks a dead instance’s executions failed before it listens, and /ready says so', async () => {
     // A dead instance's unfinished executions, as it left them: records and running markers.
-    const store = await createRedisStore({ url: REDIS_URL!, prefix })
+    const store = await createRedisStore({ url: REDIS_URL!, prefix, acceptDataLoss: true })
     const ids = Array.from(
       { length: LEFT_BEHIND },
       (_, i) => `exec_${randomBytes(11).toString('hex')}${(i % 16).toString(16).repeat(2)}`,
