@@ -103,6 +103,7 @@ export async function createApp(settings: Settings): Promise<App> {
       createEmbeddedStore({
         dir: settings.dataDir,
         fsync: settings.dataFsync,
+        engine: settings.storeEngine,
         // Often enough that expired history leaves memory within a small part of its retention.
         sweepEveryMs: clamp(retentionMs({ settings }) / 4, 250, 60_000),
       }),

@@ -68,7 +68,7 @@ function announce(app: App, where: string | AddressInfo) {
   const store =
     app.store.kind === 'redis'
       ? `redis (prefix ${settings.redisPrefix}; ${describeDurability(app.store.durability!)})`
-      : `embedded (${settings.dataDir})`
+      : `embedded (${app.store.engine}, ${settings.dataDir})`
   useLogger().info(
     {
       url,

@@ -12,7 +12,11 @@ import { client } from './helpers/http'
 import { useTestServer } from './helpers/server'
 
 describe('the hot path', () => {
-  const server = useTestServer({ env: { NITRO_SANDBOX_POOL_SIZE: '1' } })
+  // The journal engine: its lines show each write the execution makes (SQLite makes the same
+  // writes, one transaction each).
+  const server = useTestServer({
+    env: { NITRO_SANDBOX_POOL_SIZE: '1', NITRO_STORE_ENGINE: 'journal' },
+  })
   const api = client(() => server.url)
   const inline = (token: string, code: string) =>
     api.post('/execute', { code }, { token, headers: { prefer: 'wait=10' } })

@@ -9,6 +9,7 @@ import { client } from './helpers/http'
 import { approvalTokenOf, decide, requestPermit, signup } from './helpers/flow'
 import { useTestServer } from './helpers/server'
 import { listFiles } from '../scripts/list-files.mjs'
+import { storedOnDisk } from './helpers/store-files'
 
 const server = useTestServer()
 const api = client(() => server.url)
@@ -161,8 +162,8 @@ describe('at rest', () => {
       expect(dump).not.toContain(plaintext)
       expect(dump).not.toContain(Buffer.from(plaintext).toString('base64'))
     }
-    const sealedA = lastStored(dump, `secret:${ownerA.tenant_id}:GH_TOKEN`)
-    const sealedB = lastStored(dump, `secret:${ownerB.tenant_id}:GH_TOKEN`)
+    const sealedA = await storedOnDisk(server.dataDir, `secret:${ownerA.tenant_id}:GH_TOKEN`)
+    const sealedB = await storedOnDisk(server.dataDir, `secret:${ownerB.tenant_id}:GH_TOKEN`)
     expect(sealedA).toMatch(/"sealed":"v1\./)
     expect(sealedA).not.toBe(sealedB)
   })
@@ -171,18 +172,6 @@ describe('at rest', () => {
     expect(statSync(join(server.dataDir, 'vault.key')).mode & 0o777).toBe(0o600)
   })
 })
-
-/** The last value the journal holds for a key. */
-function lastStored(dump: string, key: string): string {
-  const lines = dump
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line))
-    .filter((entry) => entry.k === key)
-  // A value is JSON in the line (`j`); older journals held it as a string (`v`).
-  const last = lines.at(-1)
-  return last.v ?? JSON.stringify(last.j)
-}
 
 function readTree(dir: string): string {
   let text = ''

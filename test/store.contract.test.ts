@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEmbeddedStore, createRedisStore, type Store } from '../server/store'
+import { loadSqlite } from '../server/store/sqlite-driver'
 import { dropRedisPrefix } from './helpers/redis'
 import { makeDataDir } from './helpers/server'
 
@@ -20,18 +21,27 @@ interface Backend {
   skip?: string
 }
 
-const backends: Backend[] = [
-  {
-    name: 'embedded',
-    async open() {
-      const dir = makeDataDir()
-      const store = await createEmbeddedStore({ dir })
-      return {
-        store,
-        dispose: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })),
-      }
-    },
+const SQLITE = (await loadSqlite()) !== null
+
+const embedded = (engine: 'sqlite' | 'journal'): Backend => ({
+  name: `embedded (${engine})`,
+  skip:
+    engine === 'sqlite' && !SQLITE
+      ? `node:sqlite is not in Node ${process.version} (22.13+ has it; CI runs Node 24 too)`
+      : undefined,
+  async open() {
+    const dir = makeDataDir()
+    const store = await createEmbeddedStore({ dir, engine })
+    return {
+      store,
+      dispose: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })),
+    }
   },
+})
+
+const backends: Backend[] = [
+  embedded('sqlite'),
+  embedded('journal'),
   {
     name: 'redis',
     skip: REDIS_URL ? undefined : 'REDIS_URL is not set (bash .ci/run sets it)',

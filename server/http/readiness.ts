@@ -21,14 +21,22 @@ export async function readReadiness(app: App) {
     sandbox: { status: sandbox, processes: pool.processes, busy: pool.busy, queued: pool.queued },
     recovery,
     stopping: app.lifecycle.stopping,
-    ...(app.store.sizes ? { store_data: dataSizes(app.store.sizes()) } : {}),
+    ...(app.store.sizes ? { store_data: dataSizes(app.store.engine, app.store.sizes()) } : {}),
     ...(app.store.durability ? { store_durability: app.store.durability } : {}),
   }
 }
 
-/** The embedded store's keys, live data and journal, for operators watching retention work. */
-function dataSizes(sizes: { journalBytes: number; liveBytes: number; keys: number }) {
-  return { keys: sizes.keys, live_bytes: sizes.liveBytes, journal_bytes: sizes.journalBytes }
+/** The embedded store's keys, live data and bytes on disk, for operators watching retention work. */
+function dataSizes(
+  engine: string | undefined,
+  sizes: { journalBytes: number; liveBytes: number; keys: number },
+) {
+  return {
+    engine,
+    keys: sizes.keys,
+    live_bytes: sizes.liveBytes,
+    disk_bytes: sizes.journalBytes,
+  }
 }
 
 function pingStore(app: App): Promise<'ok' | 'unavailable'> {

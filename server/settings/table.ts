@@ -38,6 +38,17 @@ export const SETTINGS = {
     defaultDoc: '`./.data`',
     parse: (raw, { cwd }) => resolve(cwd, isUnsetValue(raw) ? './.data' : String(raw)),
   }),
+  storeEngine: custom<'auto' | 'sqlite' | 'journal'>({
+    type: 'auto, sqlite or journal',
+    doc: "the embedded store's engine: `sqlite` keeps records on disk (Node 22.13+), `journal` in the heap; `auto`: sqlite where this Node has it",
+    defaultDoc: '`auto`',
+    parse: (raw, { env, problems }) => {
+      if (isUnsetValue(raw)) return 'auto'
+      if (raw === 'auto' || raw === 'sqlite' || raw === 'journal') return raw
+      problems.push(`${env} must be auto, sqlite or journal`)
+      return 'auto'
+    },
+  }),
   dataFsync: flag({
     doc: '`true`: flush every journal batch to disk (survives power loss, not just process death; slower)',
   }),

@@ -8,7 +8,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { journalDriver, type JournalWriteOptions } from './journal-driver'
+import { openEmbeddedDriver, type EmbeddedDriver, type EmbeddedEngine } from './embedded-driver'
 import { KeyedMutex } from './keyed-mutex'
 import {
   applySteps,
@@ -25,36 +25,45 @@ import {
 export interface EmbeddedStoreOptions {
   dir: string
   fsync?: boolean
-  /** How often expired records are dropped from memory (default a minute). */
+  /** Which engine keeps the records (embedded-driver.ts); `auto` by default. */
+  engine?: EmbeddedEngine
+  /** How often expired records are dropped (default a minute). */
   sweepEveryMs?: number
 }
 
 const SWEEP_EVERY_MS = 60_000
-
-interface JournalDriver {
-  getItem(key: string): string | null
-  setItem(key: string, value: string, options: JournalWriteOptions): Promise<void>
-  setItems(
-    items: Array<{ key: string; value: string; options: JournalWriteOptions }>,
-  ): Promise<void>
-  removeItem(key: string): Promise<void> | undefined
-  getKeys(prefix: string): string[]
-  dispose(): void
-  sweepExpired(now?: number): number
-  sizes(): { journalBytes: number; liveBytes: number; keys: number }
-}
+/** Expired records dropped per sweep step; a bigger backlog continues on the next turns. */
+const SWEEP_STEP = 5_000
 
 export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<Store> {
   const dir = join(options.dir, 'store')
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const releaseLock = acquireDirLock(options.dir)
-  const driver = journalDriver({
-    dir,
-    fsync: options.fsync,
-    json: true,
-  }) as unknown as JournalDriver
+  let driver: EmbeddedDriver
+  let engine: 'sqlite' | 'journal'
+  try {
+    ;({ driver, engine } = await openEmbeddedDriver({
+      dir,
+      fsync: options.fsync,
+      engine: options.engine,
+    }))
+  } catch (error) {
+    releaseLock()
+    throw error
+  }
   const mutex = new KeyedMutex()
-  const sweeper = setInterval(() => driver.sweepExpired(), options.sweepEveryMs ?? SWEEP_EVERY_MS)
+  let sweeping = false
+  const sweep = () => {
+    if (sweeping) return
+    sweeping = true
+    const step = () => {
+      const dropped = driver.sweepExpired(Date.now(), SWEEP_STEP)
+      if (dropped >= SWEEP_STEP) setImmediate(step)
+      else sweeping = false
+    }
+    step()
+  }
+  const sweeper = setInterval(sweep, options.sweepEveryMs ?? SWEEP_EVERY_MS)
   sweeper.unref()
 
   const read = async <T>(key: string): Promise<Envelope<T> | null> => {
@@ -67,6 +76,7 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
 
   return {
     kind: 'embedded',
+    engine,
     async get<T>(key: string) {
       return (await read<T>(key))?.v ?? null
     },

@@ -34,6 +34,18 @@ export interface JournalOptions {
    * (`j`), not as a string of escaped JSON (`v`) — one encoding instead of two.
    */
   json?: boolean
+  /**
+   * Live data (bytes of journal lines) past which new writes are refused: every record lives in
+   * the heap, and a heap that runs out aborts the process (and its restart, replaying them).
+   */
+  maxLiveBytes?: number
+}
+
+/** A write refused because the journal's live data reached `maxLiveBytes`. */
+export class JournalFullError extends Error {
+  constructor() {
+    super('the journal store holds as much as this process has heap for')
+  }
 }
 
 /** A write's options: when the value expires (epoch ms). */
@@ -139,7 +151,10 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
     return openSync(file, 'a', 0o600)
   }
 
-  function append(line: string, apply: () => void): Promise<void> {
+  function append(line: string, apply: () => void, removal = false): Promise<void> {
+    if (!removal && options.maxLiveBytes !== undefined && live > options.maxLiveBytes) {
+      return Promise.reject(new JournalFullError())
+    }
     return new Promise((resolve, reject) => {
       pending.push({
         line: line + '\n',
@@ -198,16 +213,16 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
         },
       ),
     removeItem: (key: string) =>
-      data.has(key) ? append(removalJson(key), () => drop(key)) : undefined,
+      data.has(key) ? append(removalJson(key), () => drop(key), true) : undefined,
     getKeys: keysUnder,
     async clear(prefix: string) {
-      for (const key of keysUnder(prefix)) await append(removalJson(key), () => drop(key))
+      for (const key of keysUnder(prefix)) await append(removalJson(key), () => drop(key), true)
     },
     /**
      * Forget every value past its expiry (no journal line: replay skips them too), then compact
      * if the journal has grown past twice the live data. Answers how many were dropped.
      */
-    sweepExpired(now = Date.now()): number {
+    sweepExpired(now = Date.now(), _limit?: number): number {
       let dropped = 0
       for (const [key, expiresAt] of expiries) {
         if (expiresAt > now) continue
@@ -275,6 +290,14 @@ function replay(file: string) {
 }
 
 const removalJson = (k: string) => `{"k":${JSON.stringify(k)},"d":1}`
+
+/** Every live record of the journal in `dir` (for an import into another engine). */
+export function* readJournalRecords(
+  dir: string,
+): Generator<{ key: string; value: string; expiresAt?: number }> {
+  const { data, expiries } = replay(join(dir, FILE))
+  for (const [key, value] of data) yield { key, value, expiresAt: expiries.get(key) }
+}
 
 /** What a key and its value take in the journal, roughly (a line's JSON framing included). */
 function sizeOf(key: string, value: string): number {

@@ -13,6 +13,8 @@ export interface WriteOptions {
 
 export interface Store {
   readonly kind: 'embedded' | 'redis'
+  /** The embedded store's engine: records on disk (sqlite) or in the heap (journal). */
+  readonly engine?: 'sqlite' | 'journal'
   /** Whether the store keeps what it acknowledged across a crash (Redis: checked at startup). */
   readonly durability?: StoreDurability
   get<T>(key: string): Promise<T | null>

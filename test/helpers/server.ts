@@ -37,6 +37,20 @@ export interface StartOptions {
   port?: number
 }
 
+/** The embedded store's engines this Node can run: SQLite needs node:sqlite (22.13+, 24). */
+export const EMBEDDED_ENGINES: Array<'sqlite' | 'journal'> = (await hasNodeSqlite())
+  ? ['sqlite', 'journal']
+  : ['journal']
+
+async function hasNodeSqlite(): Promise<boolean> {
+  try {
+    await import('node:sqlite')
+    return true
+  } catch {
+    return false
+  }
+}
+
 export function makeDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'oauth3-test-'))
 }
