@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { getHeapStatistics } from 'node:v8'
-import { journalDriver, readJournalRecords } from './journal-driver'
+import { journalDriver, readJournalOperations } from './journal-driver'
 import { loadSqlite, openSqliteDriver, SQLITE_FILE } from './sqlite-driver'
 
 export interface EmbeddedWriteOptions {
@@ -69,7 +69,7 @@ export async function openEmbeddedDriver(
     const driver = openSqliteDriver(sqlite, {
       dir: options.dir,
       fsync: options.fsync,
-      importJournal: () => readJournalRecords(options.dir),
+      importJournal: () => readJournalOperations(options.dir),
     })
     return { driver, engine: 'sqlite' }
   }
@@ -79,10 +79,14 @@ export async function openEmbeddedDriver(
     fsync: options.fsync,
     json: true,
     // Past this, writes are refused (503) instead of the heap running out.
-    maxLiveBytes:
-      (getHeapStatistics().heap_size_limit * JOURNAL_HEAP_SHARE) / HEAP_PER_JOURNAL_BYTE,
+    maxJournalBytes: maxJournalBytes(),
   })
   return { driver: driver as unknown as EmbeddedDriver, engine: 'journal' }
+}
+
+/** The largest journal this process's heap can load (and so may write). */
+function maxJournalBytes(): number {
+  return (getHeapStatistics().heap_size_limit * JOURNAL_HEAP_SHARE) / HEAP_PER_JOURNAL_BYTE
 }
 
 /**
@@ -95,7 +99,8 @@ function assertJournalFitsHeap(dir: string) {
   const { size } = statSync(journal)
   const limit = getHeapStatistics().heap_size_limit
   const needed = size * HEAP_PER_JOURNAL_BYTE
-  if (needed > limit * JOURNAL_HEAP_SHARE) {
+  // Writes stop at the bound, give or take the batch in flight: a little slack here.
+  if (size > maxJournalBytes() * 1.1) {
     const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`
     throw new Error(
       `its journal (${mb(size)}) needs about ${mb(needed)} of heap to load, more than this process can spare (heap limit ${mb(limit)}): run on Node 22.13+ or 24 (records on disk, the journal imported once), or raise the heap (NODE_OPTIONS=--max-old-space-size=…)`,

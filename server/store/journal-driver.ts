@@ -15,7 +15,7 @@ import {
   fdatasyncSync,
   fsyncSync,
   openSync,
-  readFileSync,
+  readSync,
   renameSync,
   statSync,
   truncateSync,
@@ -35,10 +35,11 @@ export interface JournalOptions {
    */
   json?: boolean
   /**
-   * Live data (bytes of journal lines) past which new writes are refused: every record lives in
-   * the heap, and a heap that runs out aborts the process (and its restart, replaying them).
+   * Journal size past which new writes are refused (after compacting, if that helps): every
+   * record lives in the heap, and a heap that runs out aborts the process — and its restart,
+   * replaying them. The bound at open is the same, so what was accepted can always be reopened.
    */
-  maxLiveBytes?: number
+  maxJournalBytes?: number
 }
 
 /** A write refused because the journal's live data reached `maxLiveBytes`. */
@@ -152,8 +153,13 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
   }
 
   function append(line: string, apply: () => void, removal = false): Promise<void> {
-    if (!removal && options.maxLiveBytes !== undefined && live > options.maxLiveBytes) {
-      return Promise.reject(new JournalFullError())
+    if (
+      !removal &&
+      options.maxJournalBytes !== undefined &&
+      journalBytes > options.maxJournalBytes
+    ) {
+      if (!pending.length && journalBytes > live * 1.2) compact()
+      if (journalBytes > options.maxJournalBytes) return Promise.reject(new JournalFullError())
     }
     return new Promise((resolve, reject) => {
       pending.push({
@@ -244,42 +250,26 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
 
 /**
  * Rebuild the map from the journal, leaving out what has expired; a torn last line is cut off so
- * later appends start clean.
+ * later appends start clean. Read in chunks: the journal's text is never held whole.
  */
 function replay(file: string) {
   const data = new Map<string, string>()
   const expiries = new Map<string, number>()
   if (!existsSync(file)) return { data, expiries }
-  const text = readFileSync(file, 'utf8')
-  let offset = 0
-  while (offset < text.length) {
-    const end = text.indexOf('\n', offset)
-    if (end < 0) break
-    const line = text.slice(offset, end)
-    let entry: Entry
-    try {
-      entry = JSON.parse(line)
-    } catch {
-      throw new Error(
-        `the journal ${file} is corrupt at byte ${Buffer.byteLength(text.slice(0, offset))}`,
-      )
-    }
-    const writes =
-      entry.t ?? (entry.d ? [] : [entry as { k: string; v?: string; j?: unknown; e?: number }])
+  const read = { bytes: 0 }
+  for (const entry of journalEntries(file, read)) {
     if (entry.d) {
       data.delete(entry.k!)
       expiries.delete(entry.k!)
     }
-    for (const { k, v, j, e } of writes) {
+    for (const { k, v, j, e } of writesOf(entry)) {
       // `j`: a value written as JSON (json mode); `v`: as a string.
       data.set(k, j === undefined ? v! : JSON.stringify(j))
       if (e === undefined) expiries.delete(k)
       else expiries.set(k, e)
     }
-    offset = end + 1
   }
-  const good = Buffer.byteLength(text.slice(0, offset))
-  if (good < statSync(file).size) truncateSync(file, good)
+  if (read.bytes < statSync(file).size) truncateSync(file, read.bytes)
   const now = Date.now()
   for (const [key, expiresAt] of expiries) {
     if (expiresAt > now) continue
@@ -289,14 +279,64 @@ function replay(file: string) {
   return { data, expiries }
 }
 
+const writesOf = (entry: Entry) =>
+  entry.t ?? (entry.d ? [] : [entry as { k: string; v?: string; j?: unknown; e?: number }])
+
+const NEWLINE = 0x0a
+const CHUNK_BYTES = 1024 * 1024
+
+/**
+ * The journal's entries, line by line, read 1 MiB at a time; `read.bytes` counts the bytes of
+ * whole lines read. A line that is not JSON is corruption, unless it is the torn last one (no
+ * newline after it), which ends the journal.
+ */
+function* journalEntries(file: string, read: { bytes: number }): Generator<Entry> {
+  const fd = openSync(file, 'r')
+  try {
+    const chunk = Buffer.alloc(CHUNK_BYTES)
+    let carry = Buffer.alloc(0)
+    for (;;) {
+      const size = readSync(fd, chunk, 0, chunk.length, null)
+      if (size === 0) return
+      const bytes = carry.length
+        ? Buffer.concat([carry, chunk.subarray(0, size)])
+        : chunk.subarray(0, size)
+      let start = 0
+      for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
+        let entry: Entry
+        try {
+          entry = JSON.parse(bytes.toString('utf8', start, end))
+        } catch {
+          throw new Error(`the journal ${file} is corrupt at byte ${read.bytes}`)
+        }
+        read.bytes += end - start + 1
+        start = end + 1
+        yield entry
+      }
+      carry = Buffer.from(bytes.subarray(start))
+    }
+  } finally {
+    closeSync(fd)
+  }
+}
+
 const removalJson = (k: string) => `{"k":${JSON.stringify(k)},"d":1}`
 
-/** Every live record of the journal in `dir` (for an import into another engine). */
-export function* readJournalRecords(
-  dir: string,
-): Generator<{ key: string; value: string; expiresAt?: number }> {
-  const { data, expiries } = replay(join(dir, FILE))
-  for (const [key, value] of data) yield { key, value, expiresAt: expiries.get(key) }
+/** One change a journal line made: a record written, or removed. */
+export type JournalOperation =
+  { op: 'put'; key: string; value: string; expiresAt?: number } | { op: 'remove'; key: string }
+
+/**
+ * The journal in `dir`, change by change, in order: for an import into another engine, which
+ * replays them without holding the records in the heap.
+ */
+export function* readJournalOperations(dir: string): Generator<JournalOperation> {
+  for (const entry of journalEntries(join(dir, FILE), { bytes: 0 })) {
+    if (entry.d) yield { op: 'remove', key: entry.k! }
+    for (const { k, v, j, e } of writesOf(entry)) {
+      yield { op: 'put', key: k, value: j === undefined ? v! : JSON.stringify(j), expiresAt: e }
+    }
+  }
 }
 
 /** What a key and its value take in the journal, roughly (a line's JSON framing included). */

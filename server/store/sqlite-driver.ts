@@ -9,10 +9,11 @@
  * survives `kill -9` at any instant (the OS holds it), and a torn one is rolled back at open. With
  * `fsync` every commit is also flushed to the disk (synchronous = FULL), which survives power loss.
  */
-import { existsSync, renameSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, renameSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { EmbeddedDriver, EmbeddedWrite } from './embedded-driver'
+import type { JournalOperation } from './journal-driver'
 
 export const SQLITE_FILE = 'store.sqlite'
 /** SQLite's page cache for this database: what it keeps in memory at most. */
@@ -45,8 +46,8 @@ export async function loadSqlite(): Promise<SqliteModule | null> {
 export interface SqliteDriverOptions {
   dir: string
   fsync?: boolean
-  /** Records of a journal store found in `dir`, imported once (then its file is renamed). */
-  importJournal?: () => Iterable<{ key: string; value: string; expiresAt?: number }>
+  /** The changes of a journal store found in `dir`, replayed once (then its file is renamed). */
+  importJournal?: () => Iterable<JournalOperation>
 }
 
 export function openSqliteDriver(
@@ -54,6 +55,8 @@ export function openSqliteDriver(
   options: SqliteDriverOptions,
 ): EmbeddedDriver {
   const file = join(options.dir, SQLITE_FILE)
+  // Created owner-only, as the journal is; SQLite gives its -wal and -shm files the same mode.
+  closeSync(openSync(file, 'a', 0o600))
   const db = new sqlite.DatabaseSync(file)
   db.exec(`
     PRAGMA journal_mode = WAL;
@@ -184,11 +187,13 @@ function importOnce(
   if (!statements.flag.get('imported_journal')) {
     db.exec('BEGIN IMMEDIATE')
     try {
-      for (const { key, value, expiresAt } of options.importJournal!()) {
-        statements.put.run(key, value, expiresAt ?? null)
+      for (const change of options.importJournal!()) {
+        if (change.op === 'remove') statements.remove.run(change.key)
+        else statements.put.run(change.key, change.value, change.expiresAt ?? null)
       }
       statements.setFlag.run('imported_journal', Date.now())
       db.exec('COMMIT')
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     } catch (error) {
       rollback(db)
       throw error
