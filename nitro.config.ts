@@ -49,6 +49,8 @@ export default defineNitroConfig({
     },
   },
   // The ESM entry of ses (what the guest's `import 'ses'` loads), traced with its dependencies.
+  // node:sqlite (Node 22.13+) is a builtin the bundler does not know yet: left to Node.
+  rollupConfig: { external: ['node:sqlite'] },
   externals: {
     // runtime/protocol.mjs is plain JS outside srcDir: `nitro dev` would leave it external, under
     // a path relative to the wrong folder. Inlined, as the build does.

@@ -26,6 +26,7 @@ function writeHistory(engine: 'sqlite' | 'journal', dir: string, executions: num
     process.execPath,
     [
       `--max-old-space-size=${WRITER_HEAP_MB}`,
+      '--expose-gc',
       'scripts/run-ts.mjs',
       'bench/store.ts',
       'worker',
@@ -104,8 +105,9 @@ describe('retained history and the heap', () => {
         const last = writeHistory('sqlite', dir, 2 * accepted)
         expect(last.error).toBeUndefined()
         expect(last.written).toBe(2 * accepted)
-        // The heap holds no history: it ends where a small process starts.
-        expect(last.heap_mb).toBeLessThan(64)
+        // The heap holds no history: after a collection it is where a small process starts
+        // (the journal held ≈ 2 bytes of heap per byte of history at this point).
+        expect(last.heap_mb).toBeLessThan(48)
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }

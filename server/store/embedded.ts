@@ -57,7 +57,12 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
     if (sweeping) return
     sweeping = true
     const step = () => {
-      const dropped = driver.sweepExpired(Date.now(), SWEEP_STEP)
+      let dropped = 0
+      try {
+        dropped = driver.sweepExpired(Date.now(), SWEEP_STEP)
+      } catch {
+        // The store cannot write now (a full disk): expired records wait for the next sweep.
+      }
       if (dropped >= SWEEP_STEP) setImmediate(step)
       else sweeping = false
     }

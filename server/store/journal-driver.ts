@@ -15,7 +15,6 @@ import {
   fdatasyncSync,
   fsyncSync,
   openSync,
-  readSync,
   renameSync,
   statSync,
   truncateSync,
@@ -23,6 +22,16 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { defineDriver } from 'unstorage'
+import {
+  journalEntries,
+  operationsOf,
+  removalJson,
+  writeLine,
+  writesOf,
+  type JournalOperation,
+} from './journal-lines'
+
+export type { JournalOperation } from './journal-lines'
 
 export interface JournalOptions {
   dir: string
@@ -54,20 +63,6 @@ export interface JournalWriteOptions {
   expiresAt?: number
 }
 
-/**
- * One line of the journal: a write (`v`, expiring at `e`) or a removal (`d`) of one key, or
- * several writes together (`t`).
- */
-interface Entry {
-  k?: string
-  v?: string
-  j?: unknown
-  e?: number
-  d?: 1
-  /** Writes that stand or fall together: one line, so a torn write loses all of them or none. */
-  t?: Array<{ k: string; v?: string; j?: unknown; e?: number }>
-}
-
 const FILE = 'journal.log'
 const COMPACT_AT_BYTES = 1024 * 1024
 const SWEEP_COMPACT_AT_BYTES = 64 * 1024
@@ -77,7 +72,7 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
   const { data, expiries } = replay(file)
   /** One write as journal JSON: the value embedded as JSON in `json` mode, else as a string. */
   const writeJson = (k: string, v: string, e: number | undefined) =>
-    `{"k":${JSON.stringify(k)},${options.json ? `"j":${v}` : `"v":${JSON.stringify(v)}`}${e === undefined ? '' : `,"e":${e}`}}`
+    writeLine(k, v, e, options.json === true)
   let live = 0
   for (const [k, v] of data) live += sizeOf(k, v)
   const compactAt = options.compactAtBytes ?? COMPACT_AT_BYTES
@@ -279,64 +274,8 @@ function replay(file: string) {
   return { data, expiries }
 }
 
-const writesOf = (entry: Entry) =>
-  entry.t ?? (entry.d ? [] : [entry as { k: string; v?: string; j?: unknown; e?: number }])
-
-const NEWLINE = 0x0a
-const CHUNK_BYTES = 1024 * 1024
-
-/**
- * The journal's entries, line by line, read 1 MiB at a time; `read.bytes` counts the bytes of
- * whole lines read. A line that is not JSON is corruption, unless it is the torn last one (no
- * newline after it), which ends the journal.
- */
-function* journalEntries(file: string, read: { bytes: number }): Generator<Entry> {
-  const fd = openSync(file, 'r')
-  try {
-    const chunk = Buffer.alloc(CHUNK_BYTES)
-    let carry = Buffer.alloc(0)
-    for (;;) {
-      const size = readSync(fd, chunk, 0, chunk.length, null)
-      if (size === 0) return
-      const bytes = carry.length
-        ? Buffer.concat([carry, chunk.subarray(0, size)])
-        : chunk.subarray(0, size)
-      let start = 0
-      for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
-        let entry: Entry
-        try {
-          entry = JSON.parse(bytes.toString('utf8', start, end))
-        } catch {
-          throw new Error(`the journal ${file} is corrupt at byte ${read.bytes}`)
-        }
-        read.bytes += end - start + 1
-        start = end + 1
-        yield entry
-      }
-      carry = Buffer.from(bytes.subarray(start))
-    }
-  } finally {
-    closeSync(fd)
-  }
-}
-
-const removalJson = (k: string) => `{"k":${JSON.stringify(k)},"d":1}`
-
-/** One change a journal line made: a record written, or removed. */
-export type JournalOperation =
-  { op: 'put'; key: string; value: string; expiresAt?: number } | { op: 'remove'; key: string }
-
-/**
- * The journal in `dir`, change by change, in order: for an import into another engine, which
- * replays them without holding the records in the heap.
- */
 export function* readJournalOperations(dir: string): Generator<JournalOperation> {
-  for (const entry of journalEntries(join(dir, FILE), { bytes: 0 })) {
-    if (entry.d) yield { op: 'remove', key: entry.k! }
-    for (const { k, v, j, e } of writesOf(entry)) {
-      yield { op: 'put', key: k, value: j === undefined ? v! : JSON.stringify(j), expiresAt: e }
-    }
-  }
+  for (const entry of journalEntries(join(dir, FILE), { bytes: 0 })) yield* operationsOf(entry)
 }
 
 /** What a key and its value take in the journal, roughly (a line's JSON framing included). */

@@ -1,225 +1,212 @@
 /**
- * The embedded store on SQLite (node:sqlite, Node 22.13+ and 24): records live on disk, read
- * through SQLite's own bounded page cache, so the server's memory does not grow with retained
- * history (the journal keeps every record in the heap). One table, `kv`: a key, the record's
- * envelope as JSON, and its expiry (indexed, for sweeps).
+ * The embedded store on SQLite, where Node has node:sqlite (22.13+, 24): records on disk
+ * (sqlite-records.ts), so memory does not grow with retained history, written through a
+ * write-ahead log (write-log.ts) so a write costs what it costs the journal — one appended line —
+ * instead of a SQLite commit (≈ 0.1 ms of CPU each).
  *
- * Durability is the journal's: writes made in the same turn of the event loop are one
- * transaction, committed before they are acknowledged; in WAL mode a committed transaction
- * survives `kill -9` at any instant (the OS holds it), and a torn one is rolled back at open. With
- * `fsync` every commit is also flushed to the disk (synchronous = FULL), which survives power loss.
+ * A change is acknowledged once its line is in the log; it is then also held in memory (the
+ * overlay) until it is in SQLite: every APPLY_EVERY_MS, or sooner once APPLY_AT changes wait, the
+ * overlay goes into SQLite as one transaction, the log moves to a new segment, and the old ones
+ * are deleted. Reads look in the overlay first. At open, the segments SQLite does not have yet are
+ * replayed and applied. So memory holds at most a fraction of a second of writes, and a `kill -9`
+ * at any instant loses nothing acknowledged.
  */
-import { closeSync, existsSync, openSync, renameSync, statSync } from 'node:fs'
+import { existsSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
-import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { EmbeddedDriver, EmbeddedWrite } from './embedded-driver'
-import type { JournalOperation } from './journal-driver'
+import {
+  journalEntries,
+  operationsOf,
+  removalJson,
+  writeLine,
+  type JournalOperation,
+} from './journal-lines'
+import { openSqliteRecords, type SqliteModule } from './sqlite-records'
+import { listSegments, openWriteLog } from './write-log'
+
+export { loadSqlite } from './sqlite-records'
 
 export const SQLITE_FILE = 'store.sqlite'
-/** SQLite's page cache for this database: what it keeps in memory at most. */
-const CACHE_KIB = 16 * 1024
-/** Expired records deleted per statement: one holds the event loop for a few ms at most. */
-const SWEEP_BATCH = 1_000
-
-type SqliteModule = typeof import('node:sqlite')
-
+/** Changes waiting in memory past which they go into SQLite at once. */
+const APPLY_AT = 2_000
+/** Changes waiting past which writes are refused: SQLite does not take them (a full disk). */
+const MAX_WAITING = 50_000
+/** At the latest, changes go into SQLite this long after they were written. */
+const APPLY_EVERY_MS = 200
 /**
- * node:sqlite, or null where this Node has none (20, 22 before 22.13). Its one-time
- * "experimental" warning (Node 22) is not printed: the logs are for operators, and the module's
- * stability is this project's to test.
+ * Records read from SQLite lately, kept for the next reads (the token and permit each request
+ * reads): at most this many, the oldest read dropped first.
  */
-export async function loadSqlite(): Promise<SqliteModule | null> {
-  const emitWarning = process.emitWarning
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (String((warning as Error)?.message ?? warning).includes('SQLite is an experimental')) return
-    return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest)
-  }) as typeof process.emitWarning
-  try {
-    return (await import('node:sqlite')) as SqliteModule
-  } catch {
-    return null
-  } finally {
-    process.emitWarning = emitWarning
-  }
-}
+const READ_CACHE_RECORDS = 4_096
 
 export interface SqliteDriverOptions {
   dir: string
   fsync?: boolean
-  /** The changes of a journal store found in `dir`, replayed once (then its file is renamed). */
+  /** The changes of a journal store found in `dir`, applied once (then its file is renamed). */
   importJournal?: () => Iterable<JournalOperation>
+}
+
+/** A write refused while SQLite takes none of the changes waiting for it. */
+export class StoreBackloggedError extends Error {
+  constructor() {
+    super('the store cannot write its records (a full disk?): writes are refused until it can')
+  }
+}
+
+interface Pending {
+  value: string | null
+  expiresAt?: number
 }
 
 export function openSqliteDriver(
   sqlite: SqliteModule,
   options: SqliteDriverOptions,
 ): EmbeddedDriver {
-  const file = join(options.dir, SQLITE_FILE)
-  // Created owner-only, as the journal is; SQLite gives its -wal and -shm files the same mode.
-  closeSync(openSync(file, 'a', 0o600))
-  const db = new sqlite.DatabaseSync(file)
-  db.exec(`
-    PRAGMA journal_mode = WAL;
-    PRAGMA synchronous = ${options.fsync ? 'FULL' : 'NORMAL'};
-    PRAGMA cache_size = -${CACHE_KIB};
-    PRAGMA temp_store = MEMORY;
-    CREATE TABLE IF NOT EXISTS kv (key TEXT NOT NULL UNIQUE, value TEXT NOT NULL, expires INTEGER);
-    CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires) WHERE expires IS NOT NULL;
-    CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    INSERT OR IGNORE INTO meta (name, value) VALUES ('keys', 0);
-    CREATE TRIGGER IF NOT EXISTS kv_inserted AFTER INSERT ON kv
-      BEGIN UPDATE meta SET value = value + 1 WHERE name = 'keys'; END;
-    CREATE TRIGGER IF NOT EXISTS kv_deleted AFTER DELETE ON kv
-      BEGIN UPDATE meta SET value = value - 1 WHERE name = 'keys'; END;
-  `)
-  const statements = prepare(db)
-  if (options.importJournal) importOnce(db, statements, options)
+  const records = openSqliteRecords(sqlite, join(options.dir, SQLITE_FILE), options.fsync === true)
+  /** The last attempt to put the changes into SQLite failed. */
+  let applyFailing = false
+  /** Changes in the log, not yet in SQLite (null: removed). */
+  const overlay = new Map<string, Pending>()
+  /** Records as SQLite holds them, read lately (null: absent). Changes reach it when applied. */
+  const readCache = new Map<string, string | null>()
+  const cacheRead = (key: string, value: string | null) => {
+    readCache.set(key, value)
+    if (readCache.size > READ_CACHE_RECORDS) readCache.delete(readCache.keys().next().value!)
+  }
+  const note = (change: JournalOperation) =>
+    overlay.set(
+      change.key,
+      change.op === 'remove'
+        ? { value: null }
+        : { value: change.value, expiresAt: change.expiresAt },
+    )
 
-  let pending: Array<{ run: () => void; done: (error?: Error) => void }> = []
-  let scheduled = false
+  importJournalOnce(options, records)
+  // Recovery: segments already applied are deleted; the others are replayed, then applied.
+  const applied = records.appliedSegment()
+  const segments = listSegments(options.dir)
+  for (const segment of segments) {
+    if (segment.n <= applied) continue
+    for (const entry of journalEntries(segment.path, { bytes: 0 })) {
+      for (const change of operationsOf(entry)) note(change)
+    }
+  }
+  const log = openWriteLog(options.dir, {
+    firstSegment: Math.max(applied, ...segments.map((segment) => segment.n)) + 1,
+    fsync: options.fsync,
+    // Right after a batch is written, nothing else is pending: the moment to apply, when due.
+    onFlushed: () => {
+      if (overlay.size >= APPLY_AT) applyNow()
+    },
+  })
+  log.removeThrough(applied)
+  if (overlay.size) applyNow()
 
-  // Writes made in the same turn go out as one transaction at the end of it (group commit).
-  function flush() {
-    scheduled = false
-    const batch = pending
-    pending = []
+  /** Put what the overlay holds into SQLite, in one transaction with the log segment it ends. */
+  function applyNow() {
+    // Lines accepted and not yet written belong to the segment in use: not now.
+    if (!overlay.size || log.pending) return
+    const through = log.segment
+    const changes = [...overlay].map(([key, change]) =>
+      change.value === null
+        ? ({ op: 'remove', key } as const)
+        : ({ op: 'put', key, value: change.value, expiresAt: change.expiresAt } as const),
+    )
     try {
-      db.exec('BEGIN IMMEDIATE')
-      try {
-        for (const item of batch) item.run()
-        db.exec('COMMIT')
-      } catch (error) {
-        rollback(db)
-        throw error
-      }
-    } catch (error) {
-      for (const item of batch) item.done(error as Error)
+      records.apply(changes, through)
+    } catch {
+      // The changes stay in the log and in memory; the next round tries again. Meanwhile writes
+      // are refused: the store is not taking them (a full disk, a file size limit).
+      applyFailing = true
       return
     }
-    for (const item of batch) item.done()
+    applyFailing = false
+    for (const change of changes) readCache.delete(change.key)
+    overlay.clear()
+    log.rotate()
+    log.removeThrough(through)
   }
+  const applier = setInterval(applyNow, APPLY_EVERY_MS)
+  applier.unref()
 
-  function write(run: () => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      pending.push({ run, done: (error) => (error ? reject(error) : resolve()) })
-      if (!scheduled) {
-        scheduled = true
-        queueMicrotask(flush)
-      }
+  const write = (line: string, changes: JournalOperation[]) => {
+    // SQLite takes no more (a full disk): writes are refused, not held in memory.
+    if (applyFailing || overlay.size >= MAX_WAITING) {
+      return Promise.reject(new StoreBackloggedError())
+    }
+    return log.append(line, () => {
+      for (const change of changes) note(change)
     })
   }
-
-  const put = ({ key, value, options: opts }: EmbeddedWrite) =>
-    statements.put.run(key, value, opts?.expiresAt ?? null)
+  const put = ({ key, value, options: opts }: EmbeddedWrite): JournalOperation => ({
+    op: 'put',
+    key,
+    value,
+    expiresAt: opts?.expiresAt,
+  })
 
   return {
     getItem(key) {
-      const row = statements.get.get(key) as { value: string } | undefined
-      return row?.value ?? null
+      const pending = overlay.get(key)
+      if (pending) return pending.value
+      const cached = readCache.get(key)
+      if (cached !== undefined) return cached
+      const value = records.get(key)
+      cacheRead(key, value)
+      return value
     },
-    setItem: (key, value, opts = {}) => write(() => put({ key, value, options: opts })),
-    setItems: (items) => write(() => items.forEach(put)),
-    removeItem: (key) => write(() => statements.remove.run(key)),
+    setItem: (key, value, opts = {}) =>
+      write(writeLine(key, value, opts.expiresAt), [put({ key, value, options: opts })]),
+    setItems: (items) =>
+      write(
+        `{"t":[${items.map(({ key, value, options: opts }) => writeLine(key, value, opts?.expiresAt)).join(',')}]}`,
+        items.map(put),
+      ),
+    removeItem: (key) => write(removalJson(key), [{ op: 'remove', key }]),
     getKeys(prefix) {
       const clean = prefix.replace(/:+$/, '')
-      // Keys under `prefix:`, up to the next character after ':' (';').
-      const rows = statements.keys.all(`${clean}:`, `${clean};`, Date.now()) as Array<{
-        key: string
-      }>
-      return rows.map((row) => row.key)
+      const now = Date.now()
+      const keys = new Set(records.keys(clean, now))
+      for (const [key, change] of overlay) {
+        if (!key.startsWith(`${clean}:`)) continue
+        const live = change.value !== null && (change.expiresAt ?? Infinity) > now
+        if (live) keys.add(key)
+        else keys.delete(key)
+      }
+      return [...keys]
     },
     sweepExpired(now = Date.now(), limit = Number.POSITIVE_INFINITY) {
-      let dropped = 0
-      while (dropped < limit) {
-        const changes = Number(statements.sweep.run(now, SWEEP_BATCH).changes)
-        dropped += changes
-        if (changes < SWEEP_BATCH) break
-      }
-      return dropped
+      const swept = records.sweep(now, limit)
+      for (const key of swept) readCache.delete(key)
+      return swept.length
     },
     sizes() {
-      const pageSize = Number(scalar(db, 'PRAGMA page_size'))
-      const pages = Number(scalar(db, 'PRAGMA page_count'))
-      const free = Number(scalar(db, 'PRAGMA freelist_count'))
-      const keys = Number((statements.count.get() as { value: number }).value)
-      const onDisk = sizeOf(file) + sizeOf(`${file}-wal`)
-      return { journalBytes: onDisk, liveBytes: (pages - free) * pageSize, keys }
+      // Rare (/ready): what waits in memory goes into SQLite first, so the counts are whole.
+      applyNow()
+      const { liveBytes, fileBytes } = records.sizes()
+      return { journalBytes: fileBytes + log.bytes(), liveBytes, keys: records.count() }
     },
     dispose() {
-      if (pending.length) flush()
-      db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
-      db.close()
+      clearInterval(applier)
+      log.flushNow()
+      applyNow()
+      log.close()
+      records.close()
     },
   }
-}
-
-function prepare(db: DatabaseSync) {
-  return {
-    get: db.prepare('SELECT value FROM kv WHERE key = ?'),
-    put: db.prepare(
-      'INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires',
-    ),
-    remove: db.prepare('DELETE FROM kv WHERE key = ?'),
-    keys: db.prepare(
-      'SELECT key FROM kv WHERE key >= ? AND key < ? AND (expires IS NULL OR expires > ?)',
-    ),
-    sweep: db.prepare(
-      'DELETE FROM kv WHERE rowid IN (SELECT rowid FROM kv WHERE expires <= ? LIMIT ?)',
-    ),
-    count: db.prepare("SELECT value FROM meta WHERE name = 'keys'"),
-    flag: db.prepare('SELECT value FROM meta WHERE name = ?'),
-    setFlag: db.prepare('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)'),
-  } satisfies Record<string, StatementSync>
 }
 
 /**
- * A journal store's records, imported in one transaction the first time this folder opens on
- * SQLite; its journal is then renamed (kept beside, never read again). A crash mid-way imports
- * again from the start; one after the commit only renames.
+ * A journal store's changes, applied once the first time this folder opens on SQLite; its file
+ * is then renamed (kept beside, never read again).
  */
-function importOnce(
-  db: DatabaseSync,
-  statements: ReturnType<typeof prepare>,
+function importJournalOnce(
   options: SqliteDriverOptions,
+  records: ReturnType<typeof openSqliteRecords>,
 ) {
   const journal = join(options.dir, 'journal.log')
-  if (!existsSync(journal)) return
-  if (!statements.flag.get('imported_journal')) {
-    db.exec('BEGIN IMMEDIATE')
-    try {
-      for (const change of options.importJournal!()) {
-        if (change.op === 'remove') statements.remove.run(change.key)
-        else statements.put.run(change.key, change.value, change.expiresAt ?? null)
-      }
-      statements.setFlag.run('imported_journal', Date.now())
-      db.exec('COMMIT')
-      db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
-    } catch (error) {
-      rollback(db)
-      throw error
-    }
-  }
+  if (!options.importJournal || !existsSync(journal)) return
+  // One transaction: a crash before its commit imports again from the start, after it renames.
+  if (!records.imported()) records.importChanges(options.importJournal())
   renameSync(journal, `${journal}.imported`)
-}
-
-/** Roll back what is left of a transaction (SQLite may have rolled it back itself). */
-function rollback(db: DatabaseSync) {
-  try {
-    db.exec('ROLLBACK')
-  } catch {
-    /* no transaction was open */
-  }
-}
-
-function scalar(db: DatabaseSync, sql: string): unknown {
-  const row = db.prepare(sql).get() as Record<string, unknown> | undefined
-  return row ? Object.values(row)[0] : undefined
-}
-
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size
-  } catch {
-    return 0
-  }
 }
