@@ -8,12 +8,14 @@
  *   node scripts/run-ts.mjs bench/store.ts [executions for sqlite] [executions for the journal]
  *
  * Defaults: 1 000 000 and 200 000 (the targets in docs/scaling.md were measured with 10 000 000).
- * The last line is one JSON object.
+ * Then, with a build, the real server is started on the SQLite folder: time to "Listening" and
+ * its resident memory, idle and after 20 000 executions. The last line is one JSON object.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { json, start } from './lib.mjs'
 import { createEmbeddedStore } from '../server/store'
 
 /** Executions in flight at once, as the server has under load. */
@@ -21,6 +23,10 @@ const IN_FLIGHT = 64
 const REPORT_EVERY = 100_000
 const AGENTS = 1_000
 const RETENTION_MS = 30 * 24 * 3600 * 1000
+/** Executions the real server runs on the folder, once it holds the history. */
+const SERVER_EXECUTIONS = 20_000
+// Run from the project (npm run bench:store): this file runs bundled, elsewhere.
+const root = process.cwd()
 
 /** A record as the server stores it, ≈ 1.3 KB as JSON (a small log line, a returned number). */
 function executionRecord(id: string, agent: string, now: number, terminal: boolean) {
@@ -148,6 +154,46 @@ function child(args: string[], onLine: (line: Record<string, unknown>) => void):
   })
 }
 
+/**
+ * The real server on a folder that holds the history: time from its start to "Listening" (its
+ * store opened, startup recovery done), its resident memory idle, and after executions run.
+ */
+async function serveOn(dir: string, executions: number) {
+  const entry = join(root, '.output', 'server', 'index.mjs')
+  if (!existsSync(entry)) return { skipped: 'no build (npm run build)' }
+  const started = performance.now()
+  const server = await start(process.execPath, [entry], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    NITRO_DATA_DIR: dir,
+    NITRO_SIGNUPS_PER_MINUTE: '100000',
+    NITRO_EXEC_PER_TENANT: '64',
+  })
+  const startMs = performance.now() - started
+  try {
+    const idle = residentMb(server.child.pid!)
+    const token = (await json(`${server.url}/signup`, {})).token
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < executions) {
+          next++
+          await json(`${server.url}/execute`, { code: 'return 1' }, token, { prefer: 'wait=30' })
+        }
+      }),
+    )
+    return {
+      start_ms: Math.round(startMs),
+      rss_idle_mb: idle,
+      rss_after_mb: residentMb(server.child.pid!),
+      executions,
+    }
+  } finally {
+    server.child.kill('SIGTERM')
+    await new Promise((resolve) => server.child.once('exit', resolve))
+  }
+}
+
 async function main() {
   const [role, ...rest] = process.argv.slice(2)
   if (role === 'worker') return worker(rest[0] as 'sqlite' | 'journal', rest[1], Number(rest[2]))
@@ -165,7 +211,9 @@ async function main() {
       let reopened: Record<string, unknown> = {}
       await child(['reopen', engine, dir], (line) => (reopened = line))
       console.log(engine, 'reopened', JSON.stringify(reopened))
-      results[engine] = { progress, reopened }
+      const server = engine === 'sqlite' ? await serveOn(dir, SERVER_EXECUTIONS) : undefined
+      if (server) console.log(engine, 'server', JSON.stringify(server))
+      results[engine] = { progress, reopened, server }
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

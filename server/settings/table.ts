@@ -50,7 +50,7 @@ export const SETTINGS = {
     },
   }),
   dataFsync: flag({
-    doc: '`true`: flush every journal batch to disk (survives power loss, not just process death; slower)',
+    doc: "`true`: flush every batch of the embedded store's log to disk (survives power loss, not just process death; slower)",
   }),
   redisUrl: text({
     doc: 'keep state and long-poll notifications in this Redis (several processes)',
