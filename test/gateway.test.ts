@@ -14,6 +14,7 @@ import { decide, requestPermit, signup } from './helpers/flow'
 import { startServer, useTestServer, type RunningServer } from './helpers/server'
 import { isPublicAddress } from '../server/gateway/address-policy'
 import { unsafeHostFetch } from '../server/gateway/upstream-fetch'
+import { ENCODERS, revealsSecret } from './helpers/encodings'
 import { sendJson, startUpstream, type Upstream } from './helpers/upstream'
 
 const SECRET = 'sk_live_gateway_secret_0123456789'
@@ -60,6 +61,22 @@ beforeAll(async () => {
     if (path === '/echo-error-escaped') {
       response.writeHead(401, { 'content-type': 'application/json' })
       return response.end(`{"error":"bad key ${escaped}"}`)
+    }
+    if (path === '/echo-encoded' || path === '/fail-encoded') {
+      // The key in one encoding (or two composed), written in uneven chunks.
+      const query = new URL(request.url, 'http://x').searchParams
+      const inner = query.get('inner')
+      const once = inner ? ENCODERS[inner](key, 3) : key
+      const body = Buffer.from(`echo: ${ENCODERS[query.get('how')!](once, 5)} .`)
+      response.writeHead(path === '/fail-encoded' ? 400 : 200, { 'content-type': 'text/plain' })
+      for (let at = 0; at < body.length; at += 7 + (at % 5)) {
+        response.write(body.subarray(at, at + 7 + (at % 5)))
+      }
+      return response.end()
+    }
+    if (path === '/redirect-encoded') {
+      response.writeHead(302, { location: `https://elsewhere.example/cb?k=${encodeURI(key)}` })
+      return response.end()
     }
     if (path === '/echo-bytes') {
       const pad = Number(new URL(request.url, 'http://x').searchParams.get('pad'))
@@ -317,6 +334,65 @@ describe('secrets', () => {
       expect(body.error).toBe('bad key [REDACTED]')
       expect(JSON.stringify(done)).not.toContain(secret)
     }
+  })
+
+  it('rule 9: echoes in every standard encoding, composed or not, reach no reader: status, stdout, events, activity', async () => {
+    const secret = 'AKIA+/wJal=rXUtn~FEMI "K7MDENG\\bPxRfiCY'
+    const { agent, owner, permit } = await approvedAgent(
+      api,
+      [
+        cap(
+          'encoded',
+          '/echo-encoded',
+          { how: { in: 'query' }, inner: { in: 'query' } },
+          { response: 'text' },
+        ),
+        cap('failing', '/fail-encoded', { how: { in: 'query' }, inner: { in: 'query' } }),
+        cap('moved', '/redirect-encoded'),
+      ],
+      { GW_KEY: secret },
+    )
+    const names = Object.keys(ENCODERS)
+    const pairs = [
+      ...names.map((how) => ({ how })),
+      ...['base64', 'hexLower', 'jsonUnicode', 'htmlDecimal'].map((how) => ({
+        how,
+        inner: 'percentLower',
+      })),
+      { how: 'percentEveryByte', inner: 'base64' },
+      { how: 'json', inner: 'htmlHex' },
+    ]
+    const done = await execute(api, agent.token, {
+      permit_id: permit.permit_id,
+      code: `const out = []
+        for (const { how, inner } of args.pairs) {
+          const pair = inner ? [how, inner] : [how]
+          const text = await encoded(...pair)
+          console.log(text)
+          out.push(text)
+          try { await failing(...pair) } catch (e) { console.error(e.message); out.push(e.message) }
+        }
+        out.push(await moved())
+        return out`,
+      args: { pairs },
+    })
+    expect(done.status, JSON.stringify(done)).toBe('completed')
+    expect(done.result.value).toHaveLength(pairs.length * 2 + 1)
+    const events = await fetch(`${server.url}/execute/${done.request_id}/events`, {
+      headers: { authorization: `Bearer ${agent.token}` },
+    }).then((response) => response.text())
+    expect(events).toContain('event: end')
+    const activity = await api.get(`/session/${permit.permit_id}/actions`, { token: owner.token })
+    expect(activity.status).toBe(200)
+    for (const [reader, text] of [
+      ['status', JSON.stringify(done)],
+      ['events', events],
+      ['activity', JSON.stringify(activity.body)],
+    ]) {
+      expect(revealsSecret(text, secret), `${reader}: ${text}`).toBe(false)
+    }
+    // Redacted, not lost: every echo is still there around its mark.
+    expect(done.result.stdout.match(/echo: .*\[REDACTED\]/g)).toHaveLength(pairs.length)
   })
 
   it('GW-13 at call time: a secret bound to another origin is not sent', async () => {
