@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { fromHex, toHex } from '../core/attestation/bytes'
 import { composeHashOf } from '../core/attestation/compose-hash'
-import { verifyReceipt, type ReceiptResult } from '../core/attestation/receipt'
+import { verifyReceipt, type StatusBodyLike } from '../core/attestation/receipt'
 import {
   verifyAttestation,
   type AttestationVerification,
@@ -220,17 +220,9 @@ function textField(value: unknown, name: string): string | undefined {
   return typeof field === 'string' ? field : undefined
 }
 
-/** What a saved status body holds (the fields a receipt covers), or a receipt itself. */
-interface ReceiptFile {
-  request_id?: string
-  permit_id?: string
-  code_sha256?: string
-  result?: ReceiptResult & { receipt?: unknown }
-}
-
-/** A receipt, or an execution status body carrying one in result.receipt. */
+/** A receipt, or an execution status body carrying one in result.receipt (checked whole). */
 function readReceiptFile(file: string) {
-  let body: ReceiptFile | null
+  let body: (StatusBodyLike & { result?: { receipt?: unknown } }) | null
   try {
     body = JSON.parse(readInput(file).toString('utf8'))
   } catch (error) {
@@ -238,15 +230,7 @@ function readReceiptFile(file: string) {
     throw new UsageError(`${file} is not valid JSON`)
   }
   if (body?.result?.receipt && typeof body.request_id === 'string') {
-    return {
-      receipt: body.result.receipt,
-      execution: {
-        request_id: body.request_id,
-        permit_id: body.permit_id,
-        code_sha256: body.code_sha256,
-        result: body.result,
-      },
-    }
+    return { receipt: body.result.receipt, execution: body }
   }
   return { receipt: body as unknown, execution: undefined }
 }

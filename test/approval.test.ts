@@ -13,12 +13,57 @@ import {
   requestPermit,
   signup,
 } from './helpers/flow'
+import { approvedAgent } from './helpers/exec'
 import { startServer, useTestServer } from './helpers/server'
 
 const server = useTestServer()
 const api = client(() => server.url)
 
 describe('GET /approve/:id', () => {
+  it('rule 22: whether the owner holds a secret is shown to that owner only, never through the link', async () => {
+    // An agent bound to its owner, who has stored GH_TOKEN (by approving a first permit with it).
+    const { agent, owner } = await approvedAgent(api, [GITHUB_CAPABILITY], { GH_TOKEN: 'ghp_x' })
+    const gitlab = {
+      ...GITHUB_CAPABILITY,
+      name: 'gitlab.openIssue',
+      endpoint: 'https://gitlab.com/api/v4/projects/{id}/issues',
+      auth: { header: 'Private-Token', value: '{GITLAB_TOKEN}' },
+      params: { id: { in: 'path' }, title: { in: 'body' } },
+    }
+    const permit = await requestPermit(api, agent.token, {
+      description: 'two secrets, one stored',
+      capabilities: [GITHUB_CAPABILITY, gitlab],
+    })
+    const asked = ['GH_TOKEN', 'GITLAB_TOKEN']
+    const stranger = await signup(api, 'owner')
+    for (const [who, token] of [
+      ['the link alone (the agent holds it)', undefined],
+      ['the agent, with its own token', agent.token],
+      ['another owner, signed in', stranger.token],
+    ] as const) {
+      const json = await api.get(pathOf(permit.approval_url), token ? { token } : {})
+      expect(json.status, who).toBe(200)
+      expect(json.body.scope_request.secrets, who).toEqual(asked)
+      expect(json.body.scope_request, who).not.toHaveProperty('missing_secrets')
+      const page = await api.get(pathOf(permit.approval_url), {
+        ...(token ? { token } : {}),
+        headers: { accept: 'text/html' },
+      })
+      expect(page.status, who).toBe(200)
+      expect(page.text, who).not.toMatch(/badge (stored|missing)/)
+      expect(page.text, who).toContain('asked for')
+    }
+    // The bound owner sees which one is missing, in the JSON and on the page.
+    const mine = await api.get(pathOf(permit.approval_url), { token: owner.token })
+    expect(mine.body.scope_request.missing_secrets).toEqual(['GITLAB_TOKEN'])
+    const page = await api.get(pathOf(permit.approval_url), {
+      token: owner.token,
+      headers: { accept: 'text/html' },
+    })
+    expect(page.text).toMatch(/<code>GH_TOKEN<\/code> <span class="badge stored">stored/)
+    expect(page.text).toMatch(/<code>GITLAB_TOKEN<\/code>\s*<span class="badge missing">missing/)
+  })
+
   it('shows the request in full to the holder of the approval token', async () => {
     const agent = await signup(api, 'agent', 'issue-bot')
     const permit = await requestPermit(api, agent.token, {
@@ -39,12 +84,13 @@ describe('GET /approve/:id', () => {
         permit_id: permit.permit_id,
         description: 'File issues on GitHub',
         secrets: ['GH_TOKEN'],
-        missing_secrets: ['GH_TOKEN'],
         networks: ['https://api.github.com'],
         ttl_seconds: 3600,
         max_executions: 10,
       },
     })
+    // The link shows which secrets are asked for, not which exist (rule 22).
+    expect(reply.body.scope_request).not.toHaveProperty('missing_secrets')
     const [capability] = reply.body.scope_request.capabilities
     expect(capability).toMatchObject({
       name: 'github.createIssue',

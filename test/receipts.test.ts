@@ -7,7 +7,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sha256Json } from '../core/hash'
-import { verifyReceipt, type Receipt } from '../core/attestation/receipt'
+import { verifyReceipt, type Receipt, type StatusBodyLike } from '../core/attestation/receipt'
 import { approvedAgent, execute, run } from './helpers/exec'
 import { GITHUB_CAPABILITY, pathOf, signup } from './helpers/flow'
 import { client } from './helpers/http'
@@ -34,12 +34,7 @@ async function verifyExecution(execution: Record<string, any>, key?: Uint8Array)
   return verifyReceipt({
     receipt: execution.result.receipt,
     publicKey: key ?? (await signingKey()),
-    execution: {
-      request_id: execution.request_id,
-      permit_id: execution.permit_id,
-      code_sha256: execution.code_sha256,
-      result: execution.result,
-    },
+    execution: execution as StatusBodyLike,
   })
 }
 
@@ -55,7 +50,7 @@ describe('receipts', () => {
     expect(execution.status).toBe('completed')
     const receipt = execution.result.receipt as Receipt
     expect(receipt).toMatchObject({
-      v: 1,
+      v: 2,
       alg: 'ed25519',
       request_id: execution.request_id,
       permit_id: null,
@@ -65,6 +60,26 @@ describe('receipts', () => {
       started_at: execution.started_at,
       finished_at: execution.finished_at,
       server_version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    })
+    // The whole answer is signed, its long parts by their hash.
+    const { receipt: _, stdout, value, ...result } = execution.result
+    expect(receipt.answer).toEqual({
+      request_id: execution.request_id,
+      status: 'completed',
+      created_at: execution.created_at,
+      started_at: execution.started_at,
+      finished_at: execution.finished_at,
+      code: 'ad-hoc',
+      code_sha256: execution.code_sha256,
+      result: {
+        success: result.success,
+        exitCode: 0,
+        duration: result.duration,
+        stdout_sha256: sha256Json(stdout),
+        stderr_sha256: sha256Json(''),
+        value_sha256: sha256Json(value),
+        calls_sha256: sha256Json([]),
+      },
     })
     const verified = await verifyExecution(execution)
     expect(failedCodes(verified)).toEqual([])
@@ -87,7 +102,9 @@ describe('receipts', () => {
     // The receipt is about these calls: a result with other calls does not match it.
     const otherCalls = structuredClone(execution)
     otherCalls.result.calls[0].status = 500
-    expect(failedCodes(await verifyExecution(otherCalls))).toEqual(['receipt_result_mismatch'])
+    const mismatch = await verifyExecution(otherCalls)
+    expect(failedCodes(mismatch)).toEqual(['receipt_result_mismatch'])
+    expect(mismatch.checks.at(-1)!.reason).toMatch(/in result\.calls_sha256$/)
   })
 
   it('a failed execution carries a receipt too', async () => {

@@ -82,7 +82,8 @@ interface Approval {
   scope_request: {
     description: string
     capabilities: NormalizedCapability[]
-    missing_secrets: string[]
+    /** Only for the owner (signed in): which secrets it lacks. */
+    missing_secrets?: string[]
     ttl_seconds: number
     max_executions: number
     skill?: { id: string; version: string; sha256: string }
@@ -117,7 +118,7 @@ function describeApproval(approval: Approval): string {
     }
     for (const secret of described.secrets) {
       lines.push(
-        `  uses your ${secret}: ${request.missing_secrets.includes(secret) ? 'MISSING (give it with --secret)' : 'stored'}`,
+        `  uses your ${secret}: ${!request.missing_secrets ? 'stored or not: only its owner sees' : request.missing_secrets.includes(secret) ? 'MISSING (give it with --secret)' : 'stored'}`,
       )
     }
   }

@@ -1,25 +1,26 @@
 /**
  * Execution receipts: the server's ed25519 signature over what ran and what came out, so that a
  * result can be checked offline against the key an attestation binds. The signed message is
- * `"oauth3-receipt-v1\n"` followed by the canonical JSON (sorted keys, no whitespace) of the
- * claims; hashes are SHA-256 of canonical JSON too. docs/attestation.md states the format.
+ * `"oauth3-receipt-v2\n"` followed by the canonical JSON (sorted keys, no whitespace) of the
+ * claims, which hold the whole terminal answer (`signedAnswer`); hashes are SHA-256 of canonical
+ * JSON too. docs/attestation.md states the format.
  */
 import type { CheckCode } from '../errors'
 import { canonicalJson } from '../canonical-json'
 import { fromHex, sha256, toHex, utf8 } from './bytes'
 import type { Check } from './verify-quote'
 
-export const RECEIPT_DOMAIN = 'oauth3-receipt-v1\n'
+export const RECEIPT_DOMAIN = 'oauth3-receipt-v2\n'
 
 export interface ReceiptClaims {
-  v: 1
+  v: 2
   request_id: string
   permit_id: string | null
   manifest_sha256: string | null
   code_sha256: string
   args_sha256: string
-  /** sha256 of canonical JSON `{ stdout, stderr, value?, calls, exitCode }`. */
-  result_sha256: string
+  /** The whole terminal status body, as `signedAnswer` shapes it. */
+  answer: SignedAnswer
   started_at: number | null
   finished_at: number
   server_version: string
@@ -33,23 +34,65 @@ export interface Receipt extends ReceiptClaims {
   signature: string
 }
 
-/** The parts of a result a receipt covers. */
-export interface ReceiptResult {
-  stdout: string
-  stderr: string
-  value?: unknown
-  calls: unknown[]
-  exitCode: number
+/** A terminal execution's status body, as served (its receipt in `result.receipt`). */
+export interface StatusBodyLike {
+  request_id: string
+  result?: object
+  [field: string]: unknown
 }
 
-/** Exactly the parts of a result that `result_sha256` covers (signer and verifier both use it). */
-export function coveredResult(result: ReceiptResult): ReceiptResult {
-  const { stdout, stderr, value, calls, exitCode } = result
-  return { stdout, stderr, value, calls, exitCode }
+/**
+ * The status body as a receipt signs it: every field but the receipt itself, with the parts that
+ * can be long (`result.stdout`, `stderr`, `value`, `calls`) replaced by `<name>_sha256`, the
+ * SHA-256 of their canonical JSON. Any added, removed or changed field of the body changes it.
+ */
+export type SignedAnswer = Record<string, unknown>
+
+const HASHED_PARTS = ['stdout', 'stderr', 'value', 'calls'] as const
+
+/** The answer with its long parts still to be hashed (signer and verifier hash them their way). */
+export function answerToSign(body: StatusBodyLike): {
+  answer: SignedAnswer
+  toHash: Array<[name: string, value: unknown]>
+} {
+  const { result, ...rest } = body
+  if (!result || typeof result !== 'object') return { answer: rest, toHash: [] }
+  const { receipt: _receipt, ...kept } = result as Record<string, unknown>
+  const toHash: Array<[string, unknown]> = []
+  const signed: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(kept)) {
+    if ((HASHED_PARTS as readonly string[]).includes(name) && value !== undefined) {
+      toHash.push([`${name}_sha256`, value])
+    } else signed[name] = value
+  }
+  return { answer: { ...rest, result: signed }, toHash }
 }
 
-export async function resultDigest(result: ReceiptResult): Promise<string> {
-  return toHex(await sha256(utf8(canonicalJson(coveredResult(result)))))
+export async function signedAnswer(body: StatusBodyLike): Promise<SignedAnswer> {
+  const { answer, toHash } = answerToSign(body)
+  const result = answer.result as Record<string, unknown> | undefined
+  for (const [name, value] of toHash) {
+    result![name] = toHex(await sha256(utf8(canonicalJson(value))))
+  }
+  return answer
+}
+
+/** The fields (`status`, `result.stdout_sha256`, …) where two signed answers differ. */
+export function answerDifferences(signed: SignedAnswer, served: SignedAnswer): string[] {
+  const flat = (answer: SignedAnswer) => {
+    const fields = new Map<string, string>()
+    for (const [name, value] of Object.entries(answer)) {
+      if (name === 'result' && value && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [part, inner] of Object.entries(value)) {
+          fields.set(`result.${part}`, canonicalJson(inner))
+        }
+      } else fields.set(name, canonicalJson(value))
+    }
+    return fields
+  }
+  const [a, b] = [flat(signed), flat(served)]
+  const names = new Set([...a.keys(), ...b.keys()])
+  return [...names].filter((name) => a.get(name) !== b.get(name)).sort()
 }
 
 export function receiptMessage(claims: ReceiptClaims): Uint8Array {
@@ -64,13 +107,8 @@ export interface ReceiptExpectations {
   receipt: unknown
   /** The signing public key (32 bytes) that must have signed it. */
   publicKey: Uint8Array
-  /** The execution as read from the server, to check the receipt is about it. */
-  execution?: {
-    request_id: string
-    permit_id?: string
-    code_sha256?: string
-    result?: ReceiptResult
-  }
+  /** The status body the receipt came with: every field of it must be the signed one. */
+  execution?: StatusBodyLike
 }
 
 export async function verifyReceipt(
@@ -89,6 +127,11 @@ export async function verifyReceipt(
     failed('receipt-signature', 'receipt_invalid', 'not an ed25519 receipt')
     return { ok: false, checks }
   }
+  if (receipt.v !== 2 || !receipt.answer || typeof receipt.answer !== 'object') {
+    // Version 1 signed the output but not the status, success or error: it proves too little.
+    failed('receipt-signature', 'receipt_invalid', `receipt version ${receipt.v} is not 2`)
+    return { ok: false, checks }
+  }
   const { alg: _alg, signature, ...claims } = receipt as Receipt
   if ((await keyIdOf(expect.publicKey)) === claims.key_id)
     checks.push({ name: 'receipt-key', ok: true })
@@ -101,19 +144,14 @@ export async function verifyReceipt(
       'receipt_invalid',
       'the signature does not verify with the expected key',
     )
-  const execution = expect.execution
-  if (execution) {
-    const same =
-      claims.request_id === execution.request_id &&
-      claims.permit_id === (execution.permit_id ?? null) &&
-      (execution.code_sha256 === undefined || claims.code_sha256 === execution.code_sha256) &&
-      (!execution.result || claims.result_sha256 === (await resultDigest(execution.result)))
-    if (same) checks.push({ name: 'receipt-result', ok: true })
+  if (expect.execution) {
+    const differences = answerDifferences(claims.answer, await signedAnswer(expect.execution))
+    if (differences.length === 0) checks.push({ name: 'receipt-result', ok: true })
     else
       failed(
         'receipt-result',
         'receipt_result_mismatch',
-        'the receipt is about another request or result',
+        `the answer differs from the signed one in ${differences.join(', ')}`,
       )
   }
   return { ok: checks.every((check) => check.ok), checks }

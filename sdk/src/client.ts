@@ -5,7 +5,7 @@
  * Only `fetch` and WebCrypto: it runs in Node 20+, Deno, Bun and browsers.
  */
 import { fromHex, toHex } from '../../core/attestation/bytes'
-import { verifyReceipt } from '../../core/attestation/receipt'
+import { verifyReceipt, type StatusBodyLike } from '../../core/attestation/receipt'
 import {
   verifyAttestation,
   type AttestationVerification,
@@ -279,12 +279,7 @@ export class OAuth3 {
     const receipt = await verifyReceipt({
       receipt: status.result.receipt,
       publicKey: fromHex(attested.signingKey!),
-      execution: {
-        request_id: status.request_id,
-        permit_id: status.permit_id,
-        code_sha256: status.code_sha256,
-        result: status.result,
-      },
+      execution: status as unknown as StatusBodyLike,
     })
     if (!receipt.ok) {
       const failed = receipt.checks.find((check) => !check.ok)

@@ -1,16 +1,16 @@
 /**
  * Signing execution receipts (the format is core/attestation/receipt.ts): the server's ed25519 key
- * signs what ran under which permit and what came out, once, when the execution ends; the receipt
+ * signs what ran under which permit and the whole terminal answer, once, when the execution ends; the receipt
  * is stored with the result, so every read answers the same bytes.
  */
 import { createHash, sign } from 'node:crypto'
 import { sha256Json } from '../../core/hash'
 import {
-  coveredResult,
+  answerToSign,
   receiptMessage,
   type Receipt,
   type ReceiptClaims,
-  type ReceiptResult,
+  type StatusBodyLike,
 } from '../../core/attestation/receipt'
 import type { KeyProvider } from '../vault/keys'
 import { SERVER_VERSION } from './attestation'
@@ -23,7 +23,8 @@ export interface ReceiptSubject {
   args_sha256: string
   started_at?: number
   finished_at: number
-  result: ReceiptResult
+  /** The terminal status body as it will be served, without its receipt. */
+  body: StatusBodyLike
 }
 
 /** The key id (sha256 of the public key), computed once per key. */
@@ -37,13 +38,13 @@ function keyIdOf(publicKey: Buffer): string {
 export function signReceipt(keys: KeyProvider, subject: ReceiptSubject): Receipt {
   const { privateKey, publicKey } = keys.signingKey()
   const claims: ReceiptClaims = {
-    v: 1,
+    v: 2,
     request_id: subject.request_id,
     permit_id: subject.permit_id ?? null,
     manifest_sha256: subject.manifest_sha256 ?? null,
     code_sha256: subject.code_sha256,
     args_sha256: subject.args_sha256,
-    result_sha256: sha256Json(coveredResult(subject.result)),
+    answer: signedAnswerOf(subject.body),
     started_at: subject.started_at ?? null,
     finished_at: subject.finished_at,
     server_version: SERVER_VERSION,
@@ -51,4 +52,12 @@ export function signReceipt(keys: KeyProvider, subject: ReceiptSubject): Receipt
   }
   const signature = sign(null, Buffer.from(receiptMessage(claims)), privateKey).toString('hex')
   return { ...claims, alg: 'ed25519', signature }
+}
+
+/** The body as the receipt signs it (core/attestation/receipt.ts), its long parts hashed here. */
+function signedAnswerOf(body: StatusBodyLike) {
+  const { answer, toHash } = answerToSign(body)
+  for (const [name, value] of toHash)
+    (answer.result as Record<string, unknown>)[name] = sha256Json(value)
+  return answer
 }

@@ -219,7 +219,7 @@ function storeTerminalWithReceipt(
       ...record,
       args_sha256: record.args_sha256 ?? sha256Json({}),
       finished_at: record.finished_at!,
-      result: outcome,
+      body: describeExecution({ ...record, result: outcome }),
     })
     return { ...record, result: { ...outcome, receipt } }
   })

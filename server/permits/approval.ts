@@ -53,7 +53,13 @@ export async function readDecisionRequest(
 /** What the approver reads: every capability in full, with the secrets and networks it touches. */
 async function describeApproval(app: App, permit: PermitRecord, viewer: Tenant | null) {
   const agent = await getTenant(app, permit.agent_id)
-  const secretsOwner = permit.owner_id ?? (viewer?.role === 'owner' ? viewer.tenant_id : undefined)
+  // Which secrets exist is the owner's to know (rule 22): the link alone (the agent has it) shows
+  // which secrets the permit asks for, never which are stored.
+  const viewingOwner = viewer?.role === 'owner' ? viewer.tenant_id : undefined
+  const secretsOwner =
+    viewingOwner && (!permit.owner_id || permit.owner_id === viewingOwner)
+      ? viewingOwner
+      : undefined
   return {
     id: permit.request_id,
     status: requestStatusOf(permit),
@@ -69,7 +75,9 @@ async function describeApproval(app: App, permit: PermitRecord, viewer: Tenant |
       description: permit.description,
       capabilities: permit.capabilities,
       secrets: permit.secrets,
-      missing_secrets: await missingSecrets(app, secretsOwner, permit.secrets),
+      ...(secretsOwner
+        ? { missing_secrets: await missingSecrets(app, secretsOwner, permit.secrets) }
+        : {}),
       secret_origins: permit.secret_origins,
       networks: permit.networks,
       ttl_seconds: permit.requested.ttl_seconds,

@@ -149,7 +149,8 @@ function bindingText(approval: Approval, viewer: Tenant | null): Html | string {
   return html`another owner (<code>${owner}</code>): only that owner can decide`
 }
 
-function capabilitySection(capability: NormalizedCapability, missing: string[]): Html {
+/** `missing`: the secrets the signed-in owner lacks; undefined when the viewer may not know. */
+function capabilitySection(capability: NormalizedCapability, missing: string[] | undefined): Html {
   const described = describeCapability(capability)
   return html`<section class="card capability" aria-label="${described.name}">
     <h3>
@@ -188,7 +189,7 @@ function capabilitySection(capability: NormalizedCapability, missing: string[]):
         ${
           described.secrets.length
             ? html`<ul>
-                ${described.secrets.map((name) => secretItem(name, missing.includes(name)))}
+                ${described.secrets.map((name) => secretItem(name, missing && missing.includes(name)))}
               </ul>`
             : 'none'
         }
@@ -207,10 +208,21 @@ function capabilitySection(capability: NormalizedCapability, missing: string[]):
   </section>`
 }
 
-function secretItem(name: string, missing: boolean): Html {
-  if (!missing) return html`<li><code>${name}</code> <span class="badge stored">stored</span></li>`
+/** `missing` undefined: whether the owner holds it is not shown (only to that owner, signed in). */
+function secretItem(name: string, missing: boolean | undefined): Html {
+  if (missing === false)
+    return html`<li><code>${name}</code> <span class="badge stored">stored</span></li>`
   return html`<li>
-    <code>${name}</code> <span class="badge missing">missing</span>
+    <code>${name}</code>
+    ${
+      missing
+        ? html`<span class="badge missing">missing</span>`
+        : html`<span class="badge">asked for</span>
+            <span class="muted"
+              >(sign in to see whether you have stored it; left empty, your stored value is
+              used)</span
+            >`
+    }
     <label for="secret-${name}">Value for ${name}</label>
     <input
       id="secret-${name}"
