@@ -4,13 +4,13 @@
  */
 import { api, explain } from '../lib/api'
 import { $, el, setText } from '../lib/dom'
+import { nextPath } from '../lib/next-path'
 import { registerPasskey, signInWithPasskey } from '../lib/passkeys'
 
 const status = $('#status')
 
 function next(): string {
-  const target = new URL(location.href).searchParams.get('next') ?? '/dashboard'
-  return target.startsWith('/') && !target.startsWith('//') ? target : '/dashboard'
+  return nextPath(new URL(location.href).searchParams.get('next'), location.origin)
 }
 
 function on(id: string, action: () => Promise<void>) {
