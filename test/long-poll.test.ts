@@ -154,4 +154,44 @@ describe('long-poll', () => {
     await Promise.all(held)
     await waitUntil(async () => (await longPolls()) === 0)
   })
+
+  it('rule 24: inline waits, idempotent replays included, count against the same per-token cap', async () => {
+    const agent = await signup(api)
+    const abort = new AbortController()
+    const answers: Array<{ status: number; body: any; headers: Headers }> = []
+    // One execution that does not end; 150 waits on it through one Idempotency-Key.
+    const requests = Array.from({ length: 150 }, () =>
+      api
+        .post(
+          '/execute',
+          { code: 'for (;;) {}' },
+          {
+            token: agent.token,
+            headers: { prefer: 'wait=60', 'idempotency-key': 'one-key' },
+            signal: abort.signal,
+          },
+        )
+        .then((reply) => answers.push(reply))
+        .catch((error: Error) => {
+          if (error.name !== 'AbortError') throw error
+        }),
+    )
+    await waitUntil(async () => answers.length >= 50, 30_000)
+    await waitUntil(async () => (await longPolls()) >= 100, 30_000)
+    // Past the cap a wait is not held: the accepted answer at once, the preference not applied.
+    expect(answers).toHaveLength(50)
+    for (const answer of answers) {
+      expect(answer.status).toBe(202)
+      expect(answer.headers.get('preference-applied')).toBeNull()
+    }
+    expect(new Set(answers.map((answer) => answer.body.request_id)).size).toBe(1)
+    // Every slot is taken by inline waits: a long-poll of the same token is refused.
+    const id = answers[0].body.request_id
+    const refused = await api.get(`/execute/${id}/status?wait=true`, { token: agent.token })
+    expect(refused.status).toBe(429)
+    expect(refused.body.code).toBe('TOO_MANY_LONG_POLLS')
+    abort.abort()
+    await Promise.all(requests)
+    await waitUntil(async () => (await longPolls()) === 0, 30_000)
+  })
 })

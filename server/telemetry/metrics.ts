@@ -6,6 +6,7 @@
  * pattern, a status, an error code) — never an id, a tenant or anything a client chose.
  * docs/operations.md says what each one means.
  */
+import type { HeldKind } from '../executions/long-polls'
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import { FastCounter, FastHistogram } from './series'
 
@@ -92,7 +93,7 @@ export const storeErrors = new FastCounter(
 
 export interface ScrapedState {
   guests(): { busy: number; idle: number; starting: number; queued: number }
-  held(): Record<'long_poll' | 'stream', number>
+  held(): Record<HeldKind, number>
   build: { version: string; commit: string; build_digest: string; tee: string }
 }
 
@@ -123,7 +124,7 @@ export function watchAppMetrics(state: ScrapedState): void {
   })
   new Gauge({
     name: 'oauth3_held_requests',
-    help: 'Requests held open now, by kind: long_poll (status waits), stream (live events).',
+    help: 'Requests held open now, by kind: long_poll (status waits), stream (live events), inline_wait (POST /execute with Prefer: wait).',
     labelNames: ['kind'] as const,
     registers,
     collect() {

@@ -39,12 +39,17 @@ export default defineApiRoute(
     const waitSeconds = readPreferredWait(event, PREFER_WAIT_MAX_S)
     if (!waitSeconds) return accepted
     // Accepted is accepted: from here on nothing may turn the answer into an error a client would
-    // retry. So no long-poll slot is taken (executions are capped by the queue already).
+    // retry. A held wait counts against the token's cap like any held request (rule 24); at the
+    // cap the preference is not applied: the accepted answer comes at once.
+    const release = app.longPolls.tryHold(caller.tenant_id, 'inline_wait')
+    if (!release) return accepted
     const ended = await waitForStatus(app, { tenant: caller }, accepted.request_id, {
       timeoutMs: waitSeconds * 1000,
       signal: clientGone(event),
       holdSlot: false,
-    }).catch(() => null)
+    })
+      .catch(() => null)
+      .finally(release)
     if (!ended || !TERMINAL_STATUSES.has(ended.status)) return accepted
     answerWithStatus(event, 200)
     setResponseHeader(event, 'preference-applied', `wait=${waitSeconds}`)
