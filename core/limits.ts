@@ -30,6 +30,8 @@ export const LIMITS = {
   LONG_POLL_MAX_MS: 120_000,
   LONG_POLL_MIN_MS: 0,
   LONG_POLLS_PER_TENANT_MAX: 100,
+  /** Skill versions one tenant may publish per hour (rule 21). */
+  SKILL_PUBLISHES_PER_HOUR: 20,
   /** Failed approval-token attempts per permit request per window before 429 (AP-06). */
   APPROVAL_FAILURES_MAX: 10,
   APPROVAL_FAILURE_WINDOW_MS: 10 * 60_000,

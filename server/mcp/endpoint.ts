@@ -28,7 +28,9 @@ export async function answerMcp(
         'Run skills and code under permits your human approves. request_permit answers an approval_url: give it to your human, then wait_for_permit.',
     },
   )
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await listTools(app) }))
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: await listTools(app, agent),
+  }))
   server.setRequestHandler(CallToolRequestSchema, (request) =>
     callTool({ app, agent, publicOrigin }, request.params.name, request.params.arguments ?? {}),
   )

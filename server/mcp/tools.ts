@@ -12,7 +12,13 @@ import type { App } from '../app'
 import { readStatus, TERMINAL_STATUSES, waitForStatus } from '../executions/status'
 import { executeCode } from '../executions/submit'
 import { requestPermit } from '../permits/request'
-import { describeSkillVersion, listSkills, resolveSkill } from '../skills/registry'
+import { readIndexedPermits, permitStatusOf } from '../permits/records'
+import {
+  describeSkillVersion,
+  listSkills,
+  resolveSkill,
+  skillsPublishedBy,
+} from '../skills/registry'
 
 export interface ToolCaller {
   app: App
@@ -103,24 +109,40 @@ const FIXED_TOOLS: Tool[] = [
   },
 ]
 
-export async function listTools(app: App): Promise<Tool[]> {
-  const { skills } = await listSkills(app)
+/**
+ * The agent's tool list holds only skills it trusts (rule 21): the bundled ones, always and first
+ * (never crowded out), then skills the agent or its owner published and skills its owner approved
+ * a permit for. Another tenant's text never becomes a tool description: a chosen skill that
+ * someone else published is described by its id and version only. Every skill stays readable as
+ * data through list_skills and describe_skill.
+ */
+export async function listTools(app: App, agent: Tenant): Promise<Tool[]> {
+  const chosen = await chosenSkills(app, agent)
+  const bundled = [...app.bundledSkills.keys()].sort()
+  const others = [...chosen.keys()]
+    .filter((id) => !app.bundledSkills.has(id))
+    .sort()
+    .slice(0, SKILL_TOOLS_MAX)
   const tools = [...FIXED_TOOLS]
-  for (const skill of skills.slice(0, SKILL_TOOLS_MAX)) {
-    const name = `${SKILL_TOOL_PREFIX}${skill.id}`
+  for (const id of [...bundled, ...others]) {
+    const name = `${SKILL_TOOL_PREFIX}${id}`
     if (name.length > 64) continue
-    const version = await resolveSkill(app, skill.id)
+    const version = await resolveSkill(app, id)
     const needsPermit = version.capabilities.length > 0
+    const trustedText = app.bundledSkills.has(id) || chosen.get(id) === 'own'
+    const what = trustedText
+      ? version.description
+      : `Runs the registry skill ${version.id}, which your owner approved (read it with describe_skill).`
     tools.push({
       name,
-      description: `${version.description} (skill ${version.id}@${version.version}${needsPermit ? '; needs a permit bound to it: request_permit with skill_id' : ''})`,
+      description: `${what} (skill ${version.id}@${version.version}${needsPermit ? '; needs a permit bound to it: request_permit with skill_id' : ''})`,
       inputSchema: {
         type: 'object',
         properties: {
           ...(needsPermit
             ? { permit_id: { ...ID, description: 'the permit bound to this skill' } }
             : {}),
-          args: version.manifest.args ?? { type: 'object' },
+          args: trustedText ? (version.manifest.args ?? { type: 'object' }) : { type: 'object' },
         },
         required: needsPermit ? ['permit_id', 'args'] : ['args'],
         additionalProperties: false,
@@ -128,6 +150,17 @@ export async function listTools(app: App): Promise<Tool[]> {
     })
   }
   return tools
+}
+
+/** Skills the agent's side chose: `own` (published by it or its owner) or `approved` (a permit). */
+async function chosenSkills(app: App, agent: Tenant): Promise<Map<string, 'own' | 'approved'>> {
+  const chosen = new Map<string, 'own' | 'approved'>()
+  for (const permit of await readIndexedPermits(app, agent)) {
+    if (permit.skill && permitStatusOf(permit) === 'active') chosen.set(permit.skill.id, 'approved')
+  }
+  const publishers = new Set([agent.tenant_id, ...(agent.owner_id ? [agent.owner_id] : [])])
+  for (const id of await skillsPublishedBy(app, publishers)) chosen.set(id, 'own')
+  return chosen
 }
 
 export async function callTool(

@@ -6,6 +6,8 @@
  */
 import semver from 'semver'
 import { fail } from '../../core/errors'
+import { LIMITS } from '../../core/limits'
+import { countAttempt } from '../http/rate-limit'
 import { validateSkillBundle } from '../../core/skills/validate'
 import type { Tenant } from '../accounts/tenants'
 import type { App } from '../app'
@@ -25,6 +27,7 @@ export async function publishSkill(
     allowHttp: app.settings.allowHttpEndpoints,
   })
   if (app.bundledSkills.has(manifest.id)) fail('SKILL_OWNED_BY_ANOTHER')
+  await countPublish(app, publisher)
   await app.store.createIfAbsent(skillKey(manifest.id), {
     id: manifest.id,
     owner: publisher.tenant_id,
@@ -48,6 +51,29 @@ export async function publishSkill(
     sha256: record.sha256,
     published_at: record.published_at,
   }
+}
+
+/**
+ * Publishing is bounded per tenant (rule 21): a registry anyone fills without limit crowds out
+ * what others read. Counted per attempt that passed validation, in a fixed window.
+ */
+async function countPublish(app: App, publisher: Tenant) {
+  const window = { name: 'skill-publish', subject: publisher.tenant_id, windowMs: 3_600_000 }
+  const { count, retryAfterSeconds } = await countAttempt(app.store, window)
+  const limit = LIMITS.SKILL_PUBLISHES_PER_HOUR
+  if (count > limit) {
+    fail('RATE_LIMITED', {
+      retryAfterSeconds,
+      details: { reason: `at most ${limit} skill versions per hour per tenant` },
+    })
+  }
+}
+
+/** The ids of the published skills whose first publisher is one of `tenants`. */
+export async function skillsPublishedBy(app: App, tenants: Set<string>): Promise<string[]> {
+  const ids = (await app.store.keys('skill')).map((key) => key.slice('skill:'.length))
+  const owners = await Promise.all(ids.map((id) => app.store.get<{ owner: string }>(skillKey(id))))
+  return ids.filter((_, i) => tenants.has(owners[i]?.owner ?? ''))
 }
 
 export async function listSkills(app: App) {
