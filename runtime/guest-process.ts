@@ -2,9 +2,74 @@
  * One guest process: spawned with an empty environment and its own heap cap, spoken to on the
  * IPC channel, heard on its message stream (fd 4). A guest that says anything malformed is
  * retired — killed, never reused.
+ *
+ * Beyond SES, a second wall where the platform has one (`guestLaunch`): the Node permission
+ * model (reads only of the guest's own folder; no child processes, workers, addons or writes),
+ * and through `setpriv`: no new privileges, killed with the server (parent-death signal), and
+ * when the server runs as root, a separate unprivileged user (nobody).
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import type { GuestFolder } from './guest-folder'
 import type { GuestMessage, HostMessage } from './protocol.mjs'
+
+/** The user and group guests run as when the server runs as root (nobody, nogroup). */
+export const GUEST_UID = 65534
+export const GUEST_GID = 65534
+const SETPRIV = '/usr/bin/setpriv'
+
+/** Which walls a guest launched this way has (the startup line and docs/security.md say). */
+export interface GuestWalls {
+  /** The Node permission model: reads only of the guest folder; no processes, workers, addons. */
+  permissionModel: boolean
+  /** Another user than the server's (the server runs as root). */
+  separateUser: boolean
+  /** setpriv: no new privileges, and the kernel kills the guest when the server dies. */
+  setpriv: boolean
+}
+
+export interface GuestLaunch {
+  folder: GuestFolder
+  /** What is executed: node itself, or setpriv in front of it. */
+  execPath: string
+  execArgv: string[]
+  args: string[]
+  walls: GuestWalls
+}
+
+/** How guests are started on this machine, from their folder (guest-folder.ts). */
+export function guestLaunch(folder: GuestFolder, memoryMb: number): GuestLaunch {
+  const flags = process.allowedNodeEnvironmentFlags
+  const permission = flags.has('--permission')
+    ? '--permission'
+    : flags.has('--experimental-permission')
+      ? '--experimental-permission'
+      : null
+  const setpriv = process.platform === 'linux' && existsSync(SETPRIV)
+  const root = process.getuid?.() === 0
+  const node = [
+    `--max-old-space-size=${memoryMb}`,
+    '--max-semi-space-size=16',
+    // --single-threaded: no V8 background threads (concurrent GC, background compiles). A guest
+    // runs one short job at a time; its helper threads only took cores from the server and the
+    // upstreams it waits on (bench: 1 538 vs ≈ 1 200 executions/s inline on 2 cores).
+    '--single-threaded',
+    ...(permission ? [permission, `--allow-fs-read=${folder.dir}`] : []),
+    // Without a parent-death signal the guest runs its own watchdog thread (guest.mjs).
+    ...(permission && !setpriv ? ['--allow-worker'] : []),
+  ]
+  const walls = { permissionModel: permission !== null, separateUser: setpriv && root, setpriv }
+  const args = setpriv ? [] : ['--watchdog']
+  if (!setpriv) return { folder, execPath: process.execPath, execArgv: node, args, walls }
+  const user = root ? [`--reuid=${GUEST_UID}`, `--regid=${GUEST_GID}`, '--clear-groups'] : []
+  return {
+    folder,
+    execPath: SETPRIV,
+    execArgv: ['--pdeathsig', 'KILL', '--no-new-privs', ...user, '--', process.execPath, ...node],
+    args,
+    walls,
+  }
+}
 
 export interface GuestProcess {
   readonly child: ChildProcess
@@ -22,17 +87,23 @@ export interface GuestEvents {
   onExit(guest: GuestProcess, code: number | null, signal: NodeJS.Signals | null): void
 }
 
-export function spawnGuest(entry: string, memoryMb: number, events: GuestEvents): GuestProcess {
-  const child = fork(entry, [], {
-    // --single-threaded: no V8 background threads (concurrent GC, background compiles). A guest
-    // runs one short job at a time; its helper threads only took cores from the server and the
-    // upstreams it waits on (bench: 1 538 vs ≈ 1 200 executions/s inline on 2 cores).
-    execArgv: [`--max-old-space-size=${memoryMb}`, '--max-semi-space-size=16', '--single-threaded'],
+/** The options every guest is forked with (the confinement test forks its probe with them). */
+export function guestForkOptions(launch: GuestLaunch) {
+  return {
+    execPath: launch.execPath,
+    execArgv: launch.execArgv,
+    cwd: launch.folder.dir,
     // An empty environment: no secret, no LOCKDOWN_* option reaches the guest (SB-24).
     env: {},
+    serialization: 'json' as const,
+  }
+}
+
+export function spawnGuest(launch: GuestLaunch, events: GuestEvents): GuestProcess {
+  const child = fork(launch.folder.entry, launch.args, {
+    ...guestForkOptions(launch),
     // fd 3: IPC, parent → guest; fd 4: the guest's ordered message stream, guest → parent.
     stdio: ['ignore', 'ignore', 'ignore', 'ipc', 'pipe'],
-    serialization: 'json',
   })
   const guest: GuestProcess = {
     child,

@@ -61,13 +61,18 @@ const WITHHELD_GLOBALS = [
 ]
 
 // If the server dies (even by SIGKILL) a guest spinning in a loop would never see the IPC
-// disconnect: a watchdog thread, outside the locked-down realm, ends the process once it has
+// disconnect. Started through setpriv, the kernel kills it then (parent-death signal); otherwise
+// (`--watchdog`) a watchdog thread, outside the locked-down realm, ends the process once it has
 // been orphaned.
-new Worker(
-  `const { ppid } = process
+if (process.argv.includes('--watchdog')) startWatchdog()
+
+function startWatchdog() {
+  new Worker(
+    `const { ppid } = process
   setInterval(() => { if (process.ppid !== ppid) process.kill(process.pid, 'SIGKILL') }, 250)`,
-  { eval: true, env: {}, resourceLimits: { maxOldGenerationSizeMb: 8 } },
-).unref()
+    { eval: true, env: {}, resourceLimits: { maxOldGenerationSizeMb: 8 } },
+  ).unref()
+}
 
 const OUTPUT_MARKER = '\n[output truncated: limit reached]\n'
 

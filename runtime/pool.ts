@@ -8,7 +8,8 @@
  *
  * This module imports nothing from server/: the host hands it a `call` function per job.
  */
-import { spawnGuest, type GuestProcess } from './guest-process'
+import { prepareGuestFolder } from './guest-folder'
+import { guestLaunch, spawnGuest, type GuestProcess } from './guest-process'
 import {
   createRunningJob,
   leftRunning,
@@ -77,8 +78,10 @@ export function createGuestPool(options: PoolOptions) {
   let startFailures = 0
   let idleWaiters: Array<() => void> = []
 
+  const launch = guestLaunch(prepareGuestFolder(options.entry), limits.memoryMb)
+
   function spawn() {
-    guests.add(spawnGuest(options.entry, limits.memoryMb, { onMessage, onExit }))
+    guests.add(spawnGuest(launch, { onMessage, onExit }))
   }
 
   function onMessage(guest: GuestProcess, message: GuestMessage) {
@@ -209,6 +212,8 @@ export function createGuestPool(options: PoolOptions) {
   for (let i = 0; i < options.size; i++) spawn()
 
   return {
+    /** The walls guests have beyond SES on this machine (guest-process.ts). */
+    walls: launch.walls,
     /**
      * Hold one place in the queue before doing the work that precedes `run` (storing the record),
      * so an accepted execution can never be refused afterwards. Throws PoolFullError when the

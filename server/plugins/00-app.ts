@@ -36,6 +36,11 @@ export default defineNitroPlugin((nitro) => {
         )
       }
       const { environment } = app
+      const { walls } = app.pool
+      log.info(
+        { guest_walls: walls },
+        `guests: SES${walls.permissionModel ? ', Node permission model (reads only their folder; no processes, workers, addons)' : ''}${walls.setpriv ? ', no new privileges, killed with the server' : ''}${walls.separateUser ? ', user nobody' : ''}; network egress not blocked`,
+      )
       log.info(
         { tee: environment.tee, keys: environment.keys.kind },
         `tee: ${environment.tee} (${environment.reason}); keys: ${environment.keys.kind}`,
