@@ -179,6 +179,26 @@ describe('/mcp', () => {
     } finally {
       await mcp.close()
     }
+    // An owner approving a permit bound to that skill makes it a tool of its agent, described by
+    // its id only.
+    const chooser = await signup(api)
+    const owner = await signup(api, 'owner')
+    const permit = await api.post(
+      '/permit',
+      { skill_id: `${prefix}-1`, description: 'run it' },
+      { token: chooser.token },
+    )
+    expect(permit.status, permit.text).toBe(202)
+    expect((await decide(api, owner.token, permit.body)).status).toBe(200)
+    const chosen = await connect(chooser.token)
+    try {
+      const { tools } = await chosen.listTools()
+      const tool = tools.find((candidate) => candidate.name === `run_${prefix}-1`)
+      expect(tool?.description).toMatch(/^Runs the registry skill .* your owner approved/)
+      expect(JSON.stringify(tools)).not.toContain('IMPORTANT SYSTEM NOTE')
+    } finally {
+      await chosen.close()
+    }
     // The publisher's own agent list holds its skills, with its own text.
     const own = await connect(attacker.token)
     try {
