@@ -43,7 +43,10 @@ describe('redaction as one rule over decoded views (rule 9)', () => {
     fc.assert(
       fc.property(secret, encoding, filler, filler, (value, how, before, after) => {
         const redact = createRedactor([value])
-        const echoed = before + encode(value, how) + after
+        // A composition is set apart from what precedes it: an unfinished escape right before it
+        // (a lone `\`, `%4`) can take the first character of the outer encoding, as
+        // docs/security.md says. One encoding alone is found whatever precedes it.
+        const echoed = before + (how.inner ? ' ' : '') + encode(value, how) + after
         // Some compositions cannot be decoded back (an optional `;` read early): nothing to hide.
         fc.pre(revealsSecret(echoed, value))
         const text = redact.text(echoed)

@@ -1,13 +1,15 @@
 /**
  * Redaction of the owners' secrets from everything the agent reads (rule 9): one rule, not a list
  * of forms. A span is redacted when it decodes to a secret in a decoded view of the text: the text
- * itself, its percent-decoding / JSON and JS unescaping / HTML reference decoding (one lenient
- * pass, any mix of encoded and literal bytes), its base64 and base64url at every alignment, its
- * hex, and each of these applied to the result of another (views.ts). A secret is matched as UTF-8
+ * itself, its percent-decoding / JSON and JS unescaping / HTML reference decoding, its base64 and
+ * base64url at every alignment, its hex, and each of these applied to the result of another
+ * (views.ts). In every view, a matcher per secret also finds it spelled with any mix of literal
+ * bytes and escapes, from any start (escape-matcher.ts). A secret is matched as UTF-8
  * and as Latin-1 bytes, with a space and `+` taken as the same byte (form encoding). Raw bytes are
  * redacted before they are encoded for the agent; JSON after parsing, every string and key, in
  * order. What this cannot catch (a secret reversed, split, encrypted) is in docs/security.md.
  */
+import { escapedSpans } from './redaction/escape-matcher'
 import {
   base64Views,
   hexViews,
@@ -147,6 +149,14 @@ class SecretFinder {
     for (const needle of this.needles) {
       for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
         spans.push(originalSpan(view, at, at + needle.length))
+      }
+    }
+    // Escaped, each byte literal or escaped, from any start (escape-matcher.ts).
+    const raw = view.bytes
+    if (raw.indexOf(0x25) < 0 && raw.indexOf(0x5c) < 0 && raw.indexOf(0x26) < 0) return
+    for (const needle of this.needles) {
+      for (const [start, end] of escapedSpans(raw, needle, this.spaceIsPlus)) {
+        spans.push(originalSpan(view, start, end))
       }
     }
   }

@@ -46,24 +46,6 @@ class ViewBuilder {
     this.to[n] = this.parentTo === null ? end : this.parentTo[end - 1]
   }
 
-  /** A code point as UTF-8 (a lone surrogate as its three bytes), every byte from one span. */
-  pushCodePoint(cp: number, start: number, end: number) {
-    if (cp < 0x80) this.push(cp, start, end)
-    else if (cp < 0x800) {
-      this.push(0xc0 | (cp >> 6), start, end)
-      this.push(0x80 | (cp & 63), start, end)
-    } else if (cp < 0x10000) {
-      this.push(0xe0 | (cp >> 12), start, end)
-      this.push(0x80 | ((cp >> 6) & 63), start, end)
-      this.push(0x80 | (cp & 63), start, end)
-    } else {
-      this.push(0xf0 | (cp >> 18), start, end)
-      this.push(0x80 | ((cp >> 12) & 63), start, end)
-      this.push(0x80 | ((cp >> 6) & 63), start, end)
-      this.push(0x80 | (cp & 63), start, end)
-    }
-  }
-
   view(): View {
     const n = this.length
     return {
@@ -187,36 +169,57 @@ const FAMILIES: Record<EscapeFamily, { lead: number; read: typeof readPercent }>
  */
 export function unescapeView(parent: View, family: EscapeFamily): View | null {
   const src = parent.bytes
-  const { lead, read } = FAMILIES[family]
+  const { lead } = FAMILIES[family]
   if (src.indexOf(lead) < 0) return null
   const out = new ViewBuilder(parent, src.length)
   let decoded = false
   for (let i = 0; i < src.length;) {
-    const escape = src[i] === lead ? read(src, i) : null
+    const escape = src[i] === lead ? decodeEscapeAt(src, i) : null
     if (!escape) {
       out.push(src[i], i, i + 1)
       i++
       continue
     }
     decoded = true
-    let end = escape.end
-    if (escape.kind === 'byte') out.push(escape.value, i, end)
-    else if (escape.kind === 'point') out.pushCodePoint(escape.value, i, end)
-    else {
-      // A UTF-16 unit: a high surrogate takes the low one escaped right after it.
-      let point = escape.value
-      if (point >= 0xd800 && point < 0xdc00) {
-        const low = src[end] === lead ? read(src, end) : null
-        if (low?.kind === 'unit' && low.value >= 0xdc00 && low.value < 0xe000) {
-          point = 0x10000 + ((point - 0xd800) << 10) + (low.value - 0xdc00)
-          end = low.end
-        }
-      }
-      out.pushCodePoint(point, i, end)
-    }
-    i = end
+    for (const byte of escape.bytes) out.push(byte, i, escape.end)
+    i = escape.end
   }
   return decoded ? out.view() : null
+}
+
+/** The escape that starts at `i` (of whichever family its first byte leads), as bytes. */
+export function decodeEscapeAt(src: Buffer, i: number): { bytes: number[]; end: number } | null {
+  const family = LEADS.get(src[i])
+  if (!family) return null
+  const { lead, read } = FAMILIES[family]
+  const escape = read(src, i)
+  if (!escape) return null
+  if (escape.kind === 'byte') return { bytes: [escape.value], end: escape.end }
+  let point = escape.value
+  let end = escape.end
+  if (escape.kind === 'unit' && point >= 0xd800 && point < 0xdc00) {
+    // A UTF-16 unit: a high surrogate takes the low one escaped right after it.
+    const low = src[end] === lead ? read(src, end) : null
+    if (low?.kind === 'unit' && low.value >= 0xdc00 && low.value < 0xe000) {
+      point = 0x10000 + ((point - 0xd800) << 10) + (low.value - 0xdc00)
+      end = low.end
+    }
+  }
+  return { bytes: utf8Of(point), end }
+}
+
+const LEADS = new Map<number, EscapeFamily>([
+  [PERCENT, 'percent'],
+  [BACKSLASH, 'js'],
+  [AMPERSAND, 'html'],
+])
+
+/** A code point as UTF-8 (a lone surrogate as its three bytes). */
+function utf8Of(cp: number): number[] {
+  if (cp < 0x80) return [cp]
+  if (cp < 0x800) return [0xc0 | (cp >> 6), 0x80 | (cp & 63)]
+  if (cp < 0x10000) return [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)]
+  return [0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)]
 }
 
 /** Base64 and base64url digit values by byte (both alphabets at once), -1 for any other byte. */
