@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { parseTdxQuote } from '../core/attestation/quote'
 import { verifyQuote, type QuoteExpectations } from '../core/attestation/verify-quote'
 import { attestationReportData } from '../core/attestation/report-data'
 import { forgeQuote } from './helpers/forge-quote'
@@ -271,5 +272,55 @@ describe('a quote forged under another certificate authority', () => {
   it('a debuggable TD is refused', async () => {
     const result = await verify({ quote: forgeQuote({ debug: true }) })
     expect(failedCodes(result)).toEqual(['root_ca_untrusted', 'td_debuggable'])
+  })
+})
+
+describe('quote format v5 (TDX 1.5)', () => {
+  // A real v5 quote (body type 3: the 648-byte TDX 1.5 report), at a time inside its certificates'
+  // validity (test/fixtures/tdx/collateral/README.md).
+  const v5 = new Uint8Array(readFileSync(new URL('collateral/v5-quote.bin', FIXTURES)))
+  const V5_AT = Date.parse('2026-02-18T12:00:00Z')
+
+  it('parses the TDX 1.5 body and verifies like a v4 quote', async () => {
+    const quote = parseTdxQuote(v5)
+    expect(quote).toMatchObject({ version: 5, bodyType: 3 })
+    expect(quote.signedBytes).toHaveLength(48 + 6 + 648)
+    expect(quote.report.teeTcbSvn2).toHaveLength(16)
+    expect(quote.report.mrServiceTd).toHaveLength(48)
+    expect(Buffer.from(quote.report.reportData)).toEqual(
+      Buffer.from(v5.subarray(54 + 520, 54 + 584)),
+    )
+    const result = await verifyQuote({ quote: v5, at: V5_AT })
+    expect(failedCodes(result)).toEqual([])
+    expect(result.ok).toBe(true)
+  })
+
+  it('a body descriptor that lies about the body is malformed', async () => {
+    for (const [offset, value] of [
+      [48, 2], // type 2 (TDX 1.0) with a 648-byte size
+      [48, 4], // no such body type
+      [50, 0x87], // size 647
+    ]) {
+      const tampered = v5.slice()
+      tampered[offset] = value
+      const result = await verifyQuote({ quote: tampered, at: V5_AT })
+      expect(failedCodes(result), `byte ${offset} = ${value}`).toEqual(['quote_malformed'])
+    }
+  })
+
+  it('no single flipped bit anywhere in a v5 quote goes unnoticed', async () => {
+    const survivors: number[] = []
+    const batch = 64
+    for (let start = 0; start < v5.length; start += batch) {
+      const offsets = Array.from(
+        { length: Math.min(batch, v5.length - start) },
+        (_, i) => start + i,
+      )
+      const results = await Promise.all(
+        offsets.map((offset) => verifyQuote({ quote: flipped(v5, offset), at: V5_AT })),
+      )
+      results.forEach((result, i) => result.ok && survivors.push(offsets[i]))
+    }
+    expect(survivors).toEqual([])
   })
 })

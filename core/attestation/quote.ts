@@ -1,8 +1,10 @@
 /**
- * A TDX quote, version 4 (Intel's public layout): a 48-byte header and a 584-byte TD report
- * (together: what the attestation key signs), the ECDSA-P256 signature and attestation key, then
- * the certification data — the Quoting Enclave's report, signed by the platform's PCK key, its
- * authentication data, and the PCK certificate chain (PEM).
+ * A TDX quote, version 4 or 5 (Intel's public layout): a 48-byte header and the TD report — in
+ * v4 a 584-byte TDX 1.0 report right after the header; in v5 a body descriptor first (type u16:
+ * 2 for the TDX 1.0 report, 3 for the 648-byte TDX 1.5 report, which adds TEE_TCB_SVN2 and
+ * MRSERVICETD; size u32) — together what the attestation key signs; then the ECDSA-P256 signature
+ * and attestation key, then the certification data: the Quoting Enclave's report, signed by the
+ * platform's PCK key, its authentication data, and the PCK certificate chain (PEM).
  */
 
 export interface TdReport {
@@ -18,11 +20,16 @@ export interface TdReport {
   mrOwnerConfig: Uint8Array
   rtmrs: [Uint8Array, Uint8Array, Uint8Array, Uint8Array]
   reportData: Uint8Array
+  /** TDX 1.5 reports (quote v5, body type 3) only. */
+  teeTcbSvn2?: Uint8Array
+  mrServiceTd?: Uint8Array
 }
 
 export interface TdxQuote {
   version: number
   teeType: number
+  /** 2: TDX 1.0 report (every v4 quote), 3: TDX 1.5 report. */
+  bodyType: number
   /** Header and TD report: the bytes the quote signature covers. */
   signedBytes: Uint8Array
   report: TdReport
@@ -42,7 +49,8 @@ export interface TdxQuote {
 export const TDX_TEE_TYPE = 0x81
 const ECDSA_P256_KEY = 2
 const HEADER = 48
-const BODY = 584
+/** TD report sizes by quote body type (v5's body descriptor; v4 is always type 2). */
+const BODY_SIZES: Record<number, number> = { 2: 584, 3: 648 }
 const QE_REPORT = 384
 
 export class QuoteFormatError extends Error {}
@@ -62,11 +70,22 @@ export function parseTdxQuote(bytes: Uint8Array): TdxQuote {
   const version = u16()
   const keyType = u16()
   const teeType = u32()
-  if (version !== 4) throw new QuoteFormatError(`quote version ${version} is not 4`)
+  if (version !== 4 && version !== 5)
+    throw new QuoteFormatError(`quote version ${version} is not 4 or 5`)
   if (keyType !== ECDSA_P256_KEY) throw new QuoteFormatError('the attestation key is not P-256')
   if (teeType !== TDX_TEE_TYPE) throw new QuoteFormatError('not a TDX quote')
   offset = HEADER
-  const body = take(BODY)
+  let bodyType = 2
+  if (version === 5) {
+    bodyType = u16()
+    const size = u32()
+    if (BODY_SIZES[bodyType] === undefined)
+      throw new QuoteFormatError(`quote body type ${bodyType} is not a TD report (2 or 3)`)
+    if (size !== BODY_SIZES[bodyType])
+      throw new QuoteFormatError(`quote body size ${size} is not ${BODY_SIZES[bodyType]}`)
+  }
+  const body = take(BODY_SIZES[bodyType])
+  const signedLength = offset
   const field = (start: number, length: number) => body.subarray(start, start + length)
   const report: TdReport = {
     teeTcbSvn: field(0, 16),
@@ -81,6 +100,7 @@ export function parseTdxQuote(bytes: Uint8Array): TdxQuote {
     mrOwnerConfig: field(280, 48),
     rtmrs: [field(328, 48), field(376, 48), field(424, 48), field(472, 48)],
     reportData: field(520, 64),
+    ...(bodyType === 3 ? { teeTcbSvn2: field(584, 16), mrServiceTd: field(600, 48) } : {}),
   }
   const signatureLength = u32()
   // Every length must add up, and only zeros may pad the quote: no byte goes unchecked.
@@ -106,7 +126,8 @@ export function parseTdxQuote(bytes: Uint8Array): TdxQuote {
   return {
     version,
     teeType,
-    signedBytes: bytes.subarray(0, HEADER + BODY),
+    bodyType,
+    signedBytes: bytes.subarray(0, signedLength),
     report,
     signature,
     attestationKey,
