@@ -133,4 +133,31 @@ describe.skipIf(!hasChromium)('page security', () => {
     await page.locator('#decision').waitFor()
     await expect.poll(() => page.url()).toBe(`${world.base}/approve/${permit.request_id}`)
   })
+
+  it('rule 23: after a genuine passkey sign-in, next= is followed only to a path on this site', async () => {
+    const { page } = world.session
+    const attackerHost = attackerOrigin.replace('http://', '')
+    attackerPage = '<title>phished</title>'
+    const signInWith = async (next: string) => {
+      await page.goto(`${world.base}/signin`)
+      if (await page.locator('#signout').count()) {
+        await page.locator('#signout').click()
+        await page.waitForURL(`${world.base}/`)
+      }
+      await page.goto(`${world.base}/signin?next=${encodeURIComponent(next)}`)
+      await page.getByRole('button', { name: 'Sign in with a passkey' }).click()
+      await page.waitForURL((url) => url.pathname !== '/signin')
+      return page.url()
+    }
+    for (const next of [
+      `/\\${attackerHost}/phish`,
+      `/\t/${attackerHost}/phish`,
+      `//${attackerHost}/phish`,
+      `${attackerOrigin}/phish`,
+      'javascript:alert(1)',
+    ]) {
+      expect(await signInWith(next), next).toBe(`${world.base}/dashboard`)
+    }
+    expect(await signInWith('/?from=signin')).toBe(`${world.base}/?from=signin`)
+  })
 })
