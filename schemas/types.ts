@@ -32,7 +32,7 @@ export interface ApproveRequest {
    */
   max_executions?: number
   /**
-   * Cap capability calls per minute under this permit; counted in the store, so it holds across executions and restarts.
+   * Cap capability calls in any 60 seconds under this permit; counted in the store, so it holds across executions and restarts.
    */
   calls_per_minute?: number
   /**

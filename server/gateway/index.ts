@@ -5,11 +5,11 @@
  * attach the owner's credentials last, calls upstream with limits, and hands back plain,
  * redacted data — or a failure as data. Every call is recorded for the permit's activity feed.
  */
-import { fail, failure, toCallFailure, type CallFailure } from '../../core/errors'
+import { failure, toCallFailure, type CallFailure } from '../../core/errors'
 import { pluginFor } from '../../core/capabilities/registry'
-import { countAttempt } from '../http/rate-limit'
 import { readPermitInForce } from '../permits/access'
 import { decodeAnswer } from './answer'
+import { takeCallSlot } from './call-rate'
 import type { CallRecord, GatewayContext } from './context'
 import { unsafeHostFetch } from './upstream-fetch'
 import { capabilityCalls, upstreamSeconds } from '../telemetry/metrics'
@@ -73,11 +73,5 @@ export async function callCapability(
 async function assertCallAllowed(ctx: GatewayContext) {
   const current = await readPermitInForce(ctx.app, ctx.permit.permit_id)
   if (current.calls_per_minute === undefined) return
-  const calls = { name: 'permit-calls', subject: current.permit_id, windowMs: 60_000 }
-  const { count } = await countAttempt(ctx.app.store, calls)
-  if (count > current.calls_per_minute) {
-    fail('rate_limited', {
-      detail: `at most ${current.calls_per_minute} calls per minute under this permit`,
-    })
-  }
+  await takeCallSlot(ctx.app.store, current.permit_id, current.calls_per_minute)
 }
