@@ -261,7 +261,7 @@ export const ERROR_CATALOG = {
 
   // Verification failures: why a quote, an attestation or a receipt was not proved (the CLI, the SDK)
   quote_malformed: check(
-    'The quote is not a well-formed TDX v4 quote with ECDSA certification data.',
+    'The quote is not a well-formed TDX v4 or v5 quote with ECDSA certification data.',
   ),
   quote_signature_invalid: check('The quote is not signed by its attestation key.'),
   qe_report_signature_invalid: check("The Quoting Enclave's report is not signed by the PCK key."),
@@ -269,6 +269,33 @@ export const ERROR_CATALOG = {
   pck_chain_invalid: check('The PCK certificate chain does not verify.'),
   root_ca_untrusted: check('The chain does not end at the pinned Intel SGX Root CA.'),
   certificate_expired: check('A certificate of the chain is not valid at the time checked.'),
+  collateral_invalid: check("Intel's collateral is malformed (TCB info, QE identity or a CRL)."),
+  collateral_mismatch: check("The collateral is for another platform or CA than the quote's."),
+  collateral_signature_invalid: check(
+    "A signature of the collateral (TCB info, QE identity, a CRL) or its chain to Intel's root does not verify.",
+  ),
+  collateral_expired: check(
+    'The collateral, a CRL or one of its certificates is not valid at the time checked.',
+  ),
+  certificate_revoked: check("Intel's CRLs revoke the PCK certificate or an Intel CA certificate."),
+  qe_identity_mismatch: check(
+    "The Quoting Enclave is not the one Intel's QE identity describes, or its SVN is below every level.",
+  ),
+  tcb_level_unmatched: check(
+    "No TCB level of Intel's TCB info covers this platform and TDX module.",
+  ),
+  tcb_out_of_date: check("The platform's TCB status is not one of those accepted (--accept-tcb)."),
+  tcb_revoked: check("Intel lists this platform's TCB as revoked."),
+  os_image_invalid: check(
+    "dstack's OS image measurement document does not hold together (checksum, format, VM config).",
+  ),
+  os_image_mismatch: check(
+    'MRTD or RTMR0–2 recomputed from the OS image measurement are not the quote’s.',
+  ),
+  os_image_hash_mismatch: check('The proved OS image hash is not one of those pinned.'),
+  os_image_unchecked: check(
+    'The OS image cannot be confirmed: a pin was given but nothing to prove the image with, or the measurement document is of a kind this verifier cannot check.',
+  ),
   td_debuggable: check('The TD runs in debug mode: its memory is open to the host.'),
   report_data_mismatch: check("The quote's report_data does not bind the expected key and nonce."),
   event_log_invalid: check('The event log does not parse, or an event does not match its digest.'),

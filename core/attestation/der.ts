@@ -1,10 +1,11 @@
 /**
  * Just enough DER to check an X.509 certificate chain with WebCrypto: the signed part, the
- * signature algorithm and value, the names, the validity and the public key of a certificate.
+ * signature algorithm and value, the names, the validity, the serial number, the extensions and
+ * the public key of a certificate; and the same of a certificate revocation list (CRL).
  */
-import { equal, fromBase64, toBase64 } from './bytes'
+import { equal, fromBase64, toBase64, toHex } from './bytes'
 
-interface Node {
+export interface Node {
   tag: number
   /** The whole element, header included. */
   raw: Uint8Array
@@ -12,7 +13,7 @@ interface Node {
   body: Uint8Array
 }
 
-function readNode(bytes: Uint8Array, offset: number): Node & { end: number } {
+export function readNode(bytes: Uint8Array, offset: number): Node & { end: number } {
   const tag = bytes[offset]
   let length = bytes[offset + 1]
   let header = 2
@@ -33,14 +34,16 @@ function readNode(bytes: Uint8Array, offset: number): Node & { end: number } {
 const SEQUENCE = 0x30
 const INTEGER = 0x02
 const BIT_STRING = 0x03
+const OCTET_STRING = 0x04
 const OID = 0x06
+const BOOLEAN = 0x01
 
 function expectTag<T extends Node>(node: T | undefined, tag: number, what: string): T {
   if (!node || node.tag !== tag) throw new Error(`${what} is not where a certificate has it`)
   return node
 }
 
-function children(node: Node): Node[] {
+export function children(node: Node): Node[] {
   const out: Node[] = []
   for (let offset = 0; offset < node.body.length;) {
     const child = readNode(node.body, offset)
@@ -65,6 +68,10 @@ export interface Certificate {
   notAfter: number
   /** SubjectPublicKeyInfo (DER), as WebCrypto imports it. */
   spki: Uint8Array
+  /** The serial number, as lowercase hex without leading zero bytes. */
+  serial: string
+  /** Extension values (the contents of extnValue) by dotted OID. */
+  extensions: Map<string, Uint8Array>
 }
 
 export function parseCertificate(der: Uint8Array): Certificate {
@@ -78,7 +85,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
   const tbsFields = children(tbsNode)
   // An explicit [0] version is present in every v3 certificate.
   const fields = tbsFields[0]?.tag === 0xa0 ? tbsFields.slice(1) : tbsFields
-  const [, innerAlgorithm, issuer, validity, subject, spki] = fields
+  const [serialNode, innerAlgorithm, issuer, validity, subject, spki, ...rest] = fields
   if (!innerAlgorithm || !equal(innerAlgorithm.raw, algorithmNode.raw))
     throw new Error('the signed and the outer signature algorithms differ')
   expectTag(issuer, SEQUENCE, 'the issuer')
@@ -99,6 +106,86 @@ export function parseCertificate(der: Uint8Array): Certificate {
     notBefore,
     notAfter,
     spki: spki.raw,
+    serial: serialOf(expectTag(serialNode, INTEGER, 'the serial number')),
+    extensions: extensionsOf(rest.find((node) => node.tag === 0xa3)),
+  }
+}
+
+function serialOf(node: Node): string {
+  let start = 0
+  while (start < node.body.length - 1 && node.body[start] === 0) start++
+  return toHex(node.body.subarray(start))
+}
+
+/** [3] EXPLICIT SEQUENCE OF Extension { extnID, critical?, extnValue OCTET STRING }. */
+function extensionsOf(node: Node | undefined): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>()
+  if (!node) return out
+  const list = expectTag(children(node)[0], SEQUENCE, 'the extensions')
+  for (const extension of children(list)) {
+    const parts = children(expectTag(extension, SEQUENCE, 'an extension'))
+    const oid = parseOid(expectTag(parts[0], OID, 'an extension id').body)
+    const value = expectTag(
+      parts[parts[1]?.tag === BOOLEAN ? 2 : 1],
+      OCTET_STRING,
+      'an extension value',
+    )
+    if (out.has(oid)) throw new Error(`extension ${oid} appears twice`)
+    out.set(oid, value.body)
+  }
+  return out
+}
+
+export interface RevocationList {
+  der: Uint8Array
+  tbs: Uint8Array
+  algorithm: string
+  signature: Uint8Array
+  issuer: Uint8Array
+  thisUpdate: number
+  nextUpdate?: number
+  /** Serial numbers of the revoked certificates, as in Certificate.serial. */
+  revoked: Set<string>
+}
+
+/** A CRL (RFC 5280 CertificateList), strictly: one element, nothing after it. */
+export function parseRevocationList(der: Uint8Array): RevocationList {
+  const root = expectTag(readNode(der, 0), SEQUENCE, 'the CRL')
+  if (root.end !== der.length) throw new Error('trailing bytes after the CRL')
+  const parts = children(root)
+  if (parts.length !== 3) throw new Error('a CRL has three parts')
+  const tbsNode = expectTag(parts[0], SEQUENCE, 'the signed part of the CRL')
+  const algorithmNode = expectTag(parts[1], SEQUENCE, 'the CRL signature algorithm')
+  const signatureNode = expectTag(parts[2], BIT_STRING, 'the CRL signature')
+  let fields = children(tbsNode)
+  if (fields[0]?.tag === INTEGER) fields = fields.slice(1) // version v2
+  const [innerAlgorithm, issuer, thisUpdate, ...rest] = fields
+  if (!innerAlgorithm || !equal(innerAlgorithm.raw, algorithmNode.raw))
+    throw new Error('the signed and the outer CRL signature algorithms differ')
+  expectTag(issuer, SEQUENCE, 'the CRL issuer')
+  let index = 0
+  const isTime = (node: Node | undefined) => node?.tag === 0x17 || node?.tag === 0x18
+  const nextUpdate = isTime(rest[index]) ? parseTime(rest[index++]) : undefined
+  const revoked = new Set<string>()
+  if (rest[index]?.tag === SEQUENCE) {
+    for (const entry of children(rest[index++])) {
+      const serial = children(expectTag(entry, SEQUENCE, 'a revoked certificate'))[0]
+      revoked.add(serialOf(expectTag(serial, INTEGER, 'a revoked serial number')))
+    }
+  }
+  if (rest[index] && rest[index].tag !== 0xa0) throw new Error('unexpected field in the CRL')
+  if (signatureNode.body[0] !== 0) throw new Error('unsupported CRL signature bit string')
+  return {
+    der,
+    tbs: tbsNode.raw,
+    algorithm: parseOid(expectTag(children(algorithmNode)[0], OID, 'the algorithm').body),
+    signature: signatureNode.body.subarray(1),
+    issuer: issuer.raw,
+    thisUpdate: parseTime(
+      expectTag(thisUpdate, isTime(thisUpdate) ? thisUpdate.tag : -1, 'thisUpdate'),
+    ),
+    ...(nextUpdate !== undefined ? { nextUpdate } : {}),
+    revoked,
   }
 }
 
@@ -140,7 +227,7 @@ export function ecdsaDerToRaw(signature: Uint8Array, size = 32): Uint8Array {
   return out
 }
 
-function parseOid(body: Uint8Array): string {
+export function parseOid(body: Uint8Array): string {
   const parts = [Math.floor(body[0] / 40), body[0] % 40]
   let value = 0
   for (const byte of body.subarray(1)) {

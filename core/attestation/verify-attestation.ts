@@ -6,6 +6,8 @@
  */
 import { fromHex } from './bytes'
 import { attestationReportData } from './report-data'
+import type { Collateral } from './collateral'
+import type { TcbStatus } from './tcb'
 import { verifyQuote, type Check, type QuoteSummary } from './verify-quote'
 
 export interface AttestationVerification {
@@ -23,6 +25,11 @@ export interface AttestationExpectations {
   nonce: Uint8Array
   composeHash?: string
   at?: number
+  /** Intel's collateral for the quote's platform (TCB status, CRLs, QE identity). */
+  collateral?: Collateral
+  acceptTcb?: TcbStatus[]
+  /** OS image hashes to pin; the answer's vm_config proves which image booted. */
+  osImageHashes?: string[]
 }
 
 const TEE_FAILURES = {
@@ -72,9 +79,14 @@ export async function verifyAttestation(
   const verification = await verifyQuote({
     quote,
     eventLog: typeof answer.event_log === 'string' ? answer.event_log : undefined,
+    vmConfig:
+      typeof answer.vm_config === 'string' && answer.vm_config ? answer.vm_config : undefined,
     reportData: await attestationReportData(fromHex(signingKey), expect.nonce),
     composeHash: expect.composeHash,
     at: expect.at,
+    collateral: expect.collateral,
+    acceptTcb: expect.acceptTcb,
+    osImageHashes: expect.osImageHashes,
   })
   checks.push(...verification.checks)
   return {

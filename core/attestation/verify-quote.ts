@@ -3,13 +3,24 @@
  * key; the Quoting Enclave's report binds that key and is signed by the platform's PCK key; the
  * PCK chain ends at the Intel SGX Root CA, pinned by its SHA-256; the TD is not debuggable; and,
  * when asked, report_data is the expected value, the event log replays to RTMR0–3, and RTMR3's
- * compose hash is the expected one. Every check is reported, by name, with a stable code when it
- * fails: nothing is thrown. TCB status needs Intel's collateral, which is not available offline:
- * it is reported `unchecked`.
+ * compose hash is the expected one. With Intel's collateral (core/attestation/collateral.ts) the
+ * platform's TCB status, the CRLs and the QE identity are checked too; with dstack's VM config the
+ * OS image is recomputed (core/attestation/os-image.ts). Every check is reported, by name, with a
+ * stable code when it fails: nothing is thrown. What was not given is `skipped`, never `ok`.
  */
 import type { CheckCode } from '../errors'
 import { equal, sha256, toHex } from './bytes'
-import { ecdsaDerToRaw, parsePemChain, type Certificate } from './der'
+import {
+  checkChain,
+  importP256,
+  INTEL_ROOT,
+  verifyBy,
+  verifyP256,
+  type Check,
+  type TrustAnchor,
+} from './chain'
+import { verifyCollateral, type Collateral, type TcbReport } from './collateral'
+import type { Certificate } from './der'
 import {
   EventLogError,
   parseEventLog,
@@ -17,21 +28,12 @@ import {
   runtimeEvent,
   type EventLogEntry,
 } from './event-log'
+import { measureOsImage, OsImageError, osImageDifferences } from './os-image'
 import { parseTdxQuote, type TdxQuote } from './quote'
+import type { TcbStatus } from './tcb'
 
-/** SHA-256 of the Intel SGX Root CA certificate (DER). */
-export const INTEL_SGX_ROOT_CA_SHA256 =
-  '44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3'
-const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2'
-
-export interface Check {
-  name: string
-  ok: boolean
-  /** Not asked for, or not checkable offline: neither proved nor failed. */
-  skipped?: boolean
-  code?: CheckCode
-  reason?: string
-}
+export { INTEL_SGX_ROOT_CA_SHA256 } from './chain'
+export type { Check } from './chain'
 
 export interface QuoteSummary {
   mrTd: string
@@ -43,6 +45,10 @@ export interface QuoteSummary {
   instanceId?: string
   composeHash?: string
   events?: EventLogEntry[]
+  /** Intel's verdict on the platform, when collateral was given and held. */
+  tcb?: TcbReport
+  /** The dstack OS image MRTD and RTMR0–2 prove, when its measurement document was given. */
+  osImage?: { hash: string; imageName?: string; pinned: boolean }
 }
 
 export interface QuoteVerification {
@@ -59,8 +65,18 @@ export interface QuoteExpectations {
   reportData?: Uint8Array
   /** The compose hash RTMR3 must carry (hex); needs the event log. */
   composeHash?: string
-  /** The time certificates must be valid at (epoch ms); now by default. */
+  /** The time certificates and collateral must be valid at (epoch ms); now by default. */
   at?: number
+  /** Intel's collateral for this quote's platform: with it, TCB status, CRLs and QE identity. */
+  collateral?: Collateral
+  /** TCB statuses that count as holding (UpToDate and SWHardeningNeeded by default). */
+  acceptTcb?: TcbStatus[]
+  /** dstack's vm_config (JSON text): with the event log, the OS image is recomputed. */
+  vmConfig?: string
+  /** OS image hashes (hex) the user pins: the image must be one of them. */
+  osImageHashes?: string[]
+  /** The root CA pin; Intel's unless a private test PKI is meant. */
+  anchor?: TrustAnchor
 }
 
 export async function verifyQuote(expect: QuoteExpectations): Promise<QuoteVerification> {
@@ -80,7 +96,7 @@ export async function verifyQuote(expect: QuoteExpectations): Promise<QuoteVerif
   }
   pass('quote-format')
 
-  const quoteKey = await importP256(concatPoint(quote.attestationKey))
+  const quoteKey = await importP256(new Uint8Array([4, ...quote.attestationKey]))
   if (quoteKey && (await verifyP256(quoteKey, quote.signature, quote.signedBytes)))
     pass('quote-signature')
   else failed('quote-signature', 'quote_signature_invalid', 'the quote signature does not verify')
@@ -97,16 +113,18 @@ export async function verifyQuote(expect: QuoteExpectations): Promise<QuoteVerif
       "the QE report's report_data is not sha256(attestation key ‖ QE authentication data)",
     )
 
-  const chain = await checkChain(quote.pckChainPem, expect.at ?? Date.now())
+  const at = expect.at ?? Date.now()
+  const anchor = expect.anchor ?? INTEL_ROOT
+  const chain = await pckChainChecks(quote.pckChainPem, at, anchor)
   checks.push(...chain.checks)
-  const pckKey = chain.leaf ? await importSpki(chain.leaf.spki) : null
-  if (pckKey && (await verifyP256(pckKey, quote.qeReportSignature, quote.qeReport)))
+  const leaf = chain.certificates?.[0]
+  if (leaf && (await verifyBy(leaf, quote.qeReportSignature, quote.qeReport)))
     pass('qe-report-signature')
   else
     failed(
       'qe-report-signature',
       'qe_report_signature_invalid',
-      pckKey
+      leaf
         ? 'the QE report signature does not verify with the PCK key'
         : 'no PCK key to check the QE report with: the chain does not verify',
     )
@@ -144,11 +162,119 @@ export async function verifyQuote(expect: QuoteExpectations): Promise<QuoteVerif
       `RTMR3 holds compose hash ${summary.composeHash ?? '(none)'}`,
     )
 
-  skip(
-    'tcb-status',
-    'unchecked: the TCB level needs Intel collateral, which is not available offline',
-  )
+  if (!expect.collateral)
+    skip('tcb-status', 'unchecked: no Intel collateral given (TCB level, CRLs and QE identity)')
+  else if (!chain.certificates || !GENUINE.every((name) => passed(checks, name)))
+    skip('tcb-status', 'unchecked: the quote is not signed through to the pinned root')
+  else {
+    const outcome = await verifyCollateral(quote, chain.certificates, expect.collateral, {
+      at,
+      anchor,
+      accept: expect.acceptTcb,
+    })
+    checks.push(...outcome.checks)
+    if (outcome.tcb) summary.tcb = outcome.tcb
+  }
+  await checkOsImage(expect, summary, checks)
   return { ok: checks.every((check) => check.ok), checks, quote: summary }
+}
+
+/** What makes a quote genuine, whatever it binds: only then is its platform's TCB worth judging. */
+const GENUINE = [
+  'quote-signature',
+  'attestation-key-binding',
+  'pck-chain',
+  'root-ca',
+  'qe-report-signature',
+]
+const passed = (checks: Check[], name: string) =>
+  checks.some((check) => check.name === name && check.ok)
+
+/**
+ * MRTD and RTMR0–2 recomputed from dstack's measurement document must be the quote's; then the
+ * OS image hash is proved, and compared with the user's pins.
+ */
+async function checkOsImage(expect: QuoteExpectations, summary: QuoteSummary, checks: Check[]) {
+  const pins = expect.osImageHashes?.map((hash) => hash.toLowerCase())
+  const push = (check: Check) => checks.push({ ...check, name: 'os-image' })
+  const unchecked = (reason: string) =>
+    pins?.length
+      ? push({
+          name: '',
+          ok: false,
+          code: 'os_image_unchecked',
+          reason: `${reason}, so the pinned OS image cannot be confirmed`,
+        })
+      : push({ name: '', ok: true, skipped: true, reason: `unchecked: ${reason}` })
+  if (expect.vmConfig === undefined) return unchecked('no vm_config given')
+  if (!summary.events) return unchecked('the OS image needs an event log that replays')
+  let measured
+  try {
+    measured = await measureOsImage(expect.vmConfig, summary.events)
+  } catch (error) {
+    if (error instanceof OsImageError && error.kind === 'absent') return unchecked(error.message)
+    // A document that is there but cannot be checked fails: the host chose what to send.
+    const code =
+      error instanceof OsImageError && error.kind === 'unsupported'
+        ? 'os_image_unchecked'
+        : 'os_image_invalid'
+    return push({ name: '', ok: false, code, reason: (error as Error).message })
+  }
+  const differ = osImageDifferences(measured.expected, summary)
+  if (differ.length)
+    return push({
+      name: '',
+      ok: false,
+      code: 'os_image_mismatch',
+      reason: `the measurement document of OS image ${measured.osImageHash} does not give the quote's ${differ.join(', ')}`,
+    })
+  const pinned = Boolean(pins?.includes(measured.osImageHash))
+  summary.osImage = {
+    hash: measured.osImageHash,
+    ...(measured.imageName ? { imageName: measured.imageName } : {}),
+    pinned,
+  }
+  const named = `os-image: ${measured.osImageHash}${measured.imageName ? ` (the VM config names it ${measured.imageName})` : ''}`
+  if (pins?.length && !pinned)
+    return push({
+      name: '',
+      ok: false,
+      code: 'os_image_hash_mismatch',
+      reason: `${named}, not a pinned one`,
+    })
+  push({ name: '', ok: true, reason: `${named}, ${pinned ? 'pinned' : 'unpinned'}` })
+}
+
+/** The PCK chain: signatures, the pinned root, validity at `at`. */
+async function pckChainChecks(
+  pem: string,
+  at: number,
+  anchor: TrustAnchor,
+): Promise<{ checks: Check[]; certificates?: Certificate[] }> {
+  const chain = await checkChain(pem, anchor)
+  if (!chain.ok && chain.code === 'pck_chain_invalid')
+    return { checks: [{ name: 'pck-chain', ok: false, code: chain.code, reason: chain.reason }] }
+  const checks: Check[] = [{ name: 'pck-chain', ok: true }]
+  checks.push(
+    chain.ok
+      ? { name: 'root-ca', ok: true }
+      : { name: 'root-ca', ok: false, code: chain.code, reason: chain.reason },
+  )
+  const certificates = chain.certificates!
+  const stale = certificates.findIndex(
+    (certificate) => at < certificate.notBefore || at > certificate.notAfter,
+  )
+  checks.push(
+    stale < 0
+      ? { name: 'certificate-validity', ok: true }
+      : {
+          name: 'certificate-validity',
+          ok: false,
+          code: 'certificate_expired',
+          reason: `certificate ${stale} is not valid at ${new Date(at).toISOString()}`,
+        },
+  )
+  return { checks, certificates }
 }
 
 /** Replay the event log against the quote's RTMRs; the entries, when they replay. */
@@ -177,112 +303,4 @@ async function checkEventLog(log: QuoteExpectations['eventLog'], quote: TdxQuote
   }
   checks.push({ name: 'rtmr-replay', ok: true })
   return entries
-}
-
-/**
- * PCK → intermediate → root: each signed by the next, the root pinned, all valid at `at`. The leaf
- * is answered whenever the signatures hold, so that the QE report is still checked against it.
- */
-async function checkChain(
-  pem: string,
-  at: number,
-): Promise<{ checks: Check[]; leaf?: Certificate }> {
-  const broken = (reason: string) => ({
-    checks: [{ name: 'pck-chain', ok: false, code: 'pck_chain_invalid' as const, reason }],
-  })
-  let certificates: Certificate[]
-  try {
-    certificates = parsePemChain(pem)
-  } catch (error) {
-    return broken(`the certificate chain does not parse: ${(error as Error).message}`)
-  }
-  if (certificates.length < 2) return broken('the chain is incomplete')
-  for (let i = 0; i < certificates.length; i++) {
-    const child = certificates[i]
-    const issuer = certificates[Math.min(i + 1, certificates.length - 1)]
-    if (!equal(child.issuer, issuer.subject))
-      return broken(`certificate ${i} is not issued by the next`)
-    if (child.algorithm !== ECDSA_WITH_SHA256)
-      return broken(`certificate ${i} is not signed with ECDSA-SHA256`)
-    const key = await importSpki(issuer.spki)
-    let signature: Uint8Array
-    try {
-      signature = ecdsaDerToRaw(child.signature)
-    } catch {
-      return broken(`certificate ${i} has a malformed signature`)
-    }
-    if (!key || !(await verifyP256(key, signature, child.tbs))) {
-      return broken(`certificate ${i} is not signed by its issuer`)
-    }
-  }
-  const checks: Check[] = [{ name: 'pck-chain', ok: true }]
-  const root = certificates.at(-1)!
-  if (toHex(await sha256(root.der)) === INTEL_SGX_ROOT_CA_SHA256)
-    checks.push({ name: 'root-ca', ok: true })
-  else
-    checks.push({
-      name: 'root-ca',
-      ok: false,
-      code: 'root_ca_untrusted',
-      reason: 'the chain ends at a root other than the Intel SGX Root CA',
-    })
-  const stale = certificates.findIndex(
-    (certificate) => at < certificate.notBefore || at > certificate.notAfter,
-  )
-  checks.push(
-    stale < 0
-      ? { name: 'certificate-validity', ok: true }
-      : {
-          name: 'certificate-validity',
-          ok: false,
-          code: 'certificate_expired',
-          reason: `certificate ${stale} is not valid at ${new Date(at).toISOString()}`,
-        },
-  )
-  return { checks, leaf: certificates[0] }
-}
-
-/** A WebCrypto public key (the global type is DOM-only). */
-type VerifyKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>
-
-const concatPoint = (xy: Uint8Array) => new Uint8Array([4, ...xy])
-
-async function importP256(point: Uint8Array): Promise<VerifyKey | null> {
-  try {
-    return await crypto.subtle.importKey(
-      'raw',
-      point,
-      { name: 'ECDSA', namedCurve: 'P-256' },
-      false,
-      ['verify'],
-    )
-  } catch {
-    return null
-  }
-}
-
-async function importSpki(spki: Uint8Array): Promise<VerifyKey | null> {
-  try {
-    return await crypto.subtle.importKey(
-      'spki',
-      spki,
-      { name: 'ECDSA', namedCurve: 'P-256' },
-      false,
-      ['verify'],
-    )
-  } catch {
-    return null
-  }
-}
-
-async function verifyP256(
-  key: VerifyKey,
-  signature: Uint8Array,
-  data: Uint8Array,
-): Promise<boolean> {
-  try {
-    return await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, signature, data)
-  } catch {
-    return false
-  }
 }

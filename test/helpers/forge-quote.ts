@@ -8,7 +8,7 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
 
 const SEQUENCE = 0x30
 
-function der(tag: number, ...parts: Buffer[]): Buffer {
+export function der(tag: number, ...parts: Buffer[]): Buffer {
   const body = Buffer.concat(parts)
   const length =
     body.length < 0x80
@@ -21,10 +21,10 @@ function der(tag: number, ...parts: Buffer[]): Buffer {
 
 const ECDSA_WITH_SHA256 = Buffer.from('06082a8648ce3d040302', 'hex')
 const COMMON_NAME = Buffer.from('0603550403', 'hex')
-const algorithm = () => der(SEQUENCE, ECDSA_WITH_SHA256)
-const name = (cn: string) =>
+export const algorithm = () => der(SEQUENCE, ECDSA_WITH_SHA256)
+export const name = (cn: string) =>
   der(SEQUENCE, der(0x31, der(SEQUENCE, COMMON_NAME, der(0x0c, Buffer.from(cn)))))
-const utcTime = (iso: string) =>
+export const utcTime = (iso: string) =>
   der(0x17, Buffer.from(iso.replace(/[-:T]/g, '').slice(2, 14) + 'Z'))
 
 function certificate(subject: string, issuer: string, key: KeyObject, signer: KeyObject): Buffer {
@@ -43,12 +43,12 @@ function certificate(subject: string, issuer: string, key: KeyObject, signer: Ke
   return der(SEQUENCE, tbs, algorithm(), der(0x03, Buffer.from([0]), signature))
 }
 
-const pem = (certificateDer: Buffer) =>
+export const pem = (certificateDer: Buffer) =>
   `-----BEGIN CERTIFICATE-----\n${certificateDer
     .toString('base64')
     .replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`
 
-const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' })
+export const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' })
 
 function rawPoint(key: KeyObject): Buffer {
   const jwk = key.export({ format: 'jwk' })
@@ -74,27 +74,39 @@ export interface ForgeOptions {
 export function forgeQuote(options: ForgeOptions = {}): Buffer {
   const root = p256()
   const pck = p256()
-  const attestation = p256()
   const chain =
     pem(certificate('Forged PCK', 'Forged Root CA', pck.publicKey, root.privateKey)) +
     pem(certificate('Forged Root CA', 'Forged Root CA', root.publicKey, root.privateKey))
-
-  const header = Buffer.concat([u16(4), u16(2), u32(0x81), Buffer.alloc(40)])
   const body = Buffer.alloc(584)
   if (options.debug) body[120] = 1
   ;(options.reportData ?? Buffer.alloc(64, 7)).copy(body, 520)
-  const signed = Buffer.concat([header, body])
+  return signQuote({ body, qeReport: Buffer.alloc(384), pckKey: pck.privateKey, chain })
+}
+
+/**
+ * A v4 quote around a TD report body: a fresh attestation key signs header and body, the QE
+ * report (as given, its report_data set to bind that key) is signed by the PCK key, and the PEM
+ * chain is the certification data.
+ */
+export function signQuote(parts: {
+  body: Buffer
+  qeReport: Buffer
+  pckKey: KeyObject
+  chain: string
+}): Buffer {
+  const attestation = p256()
+  const header = Buffer.concat([u16(4), u16(2), u32(0x81), Buffer.alloc(40)])
+  const signed = Buffer.concat([header, parts.body])
   const signature = sign('sha256', signed, {
     key: attestation.privateKey,
     dsaEncoding: 'ieee-p1363',
   })
   const attestationKey = rawPoint(attestation.publicKey)
-
   const authData = Buffer.alloc(32, 9)
-  const qeReport = Buffer.alloc(384)
+  const qeReport = Buffer.from(parts.qeReport)
   createHash('sha256').update(attestationKey).update(authData).digest().copy(qeReport, 320)
-  const qeSignature = sign('sha256', qeReport, { key: pck.privateKey, dsaEncoding: 'ieee-p1363' })
-  const chainBytes = Buffer.from(chain)
+  const qeSignature = sign('sha256', qeReport, { key: parts.pckKey, dsaEncoding: 'ieee-p1363' })
+  const chainBytes = Buffer.from(parts.chain)
   const certification = Buffer.concat([
     qeReport,
     qeSignature,
