@@ -26,12 +26,12 @@ const verifying = (
 export const trustCommands = {
   quote: verifying(
     'quote',
-    'Verify a TDX quote file: <file> [--report-data hex] [--compose-hash hex] [--at time] [--json]',
+    'Verify a TDX quote file: <file> [--report-data hex] [--compose-hash hex] [--collateral file | --pccs url] [--accept-tcb statuses] [--os-image-hash hex|file] [--at time] [--json]',
     quoteVerify,
   ),
   attest: verifying(
     'attest',
-    "Verify a server's attestation: --url <server> [--compose file | --compose-hash hex] [--json]",
+    "Verify a server's attestation: --url <server> [--compose file | --compose-hash hex] [--build-digest hex] [--collateral file | --pccs url] [--accept-tcb statuses] [--os-image-hash hex|file] [--at time] [--json]",
     attestVerify,
   ),
   receipt: verifying(
