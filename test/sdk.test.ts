@@ -15,11 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDstackStandin } from '../scripts/dstack-standin.mjs'
 import { decide, GITHUB_CAPABILITY, signup } from './helpers/flow'
 import { client } from './helpers/http'
+import { startPccsStandin } from './helpers/pccs-standin'
 import { startServer, useTestServer, type RunningServer } from './helpers/server'
 import { fakeGithub, sendJson, startUpstream, type Upstream, createGate } from './helpers/upstream'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const SDK = join(root, 'sdk', 'dist', 'index.js')
+const OS_IMAGE = 'e6f5cfec20c02e7b97baa213d0f718020b55e040172d90ccbcb946d56c8b09db'
 // The built bundle is what runs; its types are the source it is built from, so typecheck needs no
 // build output.
 type Sdk = typeof import('../sdk/src/index')
@@ -254,6 +256,9 @@ describe('OAuth3 client', () => {
       'OAuth3Error',
       'VERSION',
       'composeHashOf',
+      'fetchCollateral',
+      'parseCollateral',
+      'verdictOf',
       'verifyAttestation',
       'verifyQuote',
       'verifyReceipt',
@@ -305,6 +310,31 @@ describe('client.verify against a dstack guest-agent stand-in', () => {
             expect(verification.checks).toContainEqual({ name: 'pck-chain', ok: true })
             expect(verification.checks).toContainEqual({ name: 'rtmr-replay', ok: true })
             expect(failed).toEqual(['attestation_simulated', 'report_data_mismatch'])
+            // The VM config proves which OS image booted; nothing pins it, and the verdict says so.
+            expect(verification.quote?.osImage?.hash).toBe(OS_IMAGE)
+            expect(verification.verdict.summary).toMatch(/; OS image unpinned; /)
+            const sdk = new OAuth3({ url: other.url, token: agent.token })
+            const pinned = await sdk.verify({ osImageHashes: ['ab'.repeat(32)] })
+            expect(pinned.checks).toContainEqual(
+              expect.objectContaining({ name: 'os-image', code: 'os_image_hash_mismatch' }),
+            )
+            // Collateral fetched from a PCCS is verified, not trusted: another platform's is refused.
+            const pccs = await startPccsStandin(
+              JSON.parse(
+                readFileSync(join(root, 'test/fixtures/tdx/collateral/v4-collateral.json'), 'utf8'),
+              ),
+            )
+            try {
+              const fetched = await sdk.verify({ pccs: pccs.url })
+              expect(pccs.requests[0]).toMatch(
+                /^\/tdx\/certification\/v4\/tcb\?fmspc=[0-9A-F]{12}$/,
+              )
+              expect(fetched.checks).toContainEqual(
+                expect.objectContaining({ name: 'collateral', code: 'collateral_mismatch' }),
+              )
+            } finally {
+              await pccs.close()
+            }
           }
         } finally {
           await other?.stop()

@@ -5,7 +5,12 @@
  * Only `fetch` and WebCrypto: it runs in Node 20+, Deno, Bun and browsers.
  */
 import { fromHex, toHex } from '../../core/attestation/bytes'
+import type { Collateral } from '../../core/attestation/collateral'
+import { fetchCollateral } from '../../core/attestation/pccs'
+import { parseTdxQuote } from '../../core/attestation/quote'
 import { verifyReceipt, type StatusBodyLike } from '../../core/attestation/receipt'
+import type { TcbStatus } from '../../core/attestation/tcb'
+import { verdictOf, type Verdict } from '../../core/attestation/verdict'
 import {
   verifyAttestation,
   type AttestationVerification,
@@ -52,6 +57,22 @@ export interface PendingPermit extends PermitAnswer {
 
 /** The longest inline wait the server honours (Prefer: wait=60). */
 const INLINE_WAIT_MAX_MS = 60_000
+
+/** How far `verify()` checks the chain of trust (docs/attestation.md). */
+export interface VerifyOptions {
+  nonce?: Uint8Array
+  composeHash?: string
+  /** Intel's collateral for the server's platform (PCS v4 format, as PCCS serves it). */
+  collateral?: Collateral
+  /** Or a PCCS (or Intel PCS v4) base URL to fetch it from; it is verified all the same. */
+  pccs?: string
+  /** TCB statuses that hold (UpToDate and SWHardeningNeeded by default). */
+  acceptTcb?: TcbStatus[]
+  /** dstack OS image hashes you trust (hex). */
+  osImageHashes?: string[]
+  /** Verify as of this time (epoch ms); now by default. */
+  at?: number
+}
 
 export class OAuth3 {
   readonly url: string
@@ -245,18 +266,34 @@ export class OAuth3 {
   /**
    * Fetch /attestation with a fresh nonce and verify it offline: a genuine TDX quote, chained to
    * Intel's root, binding the server's signing key and this nonce (and the compose hash, if given).
+   * With Intel's collateral (`collateral`, or fetched from `pccs`) the platform's TCB status, the
+   * CRLs and the QE identity too; with `osImageHashes`, the OS image the VM config proves must be
+   * one of them. `verdict` says link by link what was proved.
    */
   async verify(
-    options: { nonce?: Uint8Array; composeHash?: string } = {},
-  ): Promise<AttestationVerification & { attestation: Attestation }> {
+    options: VerifyOptions = {},
+  ): Promise<AttestationVerification & { attestation: Attestation; verdict: Verdict }> {
     const nonce = options.nonce ?? crypto.getRandomValues(new Uint8Array(32))
     const attestation = await this.request<Attestation>('GET', `/attestation?nonce=${toHex(nonce)}`)
+    let collateral = options.collateral
+    if (!collateral && options.pccs && typeof attestation.quote === 'string') {
+      collateral = await fetchCollateral(
+        options.pccs,
+        parseTdxQuote(fromHex(attestation.quote)),
+        this.fetcher,
+      )
+    }
     const verification = await verifyAttestation({
       answer: attestation,
       nonce,
       ...(options.composeHash ? { composeHash: options.composeHash } : {}),
+      ...(collateral ? { collateral } : {}),
+      ...(options.acceptTcb ? { acceptTcb: options.acceptTcb } : {}),
+      ...(options.osImageHashes ? { osImageHashes: options.osImageHashes } : {}),
+      ...(options.at !== undefined ? { at: options.at } : {}),
     })
-    return { ...verification, attestation }
+    const verdict = verdictOf(verification.checks, verification.quote)
+    return { ...verification, attestation, verdict }
   }
 
   /** Check a terminal execution's receipt, as the verify mode asks. */

@@ -6,7 +6,7 @@
  *   await client.executeAndWait({ skill_id: 'hello', skill_code: "console.log('hi')" })
  */
 export { OAuth3, VERSION, DEFAULT_URL } from './client'
-export type { ClientOptions, PendingPermit, VerifyMode } from './client'
+export type { ClientOptions, PendingPermit, VerifyMode, VerifyOptions } from './client'
 export { OAuth3Error } from './errors'
 export type { ExecutionEvent } from './events'
 export type * from './types'
@@ -15,4 +15,10 @@ export type { Check, QuoteVerification } from '../../core/attestation/verify-quo
 export { verifyAttestation } from '../../core/attestation/verify-attestation'
 export type { AttestationVerification } from '../../core/attestation/verify-attestation'
 export { verifyReceipt } from '../../core/attestation/receipt'
+export { parseCollateral } from '../../core/attestation/collateral'
+export type { Collateral, TcbReport } from '../../core/attestation/collateral'
+export { fetchCollateral } from '../../core/attestation/pccs'
+export { verdictOf } from '../../core/attestation/verdict'
+export type { Verdict, Link } from '../../core/attestation/verdict'
+export type { TcbStatus } from '../../core/attestation/tcb'
 export { composeHashOf } from '../../core/attestation/compose-hash'

@@ -40,6 +40,9 @@ export async function readAttestation(environment: Environment, nonceHex: string
     ...common,
     quote: answer.quote,
     event_log: answer.event_log,
+    // dstack's VM config: with its OS image measurement document, a verifier recomputes MRTD
+    // and RTMR0–2 and learns which OS image booted (core/attestation/os-image.ts).
+    ...optional('vm_config', answer.vm_config),
     ...optional('app_id', runtimeEvent(events, 'app-id')),
     ...optional('instance_id', runtimeEvent(events, 'instance-id')),
     ...optional('compose_hash', runtimeEvent(events, 'compose-hash')),

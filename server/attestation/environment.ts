@@ -73,6 +73,8 @@ async function classify(
     verification = await verifyQuote({
       quote: Buffer.from(answer.quote, 'hex'),
       eventLog: answer.event_log,
+      // The same checks a remote verifier runs, the OS image recomputation included.
+      ...(answer.vm_config ? { vmConfig: answer.vm_config } : {}),
       reportData,
     })
   } catch (error) {
@@ -81,8 +83,13 @@ async function classify(
       reason: `the guest agent gave no usable quote (${(error as Error).message})`,
     }
   }
-  if (verification.ok)
-    return { tee: 'tdx', reason: 'the guest agent quote verifies and binds this server key' }
+  if (verification.ok) {
+    const image = verification.quote?.osImage
+    return {
+      tee: 'tdx',
+      reason: `the guest agent quote verifies and binds this server key${image ? ` (OS image ${image.hash})` : ''}`,
+    }
+  }
   const failed = verification.checks.find((check) => !check.ok)
   return {
     tee: 'simulated',
