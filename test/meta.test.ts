@@ -15,6 +15,7 @@ import { SCHEMAS } from '../core/schemas'
 import { FAILURE } from '../runtime/protocol.mjs'
 import { renderErrorDocs, withGeneratedTables } from '../scripts/docs/render'
 import { AUTH_LABEL } from '../server/http/guide'
+import { ANSWER_SCHEMAS } from '../core/answers'
 import { buildOpenApi } from '../server/http/openapi'
 import { listRouteFiles } from '../server/http/route-files'
 import { useAllRoutes, useApiRoutes } from '../server/http/route-index'
@@ -74,6 +75,15 @@ describe('routes', () => {
       if (route.method === 'POST' && route.status !== 410) {
         expect(route.body, `${name} reads a JSON body`).toBeDefined()
       }
+      // A JSON success names its schema, by status; only routes that always fail name none.
+      const json = !route.page && (route.produces ?? 'application/json') === 'application/json'
+      const alwaysFails = (route.status ?? 200) >= 400
+      if (json && !alwaysFails) {
+        expect(route.answers, `${name} declares its answers`).toBeDefined()
+        expect(Object.keys(route.answers!), name).toContain(String(route.status ?? 200))
+      }
+      for (const answer of Object.values(route.answers ?? {}))
+        if (answer !== null) expect(Object.keys(ANSWER_SCHEMAS), name).toContain(answer)
     }
   })
 
@@ -95,6 +105,16 @@ describe('routes', () => {
       expect(doc.paths[route.path], route.path).toHaveProperty(route.method.toLowerCase())
     }
     expect(Object.keys(doc.paths).length).toBe(new Set(routes.map((route) => route.path)).size)
+    // Generators follow only refs to whole components, and need one operationId each.
+    for (const [, pointer] of refs) expect(pointer, pointer).toMatch(/^\w+$/)
+    const ids = Object.values(doc.paths).flatMap((operations) =>
+      Object.values(operations).map(
+        (operation) => (operation as { operationId: string }).operationId,
+      ),
+    )
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(ids).toContain('postExecute')
+    expect(ids).toContain('getExecuteByIdStatus')
   })
 })
 
@@ -103,6 +123,7 @@ describe('schemas and codes', () => {
     const files = readdirSync(join(root, 'schemas')).filter((file) => file.endsWith('.schema.json'))
     const compiled = [
       ...Object.values(SCHEMAS).map((schema) => schema.$id),
+      ...Object.values(ANSWER_SCHEMAS).map((schema) => schema.$id),
       ...CAPABILITY_PLUGINS.map((plugin) => plugin.schema.$id),
     ]
     expect(compiled.sort()).toEqual(files.sort())

@@ -42,7 +42,8 @@ const EDITS: Array<[string, (record: StoredRecord) => void, string[]]> = [
   ['value', (r) => (r.result.value = { paid: true }), ['result.value_sha256']],
   [
     'calls',
-    (r) => r.result.calls.push({ capability: 'x.y', method: 'GET', url: 'x', status: 200 }),
+    (r) =>
+      r.result.calls.push({ capability: 'x.y', method: 'GET', url: 'x', status: 200, duration: 1 }),
     ['result.calls_sha256'],
   ],
   ['duration', (r) => (r.result.duration += 1000), ['result.duration']],

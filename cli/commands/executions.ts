@@ -60,7 +60,7 @@ export const exec = defineCommand({
     if (Boolean(args.code) === Boolean(args.skill))
       throw new UsageError('give --code <file|-> or --skill <id>')
     const params: ExecuteParams = {
-      ...(args.code ? { code: readCode(args.code) } : { skill_id: args.skill }),
+      ...(args.code ? { code: readCode(args.code) } : { skill_id: args.skill! }),
       ...(args.permit ? { permit_id: args.permit } : {}),
       ...(args.args ? { args: parseJsonArg(args.args, '--args') } : {}),
     }

@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline/promises'
 import { defineCommand } from 'citty'
 import { describeCapability } from '../../core/capabilities/describe'
-import type { NormalizedCapability } from '../../core/capabilities/plugin'
+
 import { clientFor, COMMON_ARGS, print, UsageError, waiting } from '../context'
+import type { ApprovalView } from '../../schemas/types'
 
 function readSpec(file: string): Record<string, unknown> {
   let text: string
@@ -75,21 +76,8 @@ export const permit = defineCommand({
   subCommands: { request, wait },
 })
 
-interface Approval {
-  id: string
-  status: string
-  agent: { tenant_id: string; name: string; owner_id?: string }
-  scope_request: {
-    description: string
-    capabilities: NormalizedCapability[]
-    /** Only for the owner (signed in): which secrets it lacks. */
-    missing_secrets?: string[]
-    ttl_seconds: number
-    max_executions: number
-    skill?: { id: string; version: string; sha256: string }
-  }
-  manifest_sha256: string
-}
+/** What GET /approve/:id answers (schemas/approval-view.schema.json). */
+type Approval = ApprovalView
 
 function describeApproval(approval: Approval): string {
   const request = approval.scope_request

@@ -7,32 +7,19 @@
  */
 import type { CheckCode } from '../errors'
 import { canonicalJson } from '../canonical-json'
+import type { Receipt } from '../../schemas/types'
 import { fromHex, sha256, toHex, utf8 } from './bytes'
 import type { Check } from './verify-quote'
 
 export const RECEIPT_DOMAIN = 'oauth3-receipt-v2\n'
 
-export interface ReceiptClaims {
-  v: 2
-  request_id: string
-  permit_id: string | null
-  manifest_sha256: string | null
-  code_sha256: string
-  args_sha256: string
-  /** The whole terminal status body, as `signedAnswer` shapes it. */
-  answer: SignedAnswer
-  started_at: number | null
-  finished_at: number
-  server_version: string
-  /** sha256 (hex) of the signing public key. */
-  key_id: string
-}
-
-export interface Receipt extends ReceiptClaims {
-  alg: 'ed25519'
-  /** hex */
-  signature: string
-}
+/**
+ * A receipt (schemas/receipt.schema.json): the claims — `answer` is the whole terminal status
+ * body as `signedAnswer` shapes it, `key_id` the SHA-256 of the signing key — then `alg` and the
+ * hex `signature` over them.
+ */
+export type { Receipt }
+export type ReceiptClaims = Omit<Receipt, 'alg' | 'signature'>
 
 /** A terminal execution's status body, as served (its receipt in `result.receipt`). */
 export interface StatusBodyLike {

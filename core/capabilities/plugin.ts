@@ -4,44 +4,19 @@
  * request, how the owner's credentials attach to it, and how the answer is shaped for the agent.
  * The gateway (server/gateway) runs every plugin the same way; the registry lists them.
  */
-import type { Param } from '../../schemas/types'
+import type { NormalizedCapability, Param } from '../../schemas/types'
 
 export type ParamIn = Param['in']
-
-export interface NormalizedParam {
-  in: ParamIn
-  type: NonNullable<Param['type']>
-  required: boolean
-  description?: string
-  constraint?: Param['constraint']
-}
 
 /**
  * A capability as stored in a permit: the agent's spec checked against its type's schema and the
  * endpoint rules, with defaults filled in and the facts an approver reads derived from it
  * (function signature, secrets it uses, origin it reaches). Its canonical JSON is part of the
- * manifest hash the human approves.
+ * manifest hash the human approves. Generated from schemas/normalized-capability.schema.json,
+ * the same type the approval page, the CLI and the SDK read.
  */
-export interface NormalizedCapability {
-  type: string
-  name: string
-  /** The function the sandbox exposes: the last segment of `name`. */
-  function: string
-  signature: string
-  description?: string
-  doc_url?: string
-  endpoint: string
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
-  origin: string
-  host: string
-  params: Record<string, NormalizedParam>
-  response: 'json' | 'text' | 'binary'
-  auth?: { header: string; value: string }
-  cookie_secret?: string
-  extra_headers?: Record<string, string>
-  /** Owner secrets this capability reads. */
-  secrets: string[]
-}
+export type { NormalizedCapability }
+export type NormalizedParam = NormalizedCapability['params'][string]
 
 export interface SpecContext {
   /** The operator allows http: endpoints (development only). */

@@ -20,11 +20,21 @@ import { OAuth3Error } from './errors'
 import { parseEventStream, type ExecutionEvent } from './events'
 import type {
   Attestation,
+  CookiesUploadAnswer,
   ExecuteParams,
   ExecutionStatus,
+  HistoryPage,
   PermitAnswer,
   PermitSpec,
+  SecretChange,
+  SecretList,
+  SessionsPage,
   SignupAnswer,
+  SkillList,
+  SkillPublished,
+  SkillVersion,
+  SkillVersions,
+  Tenant,
 } from './types'
 
 export const VERSION = '0.1.0'
@@ -179,16 +189,16 @@ export class OAuth3 {
     }
   }
 
-  me(): Promise<Record<string, unknown>> {
-    return this.request('GET', '/me')
+  me(): Promise<Tenant> {
+    return this.request<Tenant>('GET', '/me')
   }
 
-  sessions(): Promise<{ sessions: Array<Record<string, unknown>>; next_cursor: string | null }> {
-    return this.request('GET', '/sessions')
+  sessions(): Promise<SessionsPage> {
+    return this.request<SessionsPage>('GET', '/sessions')
   }
 
-  history(limit = 50): Promise<{ executions: Array<Record<string, unknown>> }> {
-    return this.request('GET', `/history?limit=${limit}`)
+  history(limit = 50): Promise<HistoryPage> {
+    return this.request<HistoryPage>('GET', `/history?limit=${limit}`)
   }
 
   // Permits, skills, live output --------------------------------------------------------------
@@ -227,20 +237,28 @@ export class OAuth3 {
   }
 
   readonly skills = {
-    list: () => this.request<{ skills: Array<Record<string, unknown>> }>('GET', '/skills'),
-    get: (id: string) => this.request('GET', `/skills/${encodeURIComponent(id)}`),
+    list: () => this.request<SkillList>('GET', '/skills'),
+    get: (id: string) => this.request<SkillVersions>('GET', `/skills/${encodeURIComponent(id)}`),
     version: (id: string, version: string) =>
-      this.request('GET', `/skills/${encodeURIComponent(id)}/${encodeURIComponent(version)}`),
+      this.request<SkillVersion>(
+        'GET',
+        `/skills/${encodeURIComponent(id)}/${encodeURIComponent(version)}`,
+      ),
     publish: (bundle: { manifest: string; code: string }) =>
-      this.request('POST', '/skills', bundle),
+      this.request<SkillPublished>('POST', '/skills', bundle),
   }
 
   /** The owner's secrets (an owner token): values go in, never come out. */
   readonly secrets = {
     set: (name: string, value: string, origin?: string) =>
-      this.request('POST', '/secrets', { name, value, ...(origin ? { origin } : {}) }),
-    list: () => this.request<{ secrets: string[] }>('GET', '/secrets'),
-    delete: (name: string) => this.request('DELETE', `/secrets/${encodeURIComponent(name)}`),
+      this.request<SecretChange>('POST', '/secrets', {
+        name,
+        value,
+        ...(origin ? { origin } : {}),
+      }),
+    list: () => this.request<SecretList>('GET', '/secrets'),
+    delete: (name: string) =>
+      this.request<SecretChange>('DELETE', `/secrets/${encodeURIComponent(name)}`),
   }
 
   /** Upload a site's cookies (an owner token): a DevTools table paste, or cookie objects. */
@@ -250,15 +268,11 @@ export class OAuth3 {
       cookies: string | Array<Record<string, unknown>>,
       userAgent?: string,
     ) =>
-      this.request<{ success: boolean; secret_name: string; count: number }>(
-        'POST',
-        '/cookies/upload',
-        {
-          domain,
-          ...(typeof cookies === 'string' ? { cookie_table: cookies } : { cookies }),
-          ...(userAgent ? { user_agent: userAgent } : {}),
-        },
-      ),
+      this.request<CookiesUploadAnswer>('POST', '/cookies/upload', {
+        domain,
+        ...(typeof cookies === 'string' ? { cookie_table: cookies } : { cookies }),
+        ...(userAgent ? { user_agent: userAgent } : {}),
+      }),
   }
 
   // Trust ---------------------------------------------------------------------------------------

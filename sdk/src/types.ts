@@ -1,6 +1,6 @@
 /**
- * The wire types. Requests are the ones generated from the server's JSON Schemas (schemas/types.ts);
- * answers follow docs/api.md.
+ * The wire types, generated once from the server's JSON Schemas (schemas/types.ts): requests and
+ * answers alike, so the SDK reads exactly what the server answers.
  */
 import type {
   ApiGatewayCapability,
@@ -9,6 +9,7 @@ import type {
   PermitRequest,
   SignupRequest,
   SkillPublishRequest,
+  StatusBody,
   TiktokHistoryCapability,
 } from '../../schemas/types'
 import type { Receipt } from '../../core/attestation/receipt'
@@ -30,77 +31,45 @@ export type CapabilitySpec =
 /** POST /permit's body, with capability specs typed. */
 export type PermitSpec = Omit<PermitRequest, 'capabilities'> & { capabilities?: CapabilitySpec[] }
 
-/** What the product page's SDK sends to execute (POST /execute). */
-export type ExecuteParams = ExecuteRequest
+/**
+ * What the product page's SDK sends to execute (POST /execute): code (`skill_code`, or `code`)
+ * or a registry skill (`skill_id` alone), never neither.
+ */
+export type ExecuteParams = ExecuteRequest &
+  ({ skill_code: string } | { code: string } | { skill_id: string })
 
-export interface CallRecord {
-  capability: string
-  method: string
-  url: string
-  status: number
-  duration: number
-  error?: string
-}
+/** The answers, generated from the server's answer schemas (schemas/*.schema.json). */
+export type {
+  ActionsPage,
+  Attestation,
+  CallRecord,
+  CookiesUploadAnswer,
+  ExecuteAccepted,
+  ExecutionResult,
+  HistoryPage,
+  Permit,
+  PermitAnswer,
+  SecretChange,
+  SecretList,
+  SessionsPage,
+  SignupAnswer,
+  SkillList,
+  SkillPublished,
+  SkillVersion,
+  SkillVersions,
+  StatusBody,
+  Tenant,
+} from '../../schemas/types'
 
-export interface ExecutionResult {
-  success: boolean
-  stdout: string
-  stderr: string
-  exitCode: number
-  duration: number
-  value?: unknown
-  calls: CallRecord[]
-  receipt?: Receipt
-}
+/**
+ * The status body of GET /execute/:id/status, for an execution or a permit request — or, from the
+ * SDK's own polling, `timeout` when it gave up waiting (the request itself goes on).
+ */
+export type ExecutionStatus = StatusBody | PollTimeout
 
-/** The status body of GET /execute/:id/status, for an execution or a permit request. */
-export interface ExecutionStatus {
+/** A status body's other fields are absent, so reading them needs no narrowing. */
+export type PollTimeout = {
   request_id: string
-  status:
-    'pending' | 'approved' | 'executing' | 'completed' | 'failed' | 'denied' | 'expired' | 'timeout'
-  permit_id?: string
-  created_at?: number
-  started_at?: number
-  finished_at?: number
-  skill_id?: string
-  code?: 'ad-hoc'
-  label?: string
-  code_sha256?: string
-  result?: ExecutionResult
-  error?: string
-  status_url?: string
-}
-
-export interface SignupAnswer {
-  tenant_id: string
-  role: 'agent' | 'owner'
-  token: string
-  jwt: string
-  api_key: string
-  tee_url: string
-  message: string
-}
-
-export interface PermitAnswer {
-  request_id: string
-  permit_id: string
-  approval_url: string
-  status_url: string
-  manifest_sha256: string
-  capabilities: Array<{ name: string; signature: string }>
-}
-
-export interface Attestation {
-  tee: 'tdx' | 'simulated' | 'none'
-  report_data: string
-  nonce: string
-  signing_key: string
-  key_id: string
-  version: string
-  quote?: string
-  event_log?: string
-  app_id?: string
-  instance_id?: string
-  compose_hash?: string
-  message?: string
-}
+  status: 'timeout'
+  error: string
+} & { [K in Exclude<keyof StatusBody, 'request_id' | 'status' | 'error'>]?: undefined }

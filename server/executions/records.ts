@@ -6,28 +6,18 @@
  * long as its permit.
  * Status words: approved (accepted, queued) → executing → completed | failed.
  */
-import type { Receipt } from '../../core/attestation/receipt'
 import { fail, type ExecutionFailureCode } from '../../core/errors'
 import { sha256Hex } from '../../core/hash'
 import { LIMITS } from '../../core/limits'
 import type { App } from '../app'
-import type { CallRecord } from '../gateway'
 import { permitRetentionMs, type PermitRecord } from '../permits/records'
 import { retentionMs } from '../settings/retention'
+import type { ExecutionResult } from '../../schemas/types'
 
 export type ExecutionStatus = 'approved' | 'executing' | 'completed' | 'failed'
 
-export interface ExecutionResult {
-  success: boolean
-  stdout: string
-  stderr: string
-  exitCode: 0 | 1 | 124 | 137
-  duration: number
-  value?: unknown
-  calls: CallRecord[]
-  /** The server's signature over this result (core/attestation/receipt.ts). */
-  receipt?: Receipt
-}
+/** How a terminal execution ended, as its status body carries it (schemas/execution-result.schema.json). */
+export type { ExecutionResult }
 
 export interface ExecutionRecord {
   request_id: string

@@ -6,22 +6,15 @@
 import { cookieValuesOf } from '../../core/capabilities/cookie-jar'
 import type { Credentials, RevealedSecret } from '../../core/capabilities/plugin'
 import { pluginFor } from '../../core/capabilities/registry'
-import type { CallFailureCode } from '../../core/errors'
 import type { App } from '../app'
 import type { PermitRecord } from '../permits/records'
 import { unsafeRevealSecret } from '../vault/secrets'
 import { createRedactor, type Redactor } from './redact'
+import type { CallRecord } from '../../schemas/types'
 
 /** One capability call as the activity feed shows it. */
-export interface CallRecord {
-  capability: string
-  method: string
-  url: string
-  status: number
-  duration: number
-  /** The failure's code, when the call got no upstream answer. */
-  error?: CallFailureCode
-}
+/** One call an execution made, as its result lists it (schemas/call-record.schema.json). */
+export type { CallRecord }
 
 export interface GatewayContext {
   app: App

@@ -13,6 +13,8 @@ import {
   type H3Event,
 } from 'h3'
 import { fail } from '../../core/errors'
+import type { AnswerName } from '../../core/answers'
+import type { HeaderName, QueryName } from './parameters'
 import { assertRequestBody, type RequestBodies, type RequestBodyName } from '../../core/schemas'
 import type { Tenant } from '../accounts/tenants'
 import { useApp, useStartedApp, type App } from '../app'
@@ -49,8 +51,17 @@ export interface RouteMeta {
   bodyOptional?: boolean
   /** The success status (default 200). */
   status?: number
-  /** What a success answers, for OpenAPI. */
+  /** What a success answers, in words (the guide, OpenAPI's descriptions). */
   returns: string
+  /**
+   * The JSON answers by status, each by its schema (core/answers.ts); `null` for an answer
+   * without a body. Every 4xx and 5xx not named here is the error body (docs/errors.md).
+   */
+  answers?: Partial<Record<number, AnswerName | null>>
+  /** The query parameters it reads (server/http/parameters.ts). */
+  query?: QueryName[]
+  /** The request headers it reads beyond authorization. */
+  headers?: HeaderName[]
   /** Content type of a success (default JSON). */
   produces?: 'application/json' | 'text/plain' | 'text/markdown' | 'text/html' | 'text/event-stream'
   /** A page or an asset for browsers: not part of the API (the guide and OpenAPI leave it out). */

@@ -1,25 +1,60 @@
 /**
- * GET /openapi.json, generated from the route index and the JSON Schemas (Nitro's own OpenAPI
- * routes are off in production builds).
+ * GET /openapi.json (OpenAPI 3.1), generated from the route index and the JSON Schemas: every
+ * request body and every answer by status, the query parameters and headers routes read, the three
+ * kinds of credential, an operationId per operation. Schemas become components with flat names —
+ * a schema's `definitions` are lifted to components of their own — so that no reference points
+ * inside a component, which client generators do not follow.
  */
+import { ANSWER_SCHEMAS } from '../../core/answers'
 import { CAPABILITY_PLUGINS } from '../../core/capabilities/registry'
 import { ERROR_CATALOG } from '../../core/errors'
 import { SCHEMAS } from '../../core/schemas'
+import type { RouteAuth } from './define-route'
+import { QUERY_PARAMETERS, REQUEST_HEADERS } from './parameters'
 import type { ApiRoute } from './route-index'
 
-/** Component names of every schema: the request schemas' own, and camelCase capability types. */
-const COMPONENTS: Record<string, { $id: string }> = {
+/** Component names of every schema: requests', answers', and camelCase capability types. */
+const FILES: Record<string, { $id: string }> = {
   ...SCHEMAS,
+  ...ANSWER_SCHEMAS,
   ...Object.fromEntries(
     CAPABILITY_PLUGINS.map((plugin) => [camelCase(plugin.type), plugin.schema]),
   ),
 }
 const FILE_TO_NAME: Record<string, string> = Object.fromEntries(
-  Object.entries(COMPONENTS).map(([name, schema]) => [schema.$id, name]),
+  Object.entries(FILES).map(([name, schema]) => [schema.$id, name]),
 )
 const API_ERROR_CODES = Object.entries(ERROR_CATALOG)
   .filter(([, entry]) => entry.kind === 'api')
   .map(([code]) => code)
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  description: 'Every failure: a sentence, a stable code (docs/errors.md), details when useful.',
+  required: ['error', 'code'],
+  properties: {
+    error: { type: 'string' },
+    code: { type: 'string', enum: API_ERROR_CODES },
+    details: { type: 'object' },
+    request_id: {
+      type: 'string',
+      description: 'The X-Request-Id of this request: quote it to the operator.',
+    },
+  },
+}
+
+const SECURITY: Record<RouteAuth, Array<Record<string, string[]>>> = {
+  none: [],
+  agent: [{ bearer: [] }],
+  owner: [{ bearer: [] }],
+  tenant: [{ bearer: [] }],
+  'approval-link': [{ approvalLink: [] }],
+  'tenant-or-approval-link': [{ bearer: [] }, { approvalLink: [] }],
+  'tenant-or-status-link': [{ bearer: [] }, { statusLink: [] }],
+  // A decision from our own page carries its passkey instead of a token.
+  'owner-or-passkey': [{ bearer: [] }, {}],
+  'optional-tenant': [{ bearer: [] }, {}],
+}
 
 export function buildOpenApi(serverUrl: string, routes: ApiRoute[]) {
   const paths: Record<string, Record<string, unknown>> = {}
@@ -27,6 +62,10 @@ export function buildOpenApi(serverUrl: string, routes: ApiRoute[]) {
     paths[route.path] ??= {}
     paths[route.path][route.method.toLowerCase()] = describeOperation(route)
   }
+  const components: Record<string, unknown> = {}
+  for (const [name, schema] of Object.entries(FILES))
+    Object.assign(components, asComponents(name, schema))
+  typeCapabilitySpecs(components.permitRequest)
   return {
     openapi: '3.1.0',
     info: {
@@ -37,24 +76,28 @@ export function buildOpenApi(serverUrl: string, routes: ApiRoute[]) {
     },
     servers: [{ url: serverUrl }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: {
-        ...Object.fromEntries(
-          Object.entries(COMPONENTS).map(([name, schema]) => [name, asComponent(name, schema)]),
-        ),
-        error: {
-          type: 'object',
-          required: ['error', 'code'],
-          properties: {
-            error: { type: 'string' },
-            code: { type: 'string', enum: API_ERROR_CODES },
-            details: { type: 'object' },
-            request_id: {
-              type: 'string',
-              description: 'The X-Request-Id of this request: quote it to the operator.',
-            },
-          },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An account token (POST /signup, POST /agents).',
         },
+        statusLink: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'token',
+          description: "A status link's token (the status_url's ?token=): reads that status only.",
+        },
+        approvalLink: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'token',
+          description: "An approval link's token (the approval_url's ?token=): reads that request.",
+        },
+      },
+      schemas: {
+        ...components,
+        error: ERROR_SCHEMA,
         capability: {
           oneOf: CAPABILITY_PLUGINS.map((plugin) => ({
             $ref: `#/components/schemas/${camelCase(plugin.type)}`,
@@ -68,37 +111,120 @@ export function buildOpenApi(serverUrl: string, routes: ApiRoute[]) {
 }
 
 function describeOperation(route: ApiRoute) {
-  const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
-    name,
-    in: 'path',
-    required: true,
-    schema: { type: 'string' },
-  }))
-  const open = route.auth === 'none' || route.auth === 'approval-link'
-  const bodySchema = { $ref: `#/components/schemas/${route.body}` }
-  return {
-    summary: route.summary,
-    ...(open ? { security: [] } : {}),
-    ...(parameters.length ? { parameters } : {}),
-    ...(route.body
-      ? {
-          requestBody: {
-            required: !route.bodyOptional,
-            content: { 'application/json': { schema: bodySchema } },
+  const parameters = [
+    ...[...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    })),
+    // The link token is a security scheme, not a parameter, where the route takes links.
+    ...(route.query ?? [])
+      .filter((name) => name !== 'token')
+      .map((name) => ({ name, in: 'query', required: false, ...QUERY_PARAMETERS[name] })),
+    ...(route.headers ?? []).map((name) => ({
+      name,
+      in: 'header',
+      required: false,
+      ...REQUEST_HEADERS[name],
+    })),
+  ]
+  const body = route.body
+    ? {
+        requestBody: {
+          required: !route.bodyOptional,
+          content: {
+            'application/json': { schema: { $ref: `#/components/schemas/${route.body}` } },
           },
-        }
-      : {}),
-    responses: {
-      [String(route.status ?? 200)]: {
-        description: route.returns,
-        content: { [route.produces ?? 'application/json']: {} },
-      },
-      default: {
-        description: 'Error',
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/error' } } },
+        },
+      }
+    : {}
+  return {
+    operationId: operationIdOf(route),
+    summary: route.summary,
+    // Bearer-only routes take the document's default.
+    ...(['agent', 'owner', 'tenant'].includes(route.auth)
+      ? {}
+      : { security: SECURITY[route.auth] }),
+    ...(parameters.length ? { parameters } : {}),
+    ...body,
+    responses: responsesOf(route),
+  }
+}
+
+function responsesOf(route: ApiRoute) {
+  const error = {
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/error' } } },
+    headers: {
+      'X-Request-Id': { schema: { type: 'string' }, description: "This request's id." },
+      'Retry-After': {
+        schema: { type: 'integer' },
+        description: 'Seconds to wait before retrying (429, 503).',
       },
     },
   }
+  const success = route.status ?? 200
+  const responses: Record<string, unknown> = {}
+  // A route that only ever refuses (410 SCOPE_GONE, 405 on GET /mcp) answers the error body.
+  if (success >= 400) responses[success] = { description: route.returns, ...error }
+  const declared = route.answers ?? (success >= 400 ? {} : { [success]: undefined })
+  for (const [status, answer] of Object.entries(declared)) {
+    const waited = route.headers?.includes('Prefer') && status === '200'
+    responses[status] = {
+      description: Number(status) === success ? route.returns : answerWords(answer),
+      ...(waited ? { headers: PREFERENCE_APPLIED } : {}),
+      ...(answer === null
+        ? {}
+        : {
+            content: {
+              [route.produces ?? 'application/json']: {
+                schema: answer ? { $ref: `#/components/schemas/${answer}` } : { type: 'string' },
+              },
+            },
+          }),
+    }
+  }
+  responses['4XX'] = { description: 'A refusal: the error body names its code.', ...error }
+  responses['5XX'] = { description: 'The server cannot answer now.', ...error }
+  return responses
+}
+
+const PREFERENCE_APPLIED = {
+  'Preference-Applied': {
+    schema: { type: 'string' },
+    description: 'wait=N, when the answer waited for the end.',
+  },
+}
+
+function answerWords(answer: string | null | undefined): string {
+  if (answer === null) return 'Accepted, no body.'
+  if (!answer) return 'The answer.'
+  const schema = FILES[answer] as { description?: string }
+  return schema.description ?? answer
+}
+
+/** `GET /execute/{id}/status` → `getExecuteByIdStatus`: unique, stable, from the route alone. */
+function operationIdOf(route: ApiRoute): string {
+  const words = route.path
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => {
+      const parameter = /^\{(\w+)\}$/.exec(segment)
+      const word = parameter ? `by-${parameter[1]}` : segment.replace(/\.json$/, '-json')
+      return word.replace(/(^|[-_.])(\w)/g, (_, __, letter: string) => letter.toUpperCase())
+    })
+  return `${route.method.toLowerCase()}${words.join('') || 'Root'}`
+}
+
+/**
+ * The permit request's capability specs are bare objects in its schema: the server checks each
+ * with its type's plugin, for errors that name the field. For clients they are the union of the
+ * capability types' schemas.
+ */
+function typeCapabilitySpecs(permitRequest: unknown): void {
+  const capabilities = (permitRequest as { properties?: { capabilities?: { items?: unknown } } })
+    .properties?.capabilities
+  if (capabilities) capabilities.items = { $ref: '#/components/schemas/capability' }
 }
 
 function camelCase(type: string): string {
@@ -106,15 +232,34 @@ function camelCase(type: string): string {
 }
 
 /**
- * A schema as an OpenAPI component: without its `$id` (which would become the base its refs resolve
- * against), and with its refs pointing into components — another file's
- * (`capability-common.schema.json#/definitions/x`) or its own (`#/definitions/x`).
+ * A schema as OpenAPI components: without its `$id` (which would become the base its refs resolve
+ * against); its `definitions` lifted to components of their own (`<name><Definition>`); every ref
+ * pointing at a whole component — another file's, one of its definitions, or its own.
  */
-function asComponent(name: string, schema: object): unknown {
-  const { $id: _id, ...rest } = schema as { $id?: string }
-  return JSON.parse(JSON.stringify(rest), (key, value) => {
-    if (key !== '$ref' || typeof value !== 'string') return value
-    const [file, pointer = ''] = value.split('#')
-    return `#/components/schemas/${file ? FILE_TO_NAME[file] : name}${pointer}`
+function asComponents(name: string, schema: object): Record<string, unknown> {
+  const {
+    $id: _id,
+    definitions,
+    ...rest
+  } = schema as {
+    $id?: string
+    definitions?: Record<string, unknown>
+  }
+  const out: Record<string, unknown> = { [name]: rewriteRefs(rest, name) }
+  for (const [definition, value] of Object.entries(definitions ?? {}))
+    out[definitionName(name, definition)] = rewriteRefs(value, name)
+  return out
+}
+
+function rewriteRefs(value: unknown, name: string): unknown {
+  return JSON.parse(JSON.stringify(value), (key, ref) => {
+    if (key !== '$ref' || typeof ref !== 'string') return ref
+    const [file, pointer = ''] = ref.split('#')
+    const target = file ? FILE_TO_NAME[file] : name
+    const definition = /^\/definitions\/(\w+)$/.exec(pointer)
+    return `#/components/schemas/${definition ? definitionName(target, definition[1]) : target}`
   })
 }
+
+const definitionName = (component: string, definition: string) =>
+  `${component}${definition[0].toUpperCase()}${definition.slice(1)}`

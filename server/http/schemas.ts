@@ -1,16 +1,19 @@
 /**
- * The JSON Schemas as served: GET /schemas/:file, and the capability types' schemas in
+ * The JSON Schemas as served (requests' and answers'): GET /schemas/:file, and the capability types' schemas in
  * GET /plugins. Each carries an absolute `$id` on this server, so that its relative references
  * (`capability-common.schema.json#/definitions/…`) resolve to a schema this server serves too.
  */
+import { ANSWER_SCHEMAS } from '../../core/answers'
 import { CAPABILITY_PLUGINS } from '../../core/capabilities/registry'
 import { fail } from '../../core/errors'
 import { SCHEMAS } from '../../core/schemas'
 
 const BY_FILE = new Map<string, { $id: string }>(
-  [...Object.values(SCHEMAS), ...CAPABILITY_PLUGINS.map((plugin) => plugin.schema)].map(
-    (schema) => [schema.$id, schema],
-  ),
+  [
+    ...Object.values(SCHEMAS),
+    ...Object.values(ANSWER_SCHEMAS),
+    ...CAPABILITY_PLUGINS.map((plugin) => plugin.schema),
+  ].map((schema) => [schema.$id, schema]),
 )
 
 export function schemaUrl(publicOrigin: string, file: string): string {

@@ -4,6 +4,7 @@ import { defineApiRoute } from '../http/define-route'
 export default defineApiRoute(
   {
     auth: 'owner',
+    answers: { 201: 'agentCreated' },
     summary: 'Mint an agent bound to this owner.',
     body: 'agentCreate',
     bodyOptional: true,

@@ -5,6 +5,8 @@ import { readQueryString } from '../http/query'
 export default defineApiRoute(
   {
     auth: 'none',
+    query: ['nonce'],
+    answers: { 200: 'attestation' },
     summary:
       'The signing key and, inside a TEE, a quote whose report_data binds it and ?nonce= (hex, ≤ 32 bytes); tee says where this server runs.',
     returns:

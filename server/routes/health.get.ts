@@ -4,6 +4,7 @@ import { defineApiRoute } from '../http/define-route'
 export default defineApiRoute(
   {
     auth: 'none',
+    answers: { 200: 'health' },
     summary:
       'Liveness, store kind, open long-polls, and what runs (version, commit, build digest).',
     returns: '{ status, tee, store, long_polls, version, commit, build_digest }',

@@ -7,6 +7,8 @@ import { readQueryInteger } from '../http/query'
 export default defineApiRoute(
   {
     auth: 'agent',
+    query: ['limit'],
+    answers: { 200: 'historyPage' },
     summary: "The caller's recent executions, newest first (?limit=N, at most 200).",
     returns: '{ executions: [{ request_id, status, created_at, finished_at?, status_url, … }] }',
   },

@@ -6,6 +6,7 @@ export default defineApiRoute(
   {
     auth: 'agent',
     summary: 'MCP clients open no event stream here (the server is stateless): 405.',
+    status: 405,
     returns: '405 METHOD_NOT_ALLOWED',
   },
   ({ event }) => {

@@ -4,6 +4,7 @@ import { answerMcp } from '../mcp/endpoint'
 export default defineApiRoute(
   {
     auth: 'agent',
+    answers: { 200: 'jsonRpcAnswer', 202: null },
     summary:
       'The Model Context Protocol (Streamable HTTP, stateless): tools to list and describe skills, request and wait for a permit, run a skill or code, get a result.',
     body: 'mcpMessage',

@@ -6,6 +6,7 @@ import { useApiRoutes } from '../http/route-index'
 export default defineApiRoute(
   {
     auth: 'none',
+    answers: { 200: 'jsonDocument' },
     summary: 'OpenAPI 3.1 description built from the JSON Schemas.',
     returns: 'The OpenAPI document.',
   },

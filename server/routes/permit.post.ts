@@ -5,6 +5,7 @@ import { requestPermit } from '../permits/request'
 export default defineApiRoute(
   {
     auth: 'agent',
+    answers: { 202: 'permitAnswer' },
     summary: 'Request a permit for capabilities; answers approval_url and status_url.',
     body: 'permitRequest',
     status: 202,

@@ -6,6 +6,7 @@ import { servedSchema } from '../http/schemas'
 export default defineApiRoute(
   {
     auth: 'none',
+    answers: { 200: 'plugins' },
     summary:
       'Capability types with their JSON Schemas; the schemas they reference are served at /schemas/{file}.',
     returns: '{ plugins: [{ type, description, schema }] }',

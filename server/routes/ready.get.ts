@@ -5,6 +5,7 @@ import { defineApiRoute } from '../http/define-route'
 export default defineApiRoute(
   {
     auth: 'none',
+    answers: { 200: 'ready', 503: 'ready' },
     duringRecovery: true,
     summary:
       'Readiness for a load balancer: 200 when the store answers and still holds its data, the sandbox has processes and startup recovery has run; 503 otherwise.',

@@ -6,6 +6,7 @@ import { getPublicOrigin } from '../http/origin'
 export default defineApiRoute(
   {
     auth: 'none',
+    answers: { 201: 'signupAnswer' },
     summary: 'Create an account; the token is shown once.',
     body: 'signup',
     bodyOptional: true,

@@ -3,6 +3,7 @@
  */
 import { expect } from 'vitest'
 import type { Client } from './http'
+import type { PermitAnswer } from '../../schemas/types'
 
 export const GITHUB_CAPABILITY = {
   name: 'github.createIssue',
@@ -28,14 +29,7 @@ export async function signup(
   return reply.body as { tenant_id: string; token: string; role: string }
 }
 
-export interface PermitAnswer {
-  request_id: string
-  permit_id: string
-  approval_url: string
-  status_url: string
-  manifest_sha256: string
-  capabilities: Array<{ name: string; signature: string }>
-}
+export type { PermitAnswer }
 
 export async function requestPermit(
   api: Client,

@@ -1,6 +1,10 @@
 /**
  * A small JSON client over real HTTP (undici fetch), returning status, headers and parsed body.
+ * Every JSON answer is checked against the schema the server's OpenAPI document declares for it
+ * (helpers/contract.ts).
  */
+import { checkContract } from './contract'
+
 export interface Reply<T = Record<string, unknown>> {
   status: number
   headers: Headers
@@ -41,6 +45,14 @@ export async function call<T = any>(
   } catch {
     /* not JSON */
   }
+  await checkContract(
+    base,
+    method,
+    path,
+    response.status,
+    response.headers.get('content-type'),
+    parsed,
+  )
   return { status: response.status, headers: response.headers, body: parsed as T, text }
 }
 

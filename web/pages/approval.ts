@@ -7,6 +7,7 @@
 import { api, explain } from '../lib/api'
 import { $, el, setText } from '../lib/dom'
 import { confirmDecision } from '../lib/passkeys'
+import type { ApproveAnswer } from '../../schemas/types'
 
 const page = $('#page')
 const requestId = page.dataset.requestId ?? ''
@@ -48,17 +49,13 @@ function wireDecision() {
         manifest_sha256: manifest,
       })
       setText(status, action === 'approve' ? 'Approving…' : 'Denying…')
-      const decided = await api<{ status: string; permit_id: string }>(
-        'POST',
-        `/approve/${requestId}`,
-        {
-          ...(token ? { token } : {}),
-          action,
-          manifest_sha256: manifest,
-          passkey,
-          ...(action === 'approve' ? terms(form) : {}),
-        },
-      )
+      const decided = await api<ApproveAnswer>('POST', `/approve/${requestId}`, {
+        ...(token ? { token } : {}),
+        action,
+        manifest_sha256: manifest,
+        passkey,
+        ...(action === 'approve' ? terms(form) : {}),
+      })
       sessionStorage.removeItem(storageKey)
       showOutcome(action, decided.permit_id)
       form.remove()

@@ -5,58 +5,17 @@
  */
 import { api, explain } from '../lib/api'
 import { $, el, setText, when } from '../lib/dom'
-
-interface PendingRequest {
-  request_id: string
-  agent: { tenant_id: string; name: string }
-  description: string
-  capabilities: string[]
-  skill?: string
-  created_at: number
-  expires_at: number
-  review_url: string
-}
-
-interface Permit {
-  permit_id: string
-  status: string
-  description: string
-  agent_id: string
-  capabilities: Array<{ name: string }>
-  ttl_seconds: number
-  max_executions: number
-  executions_used: number
-  calls_per_minute?: number
-  expires_at?: number
-  decided_at?: number
-}
-
-interface Action {
-  request_id: string
-  status: string
-  created_at: number
-  skill_id?: string
-  code?: string
-  label?: string
-  exitCode?: number
-  error_code?: string
-  calls: Array<{
-    capability: string
-    method: string
-    url: string
-    status: number
-    duration: number
-    error?: string
-  }>
-}
-
-interface SecretEntry {
-  name: string
-  origin?: string
-  cookie_domain?: string
-  created_at: number
-  updated_at: number
-}
+import type {
+  ActionsPage,
+  AgentCreated,
+  AgentList,
+  CookiesUploadAnswer,
+  PasskeyList,
+  PendingRequests,
+  Permit,
+  SecretList,
+  SessionsPage,
+} from '../../schemas/types'
 
 const status = $('#status')
 const POLL_MS = 2000
@@ -85,7 +44,7 @@ function table(headers: string[], rows: HTMLElement[]): HTMLElement {
 const cell = (...children: Array<Node | string>) => el('td', {}, ...children)
 
 async function loadPending() {
-  const { requests } = await api<{ requests: PendingRequest[] }>('GET', '/requests')
+  const { requests } = await api<PendingRequests>('GET', '/requests')
   const box = $('#pending')
   if (!requests.length) {
     box.replaceChildren(el('p', { class: 'muted' }, 'Nothing is waiting for you.'))
@@ -112,7 +71,7 @@ async function loadPending() {
 }
 
 async function loadPermits() {
-  const { sessions } = await api<{ sessions: Permit[] }>('GET', '/sessions?limit=100')
+  const { sessions } = await api<SessionsPage>('GET', '/sessions?limit=100')
   const box = $('#permits')
   if (!sessions.length) {
     box.replaceChildren(el('p', { class: 'muted' }, 'No permits yet.'))
@@ -165,10 +124,7 @@ async function loadPermits() {
 }
 
 async function loadActivity(permit: Permit) {
-  const { actions } = await api<{ actions: Action[] }>(
-    'GET',
-    `/session/${permit.permit_id}/actions?limit=50`,
-  )
+  const { actions } = await api<ActionsPage>('GET', `/session/${permit.permit_id}/actions?limit=50`)
   const box = $('#activity')
   const heading = el('h3', {}, `Activity of “${permit.description}”`)
   if (!actions.length) {
@@ -215,7 +171,7 @@ async function loadActivity(permit: Permit) {
 }
 
 async function loadSecrets() {
-  const { entries } = await api<{ entries: SecretEntry[] }>('GET', '/secrets')
+  const { entries } = await api<SecretList>('GET', '/secrets')
   const box = $('#secrets')
   if (!entries.length) {
     box.replaceChildren(el('p', { class: 'muted' }, 'No secrets stored.'))
@@ -248,9 +204,7 @@ async function loadSecrets() {
 }
 
 async function loadAgents() {
-  const { agents } = await api<{
-    agents: Array<{ tenant_id: string; name: string; created_at: number }>
-  }>('GET', '/agents')
+  const { agents } = await api<AgentList>('GET', '/agents')
   $('#agents').replaceChildren(
     agents.length
       ? el(
@@ -263,9 +217,7 @@ async function loadAgents() {
 }
 
 async function loadPasskeys() {
-  const { passkeys } = await api<{
-    passkeys: Array<{ id: string; name: string; created_at: number; last_used_at?: number }>
-  }>('GET', '/passkeys')
+  const { passkeys } = await api<PasskeyList>('GET', '/passkeys')
   $('#passkeys').replaceChildren(
     el(
       'ul',
@@ -320,11 +272,7 @@ onSubmit('#cookie-form', async (form) => {
   const body = pasted.startsWith('[')
     ? { domain, cookies: JSON.parse(pasted) as unknown }
     : { domain, cookie_table: pasted }
-  const uploaded = await api<{ secret_name: string; count: number }>(
-    'POST',
-    '/cookies/upload',
-    body,
-  )
+  const uploaded = await api<CookiesUploadAnswer>('POST', '/cookies/upload', body)
   setText(status, `Stored ${uploaded.count} cookies as ${uploaded.secret_name}.`)
   form.reset()
   await loadSecrets()
@@ -332,11 +280,7 @@ onSubmit('#cookie-form', async (form) => {
 
 onSubmit('#agent-form', async (form) => {
   const name = value('#agent-name')
-  const agent = await api<{ tenant_id: string; token: string }>(
-    'POST',
-    '/agents',
-    name ? { name } : {},
-  )
+  const agent = await api<AgentCreated>('POST', '/agents', name ? { name } : {})
   const box = $('#agent-token')
   box.replaceChildren(
     el('p', {}, `Agent ${agent.tenant_id} created. Its token, shown this once:`),

@@ -6,6 +6,7 @@
  */
 import { api, explain } from '../lib/api'
 import { el } from '../lib/dom'
+import type { ApprovalView, StatusBody as ExecutionView } from '../../schemas/types'
 
 interface Demo {
   skill: string
@@ -130,19 +131,6 @@ class Flow {
       throw error
     }
   }
-}
-
-interface ApprovalView {
-  manifest_sha256: string
-  scope_request: {
-    capabilities: Array<{ name: string; method: string; endpoint: string; secrets: string[] }>
-  }
-}
-
-interface ExecutionView {
-  status: string
-  error?: string
-  result?: { stdout: string; value?: unknown }
 }
 
 const pathOf = (url: string) => {

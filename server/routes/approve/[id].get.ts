@@ -18,6 +18,8 @@ const linkOf = (event: H3Event, app: App, viewer: Tenant | null) => ({
 export default defineApiRoute(
   {
     auth: 'approval-link',
+    query: ['token'],
+    answers: { 200: 'approvalView' },
     summary:
       'The permit request as the approver sees it (?token= from approval_url; a browser gets the approval page).',
     returns:

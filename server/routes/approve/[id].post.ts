@@ -7,6 +7,7 @@ import { decidePermit } from '../../permits/approval'
 export default defineApiRoute(
   {
     auth: 'owner-or-passkey',
+    answers: { 200: 'approveAnswer' },
     summary:
       'Approve or deny, once, bound to manifest_sha256: with an owner token, or a passkey assertion for this decision (POST /passkeys/options).',
     body: 'approve',

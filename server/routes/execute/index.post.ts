@@ -14,6 +14,8 @@ const PREFER_WAIT_MAX_S = 60
 export default defineApiRoute(
   {
     auth: 'agent',
+    headers: ['Prefer', 'Idempotency-Key'],
+    answers: { 202: 'executeAccepted', 200: 'statusBody' },
     summary:
       'Run code (an async function body) under a permit, or with no capabilities; answers status_url. With `Prefer: wait=N` (N ≤ 60) an execution that ends within N seconds is answered 200 with its terminal status. An Idempotency-Key header (or idempotency_key) answers a retry with the first execution.',
     body: 'executeRequest',

@@ -5,6 +5,7 @@ import { deletePasskey } from '../../passkeys/records'
 export default defineApiRoute(
   {
     auth: 'owner',
+    answers: { 200: 'deleted' },
     summary: 'Remove one of your passkeys.',
     returns: '{ deleted: true }',
   },

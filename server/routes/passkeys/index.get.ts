@@ -4,6 +4,7 @@ import { listPasskeys } from '../../passkeys/records'
 export default defineApiRoute(
   {
     auth: 'owner',
+    answers: { 200: 'passkeyList' },
     summary: "The owner's passkeys (never their keys).",
     returns: '{ passkeys: [{ id, name, created_at, last_used_at? }] }',
   },

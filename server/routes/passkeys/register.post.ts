@@ -4,6 +4,7 @@ import { registerPasskey } from '../../passkeys/ceremonies'
 export default defineApiRoute(
   {
     auth: 'none',
+    answers: { 201: 'passkeyOwner' },
     summary:
       'Finish registering a passkey; signs the owner in (a new account answers its owner token once).',
     body: 'passkeyVerify',

@@ -5,6 +5,7 @@ import { endWebSession, isSameOriginRequest } from '../../web/sessions'
 export default defineApiRoute(
   {
     auth: 'none',
+    answers: { 200: 'signedOut' },
     summary: 'Sign out: ends the page session.',
     body: 'empty',
     bodyOptional: true,

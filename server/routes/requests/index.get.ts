@@ -4,6 +4,7 @@ import { listPendingRequests } from '../../permits/pending'
 export default defineApiRoute(
   {
     auth: 'owner',
+    answers: { 200: 'pendingRequests' },
     summary:
       'Pending permit requests from the agents bound to this owner, newest first (decide them at review_url).',
     returns:

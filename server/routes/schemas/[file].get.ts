@@ -6,6 +6,7 @@ import { readSchema } from '../../http/schemas'
 export default defineApiRoute(
   {
     auth: 'none',
+    answers: { 200: 'jsonDocument' },
     summary:
       'One JSON Schema (request bodies, skill manifests, capability types), with an absolute $id.',
     returns: 'The JSON Schema.',

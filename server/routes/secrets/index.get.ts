@@ -4,6 +4,7 @@ import { listSecrets } from '../../vault/secrets'
 export default defineApiRoute(
   {
     auth: 'owner',
+    answers: { 200: 'secretList' },
     summary:
       'Stored secrets: their names, and for each its bound origin and dates (never a value).',
     returns:

@@ -4,6 +4,7 @@ import { putSecret } from '../../vault/secrets'
 export default defineApiRoute(
   {
     auth: 'owner',
+    answers: { 200: 'secretChange' },
     summary: 'Store a secret (encrypted at rest, never returned).',
     body: 'secretPut',
     returns: '{ success, name }',

@@ -5,6 +5,7 @@ import { revokePermit } from '../../permits/sessions'
 export default defineApiRoute(
   {
     auth: 'tenant',
+    answers: { 200: 'permit' },
     summary: 'Revoke a permit (its owner or its agent).',
     returns: 'The permit, revoked.',
   },

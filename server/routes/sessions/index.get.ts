@@ -5,6 +5,8 @@ import { listPermits } from '../../permits/sessions'
 export default defineApiRoute(
   {
     auth: 'tenant',
+    query: ['limit', 'cursor'],
+    answers: { 200: 'sessionsPage' },
     summary: 'Permits visible to the caller, newest first (?cursor=, ?limit=).',
     returns: '{ sessions: [permit, …], next_cursor }',
   },

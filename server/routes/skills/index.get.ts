@@ -4,6 +4,7 @@ import { listSkills } from '../../skills/registry'
 export default defineApiRoute(
   {
     auth: 'none',
+    answers: { 200: 'skillList' },
     summary: 'Registry skills: id, latest version, description.',
     returns: '{ skills: [{ id, latest, description, author, versions, bundled }] }',
   },

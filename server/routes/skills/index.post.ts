@@ -4,6 +4,7 @@ import { publishSkill } from '../../skills/registry'
 export default defineApiRoute(
   {
     auth: 'tenant',
+    answers: { 201: 'skillPublished' },
     summary:
       'Publish a skill version { manifest: skill.yaml text, code: index.js text }; the first publisher owns the id; versions are immutable.',
     body: 'skillPublish',

@@ -6,6 +6,7 @@ import { readQueryString } from '../../../http/query'
 export default defineApiRoute(
   {
     auth: 'tenant-or-status-link',
+    query: ['token'],
     summary:
       "An execution's live output as Server-Sent Events: stdout, stderr, each capability call (redacted), then end with the status body; a late subscriber gets what happened so far.",
     returns:

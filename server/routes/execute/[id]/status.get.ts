@@ -8,6 +8,8 @@ import { readQueryFlag, readQueryInteger, readQueryString } from '../../../http/
 export default defineApiRoute(
   {
     auth: 'tenant-or-status-link',
+    query: ['token', 'wait', 'timeout'],
+    answers: { 200: 'statusBody' },
     summary:
       'Status of a permit request or execution; ?wait=true long-polls up to 120 s (&timeout=ms). status_url works as is, with no header.',
     returns: '{ request_id, status, permit_id?, created_at, finished_at?, result?, error? }',

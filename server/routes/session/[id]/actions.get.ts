@@ -7,6 +7,8 @@ import { listActions } from '../../../permits/activity'
 export default defineApiRoute(
   {
     auth: 'tenant-or-approval-link',
+    query: ['token', 'limit', 'cursor'],
+    answers: { 200: 'actionsPage' },
     summary:
       "A permit's activity: executions with their capability calls, newest first (?cursor=, ?limit=).",
     returns: '{ permit_id, actions: [{ request_id, status, calls, … }], next_cursor }',
