@@ -1,9 +1,11 @@
 // The SDK's build (`npm run build` runs it): sdk/src bundled with the pure core it uses into one
-// ESM file with no dependencies (sdk/dist/index.js), and its type declarations (sdk/dist/types).
-import { execFileSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
+// ESM file with no dependencies (sdk/dist/index.js), and its type declarations bundled the same
+// way into one file beside it (sdk/dist/index.d.ts): no relative import left to resolve, so the
+// package types under moduleResolution node16, nodenext and bundler, and a relative import of
+// sdk/dist/index.js finds them too.
+import { rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { generateDtsBundle } from 'dts-bundle-generator'
 import { build } from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -19,5 +21,8 @@ await build({
   external: ['node:*'],
   logLevel: 'warning',
 })
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
-execFileSync(process.execPath, [tsc, '-p', `${root}sdk/tsconfig.json`], { stdio: 'inherit' })
+const [declarations] = generateDtsBundle(
+  [{ filePath: `${root}sdk/src/index.ts`, output: { noBanner: true } }],
+  { preferredConfigPath: `${root}sdk/tsconfig.json` },
+)
+writeFileSync(`${root}sdk/dist/index.d.ts`, declarations)
