@@ -15,6 +15,7 @@ import { SCHEMAS } from '../core/schemas'
 import { FAILURE } from '../runtime/protocol.mjs'
 import { renderErrorDocs, withGeneratedTables } from '../scripts/docs/render'
 import { AUTH_LABEL } from '../server/http/guide'
+import Ajv from 'ajv'
 import { ANSWER_SCHEMAS } from '../core/answers'
 import { buildOpenApi } from '../server/http/openapi'
 import { listRouteFiles } from '../server/http/route-files'
@@ -115,6 +116,34 @@ describe('routes', () => {
     expect(new Set(ids).size).toBe(ids.length)
     expect(ids).toContain('postExecute')
     expect(ids).toContain('getExecuteByIdStatus')
+    // The examples of the real flow are valid against the schemas they illustrate.
+    const ajv = new Ajv({ strict: false })
+    ajv.addSchema({ ...doc, $id: 'openapi' })
+    let examples = 0
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const base = `openapi#/paths/${path.replaceAll('/', '~1')}/${method}`
+        const op = operation as {
+          requestBody?: { content: Record<string, { example?: unknown }> }
+          responses: Record<string, { content?: Record<string, { example?: unknown }> }>
+        }
+        const places: Array<[string, unknown]> = []
+        const request = op.requestBody?.content['application/json']?.example
+        if (request !== undefined)
+          places.push([`${base}/requestBody/content/application~1json/schema`, request])
+        for (const [status, response] of Object.entries(op.responses)) {
+          const example = response.content?.['application/json']?.example
+          if (example !== undefined)
+            places.push([`${base}/responses/${status}/content/application~1json/schema`, example])
+        }
+        for (const [pointer, example] of places) {
+          const validate = ajv.compile({ $ref: pointer })
+          expect(validate(example), `${pointer}: ${ajv.errorsText(validate.errors)}`).toBe(true)
+          examples++
+        }
+      }
+    }
+    expect(examples).toBeGreaterThanOrEqual(9)
   })
 })
 

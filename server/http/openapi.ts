@@ -10,6 +10,7 @@ import { CAPABILITY_PLUGINS } from '../../core/capabilities/registry'
 import { ERROR_CATALOG } from '../../core/errors'
 import { SCHEMAS } from '../../core/schemas'
 import type { RouteAuth } from './define-route'
+import { EXAMPLES } from './examples'
 import { QUERY_PARAMETERS, REQUEST_HEADERS } from './parameters'
 import type { ApiRoute } from './route-index'
 
@@ -129,18 +130,23 @@ function describeOperation(route: ApiRoute) {
       ...REQUEST_HEADERS[name],
     })),
   ]
+  const operationId = operationIdOf(route)
+  const examples = EXAMPLES[operationId]
   const body = route.body
     ? {
         requestBody: {
           required: !route.bodyOptional,
           content: {
-            'application/json': { schema: { $ref: `#/components/schemas/${route.body}` } },
+            'application/json': {
+              schema: { $ref: `#/components/schemas/${route.body}` },
+              ...(examples?.request ? { example: examples.request } : {}),
+            },
           },
         },
       }
     : {}
   return {
-    operationId: operationIdOf(route),
+    operationId,
     summary: route.summary,
     // Bearer-only routes take the document's default.
     ...(['agent', 'owner', 'tenant'].includes(route.auth)
@@ -148,11 +154,11 @@ function describeOperation(route: ApiRoute) {
       : { security: SECURITY[route.auth] }),
     ...(parameters.length ? { parameters } : {}),
     ...body,
-    responses: responsesOf(route),
+    responses: responsesOf(route, examples?.responses ?? {}),
   }
 }
 
-function responsesOf(route: ApiRoute) {
+function responsesOf(route: ApiRoute, examples: Record<number, unknown>) {
   const error = {
     content: { 'application/json': { schema: { $ref: '#/components/schemas/error' } } },
     headers: {
@@ -179,6 +185,7 @@ function responsesOf(route: ApiRoute) {
             content: {
               [route.produces ?? 'application/json']: {
                 schema: answer ? { $ref: `#/components/schemas/${answer}` } : { type: 'string' },
+                ...(examples[Number(status)] ? { example: examples[Number(status)] } : {}),
               },
             },
           }),
