@@ -12,17 +12,20 @@ export default defineNitroConfig({
   compatibilityDate: '2025-01-01',
   srcDir: 'server',
   preset: 'node-server',
-  errorHandler: '~/error',
+  errorHandler: '~/http/error-handler',
+  // Every request's id, log line and headers (server/http/headers.ts): the HTTP edge stays in
+  // server/http, so no middleware folder.
+  handlers: [{ route: '', middleware: true, handler: '~/http/headers' }],
   imports: false,
   // Every operator setting, unset; NITRO_<UPPER_SNAKE> sets each at runtime. The table, the
   // defaults and the checks are server/settings/table.ts, applied at startup.
   runtimeConfig: runtimeConfigKeys(),
   hooks: {
-    // Our own start in a build (server/entry.ts): the API listens once the app is started and
+    // Our own start in a build (server/http/entry.ts): the API listens once the app is started and
     // recovered, and a failure to start is one line and exit code 1. `nitro dev` keeps its own.
     'build:before'(nitro) {
       if (!nitro.options.dev) {
-        nitro.options.entry = fileURLToPath(new URL('./server/entry.ts', import.meta.url))
+        nitro.options.entry = fileURLToPath(new URL('./server/http/entry.ts', import.meta.url))
       }
     },
     // The guest entry stays a plain .mjs file next to the server entry (bundling it breaks it);

@@ -6,8 +6,6 @@
  * queued executions failed, running ones given the grace period) and `close` once HTTP drained.
  */
 import Redis from 'ioredis'
-import { existsSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
 import { fail } from '../core/errors'
 import { withDeadline } from '../core/deadline'
 import { clamp, LIMITS } from '../core/limits'
@@ -16,6 +14,7 @@ import { createInflight, type Inflight } from './executions/inflight'
 import { createLongPolls, type LongPolls } from './executions/long-polls'
 import type { Settings } from './settings/resolve'
 import { retentionMs } from './settings/retention'
+import { resolveBesideEntry } from './settings/beside-entry'
 import { loadBundledSkills, type BundledSkills } from './skills/bundled'
 import { createEmbeddedStore, createRedisStore, type Store } from './store'
 import { createLocalNotifier, createRedisNotifier, type Notifier } from './store/notifier'
@@ -224,20 +223,6 @@ async function recover(app: App): Promise<App> {
       await new Promise((resolve) => setTimeout(resolve, RECOVERY_RETRY_MS))
     }
   }
-}
-
-/**
- * Files the build copies next to the server entry (the guest entry, the bundled skills); in a
- * source checkout (`nitro dev`) they are found in the project folder instead.
- */
-export function resolveBesideEntry(name: string, sourcePath = name): string {
-  const candidates = [
-    join(dirname(process.argv[1] ?? ''), name),
-    resolve(process.cwd(), sourcePath),
-  ]
-  const found = candidates.find((candidate) => existsSync(candidate))
-  if (!found) throw new Error(`${name} is missing (looked in ${candidates.join(', ')})`)
-  return found
 }
 
 /** Create the app, then recover; resolves once requests may be served. */

@@ -5,8 +5,8 @@
  * import only what they may.
  */
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { CAPABILITY_PLUGINS } from '../core/capabilities/registry'
@@ -221,6 +221,56 @@ describe('layers', () => {
     for (const file of [...sourceFiles('cli'), ...sourceFiles('runtime')]) {
       for (const target of importsOf(file)) expect(target, file).not.toMatch(/(^|\/)server\//)
     }
+  })
+
+  it('h3 stays at the edge: only server/routes/ and server/http/ touch a request', () => {
+    for (const file of sourceFiles('server')) {
+      if (/^server\/(routes|http)\//.test(file)) continue
+      expect(importsOf(file), file).not.toContain('h3')
+      expect(read(file), `${file} takes a request`).not.toMatch(/\bH3Event\b/)
+    }
+  })
+
+  it('no import cycle between server/ folders (type-only imports aside)', () => {
+    // Folder → folders it imports at run time; the files at server/ itself are the folder '.'.
+    const folderOf = (path: string) => {
+      const rest = path.slice('server/'.length).split('/')
+      return rest.length > 1 || !/\.(ts|mjs)$/.test(path) ? rest[0] : '.'
+    }
+    const edges = new Map<string, Set<string>>()
+    for (const file of sourceFiles('server')) {
+      const statements = read(file).matchAll(/^import\s+(type\s+)?([^;]*?)\s+from\s+'([^']+)'/gm)
+      for (const [, typeOnly, names, target] of statements) {
+        const onlyTypes =
+          typeOnly ||
+          (/^\{[\s\S]*\}$/.test(names.trim()) &&
+            names
+              .trim()
+              .slice(1, -1)
+              .split(',')
+              .map((name) => name.trim())
+              .filter(Boolean)
+              .every((name) => name.startsWith('type ')))
+        if (onlyTypes || !target.startsWith('.')) continue
+        const resolved = join(dirname(file), target)
+        if (!resolved.startsWith('server/')) continue
+        const from = folderOf(file)
+        const to = folderOf(
+          existsSync(join(root, resolved)) ? `${resolved}/x.ts` : `${resolved}.ts`,
+        )
+        if (from !== to) edges.set(from, (edges.get(from) ?? new Set()).add(to))
+      }
+    }
+    const reaches = (from: string, to: string, seen = new Set<string>()): boolean =>
+      from === to ||
+      [...(edges.get(from) ?? [])].some(
+        (next) => !seen.has(next) && (seen.add(next), reaches(next, to, seen)),
+      )
+    const cycles = [...edges].flatMap(([from, targets]) =>
+      [...targets].filter((to) => reaches(to, from)).map((to) => `${from} → ${to}`),
+    )
+    expect(edges.size).toBeGreaterThan(10)
+    expect(cycles).toEqual([])
   })
 
   it('no service parses an error back out of its text', () => {

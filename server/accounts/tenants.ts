@@ -5,7 +5,7 @@
 import type { App } from '../app'
 import type { TransactionStep } from '../store'
 import { fail } from '../../core/errors'
-import { assertWithinRate } from '../http/rate-limit'
+import { assertWithinRate } from '../store/rate-limit'
 import { createId, createToken, findByToken, hashToken, isBearerShaped } from './tokens'
 
 export type Role = 'agent' | 'owner'

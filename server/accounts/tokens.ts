@@ -2,7 +2,7 @@
  * Bearer and approval tokens: 256 random bits, shown once, stored only as HMAC-SHA256 digests
  * under the server's token pepper (a copy of the store alone cannot even confirm a guessed token)
  * and found by digest lookup (so comparison time does not depend on how close a guess is).
- * Status-link tokens have the same shape but are not stored at all (http/status-links.ts).
+ * Status-link tokens have the same shape but are not stored at all (status-links.ts).
  */
 import { createHash, createHmac, randomBytes, randomFillSync } from 'node:crypto'
 import type { App } from '../app'

@@ -6,7 +6,7 @@
 import type { Tenant } from '../accounts/tenants'
 import { isIdShaped } from '../accounts/tokens'
 import type { App } from '../app'
-import { isStatusTokenFor } from '../http/status-links'
+import { isStatusTokenFor } from '../accounts/status-links'
 import { readExecution, type ExecutionRecord } from './records'
 
 export function canViewExecution(record: ExecutionRecord, tenant: Tenant): boolean {

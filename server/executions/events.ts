@@ -5,7 +5,6 @@
  * this process does not run (another node, or finished long ago) is answered from its record once
  * terminal. Held connections count against the same per-tenant cap as long-polls.
  */
-import { createEventStream, type H3Event } from 'h3'
 import { fail } from '../../core/errors'
 import { LIMITS } from '../../core/limits'
 import type { App } from '../app'
@@ -15,23 +14,32 @@ import { readStatus, TERMINAL_STATUSES, waitForStatus, type StatusViewer } from 
 
 const HEARTBEAT_MS = 15_000
 
+/** Where the events go: an event stream the HTTP edge opens (server/http/event-stream.ts). */
+export interface EventSink {
+  push(event: string, data: string): Promise<void>
+  close(): Promise<void>
+  onClosed(listener: () => void): void
+  /** Answers the request with the stream. */
+  send(): Promise<void>
+}
+
 export async function streamExecutionEvents(
-  event: H3Event,
   app: App,
   viewer: StatusViewer,
   id: string,
+  open: () => EventSink,
 ) {
   // Visibility first: another tenant's id is 404 like an unknown one, before any stream opens.
   const reading = await readStatus(app, viewer, id)
   if (!id.startsWith('exec_')) fail('NOT_FOUND')
   const release = app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId, 'stream')
-  const stream = createEventStream(event)
+  const stream = open()
   let closed = false
   // Every payload is JSON: one line, whatever the output holds.
   const send = (live: LiveEvent) =>
-    closed ? undefined : stream.push({ event: live.type, data: JSON.stringify(live.data) })
+    closed ? undefined : stream.push(live.type, JSON.stringify(live.data))
   const heartbeat = setInterval(() => {
-    if (!closed) void stream.push({ event: 'ping', data: '{}' })
+    if (!closed) void stream.push('ping', '{}')
   }, HEARTBEAT_MS)
   const abort = new AbortController()
   stream.onClosed(() => {

@@ -3,7 +3,7 @@
  */
 import type { Tenant } from '../accounts/tenants'
 import type { App } from '../app'
-import { statusUrlFor } from '../http/status-links'
+import { statusUrlFor } from '../accounts/status-links'
 import { readAgentExecutions, summarizeExecution, withLiveState } from './records'
 
 export async function readHistory(

@@ -6,11 +6,10 @@
  * long as its permit.
  * Status words: approved (accepted, queued) → executing → completed | failed.
  */
-import { fail, type ExecutionFailureCode } from '../../core/errors'
+import type { ExecutionFailureCode } from '../../core/errors'
 import { sha256Hex } from '../../core/hash'
 import { LIMITS } from '../../core/limits'
 import type { App } from '../app'
-import { permitRetentionMs, type PermitRecord } from '../permits/records'
 import { retentionMs } from '../settings/retention'
 import type { ExecutionResult } from '../../schemas/types'
 
@@ -52,7 +51,6 @@ const executionKey = (id: string) => `exec:${id}`
 const runningPrefix = (node: string) => `running:${node}`
 const permitExecutionsPrefix = (permitId: string) => `permit-execs:${permitId}`
 const agentExecutionsPrefix = (agentId: string) => `agent-execs:${agentId}`
-const permitUsageKey = (permitId: string) => `permit-usage:${permitId}`
 const idempotencyKey = (agentId: string, key: string) => `idempotency:${agentId}:${sha256Hex(key)}`
 
 export const isTerminal = (status: ExecutionStatus) => status === 'completed' || status === 'failed'
@@ -79,25 +77,6 @@ export async function createExecutionRecord(app: App, record: ExecutionRecord): 
       : []),
     { key: executionKey(id), value: record, ttlMs },
   ])
-}
-
-/** Count one execution against the permit's budget, atomically; PERMIT_EXHAUSTED past it. */
-export async function countExecution(app: App, permit: PermitRecord): Promise<void> {
-  const update = (used: number | null) => {
-    if ((used ?? 0) >= permit.max_executions) {
-      fail('PERMIT_EXHAUSTED', { details: { max_executions: permit.max_executions } })
-    }
-    return (used ?? 0) + 1
-  }
-  // The counter lives as long as the permit's record: a budget must not reset while in force.
-  await app.store.update<number>(permitUsageKey(permit.permit_id), update, {
-    ttlMs: permitRetentionMs(app, permit),
-  })
-}
-
-/** How many executions a permit has started (its budget is max_executions). */
-export async function readExecutionsUsed(app: App, permitId: string): Promise<number> {
-  return (await app.store.get<number>(permitUsageKey(permitId))) ?? 0
 }
 
 /** What an idempotency key holds: the execution it answered, and the request it answered. */

@@ -12,13 +12,13 @@ import type { ExecuteRequest } from '../../schemas/types'
 import type { Tenant } from '../accounts/tenants'
 import { createId } from '../accounts/tokens'
 import type { App } from '../app'
-import { statusUrlFor } from '../http/status-links'
+import { statusUrlFor } from '../accounts/status-links'
 import { readPermitFor } from '../permits/access'
 import type { PermitRecord } from '../permits/records'
+import { countExecution } from '../permits/usage'
 import { resolveSkill } from '../skills/registry'
 import {
   claimIdempotencyKey,
-  countExecution,
   createExecutionRecord,
   readIdempotentAnswer,
   releaseIdempotencyKey,

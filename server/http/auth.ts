@@ -1,6 +1,6 @@
 /**
  * Identity comes only from a verified bearer token, or for an owner on our own pages from a
- * passkey session (server/web/sessions.ts: CSRF-checked for every state change): never from
+ * passkey session (server/http/sessions.ts: CSRF-checked for every state change): never from
  * headers such as X-Tenant-Id (MT-07), and there is no development fallback.
  */
 import type { H3Event } from 'h3'
@@ -9,7 +9,7 @@ import { authenticate, type Role, type Tenant } from '../accounts/tenants'
 import type { App } from '../app'
 import { fail } from '../../core/errors'
 import { clientAddressOf } from '../../core/trusted-proxies'
-import { readSessionCaller } from '../web/sessions'
+import { readSessionCaller } from './sessions'
 
 export async function requireTenant(event: H3Event, app: App, role?: Role): Promise<Tenant> {
   const tenant = await readTenant(event, app)

@@ -19,11 +19,11 @@ import { assertRequestBody, type RequestBodies, type RequestBodyName } from '../
 import type { Tenant } from '../accounts/tenants'
 import { useApp, useStartedApp, type App } from '../app'
 import { readJsonBody, readOptionalJsonBody } from './body'
-import { sendPage, type PageContent, type PageContext } from '../web/page'
-import { wantsHtml } from '../web/negotiate'
-import { isSameOriginRequest } from '../web/sessions'
+import { sendPage, type PageContent, type PageContext } from './page'
+import { wantsHtml } from './negotiate'
+import { isSameOriginRequest } from './sessions'
 import { readBearerTenant, readTenant, requireTenant } from './auth'
-import { noteTenant } from '../telemetry/requests'
+import { noteTenant } from './requests'
 
 /**
  * Who may call: nobody in particular (`none`), a bearer token of a role (`agent`, `owner`) or of

@@ -4,6 +4,8 @@
  */
 import { getQuery, type H3Event } from 'h3'
 import { fail } from '../../core/errors'
+import { LIMITS } from '../../core/limits'
+import type { PageQuery } from '../../core/pagination'
 
 export function readQueryString(event: H3Event, name: string, maxLength = 200): string | undefined {
   const value = getQuery(event)[name]
@@ -32,4 +34,11 @@ export function readQueryFlag(event: H3Event, name: string): boolean {
   if (['true', '1', ''].includes(text)) return true
   if (['false', '0'].includes(text)) return false
   return fail('INVALID_QUERY', { details: { parameter: name } })
+}
+
+/** `?cursor=` and `?limit=` of a list (core/pagination.ts). */
+export function readPageQuery(event: H3Event): PageQuery {
+  const cursor = readQueryString(event, 'cursor', 64)
+  const limit = readQueryInteger(event, 'limit', 1, LIMITS.PAGE_SIZE_MAX)
+  return { ...(cursor ? { cursor } : {}), ...(limit ? { limit } : {}) }
 }

@@ -6,20 +6,19 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js'
-import { getRequestHeaders, type H3Event } from 'h3'
 import type { Tenant } from '../accounts/tenants'
 import type { App } from '../app'
 import { SERVER_VERSION } from '../attestation/attestation'
-import { getPublicOrigin } from '../http/origin'
 import { callTool, listTools } from './tools'
 
+/** `headers`: the request's, as the transport reads them (Accept, MCP-Protocol-Version, …). */
 export async function answerMcp(
-  event: H3Event,
   app: App,
   agent: Tenant,
   body: unknown,
+  request: { publicOrigin: string; headers: Headers },
 ): Promise<Response> {
-  const publicOrigin = getPublicOrigin(event, app)
+  const { publicOrigin } = request
   const server = new Server(
     { name: 'oauth3', version: SERVER_VERSION },
     {
@@ -39,13 +38,9 @@ export async function answerMcp(
     enableJsonResponse: true,
   })
   await server.connect(transport)
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(getRequestHeaders(event))) {
-    if (value !== undefined && name !== 'content-length') headers.set(name, value)
-  }
-  const request = new Request(`${publicOrigin}/mcp`, { method: 'POST', headers })
+  const forwarded = new Request(`${publicOrigin}/mcp`, { method: 'POST', headers: request.headers })
   try {
-    return await transport.handleRequest(request, { parsedBody: body })
+    return await transport.handleRequest(forwarded, { parsedBody: body })
   } finally {
     void server.close()
   }

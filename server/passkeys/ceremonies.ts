@@ -13,16 +13,12 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server'
 import { randomBytes } from 'node:crypto'
-import type { H3Event } from 'h3'
 import { fail } from '../../core/errors'
 import type { PasskeyOptionsRequest, PasskeyVerifyRequest } from '../../schemas/types'
-import { describeTenant, getTenant, signUp, type Tenant } from '../accounts/tenants'
+import { getTenant, signUp, type Tenant } from '../accounts/tenants'
 import type { App } from '../app'
-import { getClientAddress } from '../http/auth'
-import { getPublicOrigin } from '../http/origin'
-import { assertWithinRate } from '../http/rate-limit'
+import { assertWithinRate } from '../store/rate-limit'
 import { readDecisionRequest } from '../permits/approval'
-import { isSameOriginRequest, startWebSession } from '../web/sessions'
 import {
   consumeChallenge,
   createChallenge,
@@ -37,26 +33,34 @@ import {
 const RP_NAME = 'OAuth3'
 const OPTIONS_PER_MINUTE = 60
 
-function relyingParty(event: H3Event, app: App) {
-  const origin = getPublicOrigin(event, app)
-  return { origin, rpID: new URL(origin).hostname }
+/** What a ceremony needs to know of its request (the HTTP edge reads it: http/sessions.ts). */
+export interface CeremonyRequest {
+  /** This server's public origin: the relying party. */
+  publicOrigin: string
+  clientAddress: string
+  /** The request comes from this server's own pages (Origin / Sec-Fetch-Site). */
+  sameOrigin: boolean
 }
 
-function assertFromOurPages(event: H3Event, app: App) {
-  if (!isSameOriginRequest(event, app)) fail('CROSS_SITE_REQUEST')
+function relyingParty(request: CeremonyRequest) {
+  return { origin: request.publicOrigin, rpID: new URL(request.publicOrigin).hostname }
+}
+
+function assertFromOurPages(request: CeremonyRequest) {
+  if (!request.sameOrigin) fail('CROSS_SITE_REQUEST')
 }
 
 /** POST /passkeys/options: a challenge for one ceremony, with the browser's options. */
 export async function passkeyOptions(
-  event: H3Event,
   app: App,
   caller: Tenant | null,
   body: PasskeyOptionsRequest,
+  request: CeremonyRequest,
 ) {
-  assertFromOurPages(event, app)
-  const rate = { name: 'passkey-options', subject: getClientAddress(event, app), windowMs: 60_000 }
+  assertFromOurPages(request)
+  const rate = { name: 'passkey-options', subject: request.clientAddress, windowMs: 60_000 }
   await assertWithinRate(app.store, rate, OPTIONS_PER_MINUTE)
-  const { rpID } = relyingParty(event, app)
+  const { rpID } = relyingParty(request)
   if (body.purpose === 'register') {
     const owner = caller?.role === 'owner' ? caller : null
     if (caller && !owner) fail('FORBIDDEN_ROLE', { details: { required_role: 'owner' } })
@@ -91,7 +95,7 @@ export async function passkeyOptions(
       token: body.token,
       owner: caller,
       manifestSha256: body.manifest_sha256,
-      clientAddress: getClientAddress(event, app),
+      clientAddress: request.clientAddress,
     })
     decision = {
       request_id: body.request_id,
@@ -114,11 +118,18 @@ export async function passkeyOptions(
   return { challenge_id: challengeId, options }
 }
 
-/** POST /passkeys/register: store the passkey (and the new owner account), and sign in. */
-export async function registerPasskey(event: H3Event, app: App, body: PasskeyVerifyRequest) {
-  assertFromOurPages(event, app)
+/**
+ * POST /passkeys/register: store the passkey (and the new owner account). The owner it answers is
+ * signed in by the route; a new account's owner token is answered once.
+ */
+export async function registerPasskey(
+  app: App,
+  body: PasskeyVerifyRequest,
+  request: CeremonyRequest,
+): Promise<{ owner: Tenant; token?: string }> {
+  assertFromOurPages(request)
   const challenge = await consumeChallenge(app, body.challenge_id, 'register')
-  const { origin, rpID } = relyingParty(event, app)
+  const { origin, rpID } = relyingParty(request)
   let verified
   try {
     verified = await verifyRegistrationResponse({
@@ -142,7 +153,7 @@ export async function registerPasskey(event: H3Event, app: App, body: PasskeyVer
     const created = await signUp(
       app,
       { role: 'owner', name: challenge.name ?? 'owner' },
-      { clientAddress: getClientAddress(event, app), publicOrigin: origin },
+      { clientAddress: request.clientAddress, publicOrigin: origin },
     )
     owner = await getTenant(app, created.tenant_id)
     token = created.token
@@ -157,21 +168,18 @@ export async function registerPasskey(event: H3Event, app: App, body: PasskeyVer
     name: challenge.owner_id && challenge.name ? challenge.name : 'passkey',
     created_at: Date.now(),
   })
-  await startWebSession(event, app, owner)
-  return {
-    owner: describeTenant(owner),
-    // A new account's owner token, shown once: for the API and the CLI.
-    ...(token ? { token } : {}),
-  }
+  return { owner, ...(token ? { token } : {}) }
 }
 
-/** POST /passkeys/signin */
-export async function signInWithPasskey(event: H3Event, app: App, body: PasskeyVerifyRequest) {
-  assertFromOurPages(event, app)
+/** POST /passkeys/signin: the owner whose passkey answered (the route signs it in). */
+export async function signInWithPasskey(
+  app: App,
+  body: PasskeyVerifyRequest,
+  request: CeremonyRequest,
+): Promise<Tenant> {
+  assertFromOurPages(request)
   const challenge = await consumeChallenge(app, body.challenge_id, 'signin')
-  const owner = await verifyAssertion(event, app, challenge, body.response)
-  await startWebSession(event, app, owner)
-  return { owner: describeTenant(owner) }
+  return verifyAssertion(app, challenge, body.response, request)
 }
 
 /**
@@ -179,12 +187,12 @@ export async function signInWithPasskey(event: H3Event, app: App, body: PasskeyV
  * for this request, this manifest and this action.
  */
 export async function ownerOfDecision(
-  event: H3Event,
   app: App,
   decision: DecisionBinding,
   passkey: { challenge_id: string; response: Record<string, unknown> },
+  request: CeremonyRequest,
 ): Promise<Tenant> {
-  assertFromOurPages(event, app)
+  assertFromOurPages(request)
   const challenge = await consumeChallenge(app, passkey.challenge_id, 'decision')
   const bound = challenge.decision
   if (
@@ -195,19 +203,19 @@ export async function ownerOfDecision(
   ) {
     fail('PASSKEY_CHALLENGE_INVALID')
   }
-  return verifyAssertion(event, app, challenge, passkey.response)
+  return verifyAssertion(app, challenge, passkey.response, request)
 }
 
 async function verifyAssertion(
-  event: H3Event,
   app: App,
   challenge: ChallengeRecord,
   response: Record<string, unknown>,
+  request: CeremonyRequest,
 ): Promise<Tenant> {
   const id = typeof response.id === 'string' ? response.id : ''
   const passkey = id ? await readPasskey(app, id) : null
   if (!passkey) return fail('PASSKEY_REJECTED')
-  const { origin, rpID } = relyingParty(event, app)
+  const { origin, rpID } = relyingParty(request)
   let verified
   try {
     verified = await verifyAuthenticationResponse({

@@ -9,8 +9,8 @@ import { LIMITS } from '../../core/limits'
 import type { Tenant } from '../accounts/tenants'
 import { isIdShaped } from '../accounts/tokens'
 import type { App } from '../app'
-import { assertUnderCount, countAttempt } from '../http/rate-limit'
-import { isStatusTokenFor } from '../http/status-links'
+import { assertUnderCount, countAttempt } from '../store/rate-limit'
+import { isStatusTokenFor } from '../accounts/status-links'
 import {
   isApprovalTokenFor,
   permitStatusOf,

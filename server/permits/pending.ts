@@ -2,14 +2,11 @@
  * GET /requests: what waits for an owner's decision — the pending requests of the agents bound to
  * it, which only it may decide (AP-13), so it reviews them without the approval link's token.
  */
-import type { H3Event } from 'h3'
 import { getTenant, type Tenant } from '../accounts/tenants'
 import type { App } from '../app'
-import { getPublicOrigin } from '../http/origin'
 import { readPendingRequests } from './records'
 
-export async function listPendingRequests(event: H3Event, app: App, owner: Tenant) {
-  const origin = getPublicOrigin(event, app)
+export async function listPendingRequests(app: App, owner: Tenant, origin: string) {
   const permits = await readPendingRequests(app, owner.tenant_id)
   const requests = await Promise.all(
     permits.map(async (permit) => ({

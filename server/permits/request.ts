@@ -14,7 +14,7 @@ import type { PermitRequest } from '../../schemas/types'
 import type { Tenant } from '../accounts/tenants'
 import { createId, createToken } from '../accounts/tokens'
 import type { App } from '../app'
-import { statusUrlFor } from '../http/status-links'
+import { statusUrlFor } from '../accounts/status-links'
 import { resolveSkill } from '../skills/registry'
 import { createPermitRecord, type PermitRecord, type PermitSkill } from './records'
 

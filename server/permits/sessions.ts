@@ -5,8 +5,8 @@
 import { fail } from '../../core/errors'
 import type { Tenant } from '../accounts/tenants'
 import type { App } from '../app'
-import { readExecutionsUsed } from '../executions/records'
-import { paginate, type PageQuery } from '../http/pagination'
+import { readExecutionsUsed } from './usage'
+import { paginate, type PageQuery } from '../../core/pagination'
 import { canView, readPermitFor } from './access'
 import { permitStatusOf, readIndexedPermits, updatePermit, type PermitRecord } from './records'
 

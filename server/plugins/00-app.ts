@@ -2,7 +2,7 @@
  * Startup: check the settings, configure the logger, open the store, the notifier and the key
  * provider, mark the executions a stop interrupted (startApp). A bad setting or a store that
  * cannot be opened stops the process with one line naming the setting, instead of serving half a
- * server. The entry (server/entry.ts) listens once this is done. Shutdown: at SIGTERM or SIGINT,
+ * server. The entry (server/http/entry.ts) listens once this is done. Shutdown: at SIGTERM or SIGINT,
  * before Nitro waits for open connections to drain, open long-polls are answered and queued
  * executions failed (`beginShutdown`); Nitro's `close` hook then waits for running ones and closes
  * the store.

@@ -1,5 +1,5 @@
 import { defineApiRoute } from '../http/define-route'
-import { sendPage } from '../web/page'
+import { sendPage } from '../http/page'
 import { dashboardPage } from '../web/pages/dashboard'
 
 export default defineApiRoute(

@@ -1,4 +1,6 @@
+import { getRequestHeaders } from 'h3'
 import { defineApiRoute } from '../http/define-route'
+import { getPublicOrigin } from '../http/origin'
 import { answerMcp } from '../mcp/endpoint'
 
 export default defineApiRoute(
@@ -10,5 +12,12 @@ export default defineApiRoute(
     body: 'mcpMessage',
     returns: 'A JSON-RPC answer (tools/list, tools/call, …).',
   },
-  ({ event, app, caller, body }) => answerMcp(event, app, caller, body),
+  ({ event, app, caller, body }) => {
+    const headers = new Headers()
+    for (const [name, value] of Object.entries(getRequestHeaders(event))) {
+      // The body was read and parsed here: its length is not the transport's to check.
+      if (value !== undefined && name !== 'content-length') headers.set(name, value)
+    }
+    return answerMcp(app, caller, body, { publicOrigin: getPublicOrigin(event, app), headers })
+  },
 )

@@ -9,7 +9,7 @@ import { hostname } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
 import { defaultPoolSize } from '../../runtime/limits'
 import { parseTrustedProxies, type TrustedProxies } from '../../core/trusted-proxies'
-import { LOG_LEVELS, type LogLevel } from '../telemetry/logger'
+import { LOG_LEVELS, type LogLevel } from './log-levels'
 import {
   custom,
   decimal,

@@ -7,7 +7,7 @@
 import semver from 'semver'
 import { fail } from '../../core/errors'
 import { LIMITS } from '../../core/limits'
-import { countAttempt } from '../http/rate-limit'
+import { countAttempt } from '../store/rate-limit'
 import { validateSkillBundle } from '../../core/skills/validate'
 import type { Tenant } from '../accounts/tenants'
 import type { App } from '../app'

@@ -10,10 +10,10 @@
 import { writeSync } from 'node:fs'
 import { isatty } from 'node:tty'
 import pino, { type Logger } from 'pino'
+import type { LogLevel } from '../settings/log-levels'
 import { prettyLine } from './pretty'
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-export type LogLevel = (typeof LOG_LEVELS)[number]
+export type { LogLevel }
 export type LogFormat = 'auto' | 'pretty' | 'json'
 
 export interface LogOptions {

@@ -5,5 +5,5 @@ declare module '#oauth3/route-index' {
   export default entries
 }
 
-// Nitro's runtime polyfills, imported first by a server entry (server/entry.ts).
+// Nitro's runtime polyfills, imported first by a server entry (server/http/entry.ts).
 declare module '#nitro-internal-pollyfills' {}

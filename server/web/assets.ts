@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { resolveBesideEntry } from '../app'
+import { resolveBesideEntry } from '../settings/beside-entry'
 
 export interface Asset {
   body: Buffer

@@ -2,6 +2,7 @@ import { getRouterParam } from 'h3'
 import { fail } from '../../../core/errors'
 import { getClientAddress } from '../../http/auth'
 import { defineApiRoute } from '../../http/define-route'
+import { ceremonyRequestOf } from '../../http/sessions'
 import { decidePermit } from '../../permits/approval'
 
 export default defineApiRoute(
@@ -22,10 +23,10 @@ export default defineApiRoute(
       // Loaded only for a passkey decision: bearer-token decisions never pay for WebAuthn.
       const { ownerOfDecision } = await import('../../passkeys/ceremonies')
       owner = await ownerOfDecision(
-        event,
         app,
         { request_id: requestId, manifest_sha256: body.manifest_sha256, action: body.action },
         body.passkey,
+        ceremonyRequestOf(event, app),
       )
     }
     if (!owner) return fail('UNAUTHORIZED')

@@ -1,15 +1,10 @@
-import { getRequestHeader, setResponseHeader } from 'h3'
-import { fail } from '../../../core/errors'
-import { LIMITS } from '../../../core/limits'
-import { TERMINAL_STATUSES, waitForStatus } from '../../executions/status'
+import { setResponseHeader } from 'h3'
+import { PREFER_WAIT_MAX_S, waitInline } from '../../executions/inline-wait'
 import { executeCode } from '../../executions/submit'
+import { clientGone } from '../../http/client-gone'
 import { answerWithStatus, defineApiRoute } from '../../http/define-route'
 import { getPublicOrigin } from '../../http/origin'
-import { readPreferredWait } from '../../http/prefer'
-import { clientGone } from '../../http/client-gone'
-
-/** The longest `Prefer: wait=N` honoured, in seconds. */
-const PREFER_WAIT_MAX_S = 60
+import { readIdempotencyKey, readPreferredWait } from '../../http/prefer'
 
 export default defineApiRoute(
   {
@@ -24,35 +19,18 @@ export default defineApiRoute(
       '{ request_id, status: "approved", permit_id?, status_url } — or, with Prefer: wait=N, 200 and the terminal status body with status_url',
   },
   async ({ event, app, caller, body }) => {
-    const idempotencyKey = getRequestHeader(event, 'idempotency-key')
-    const max = LIMITS.IDEMPOTENCY_KEY_MAX_CHARS
-    if (
-      idempotencyKey !== undefined &&
-      !(idempotencyKey.length <= max && /^[\x21-\x7e]+$/.test(idempotencyKey))
-    ) {
-      fail('INVALID_BODY', {
-        details: { reason: `Idempotency-Key must be 1 to ${max} visible ASCII characters` },
-      })
-    }
+    const idempotencyKey = readIdempotencyKey(event)
     const accepted = await executeCode(app, caller, body, {
       publicOrigin: getPublicOrigin(event, app),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     })
     const waitSeconds = readPreferredWait(event, PREFER_WAIT_MAX_S)
     if (!waitSeconds) return accepted
-    // Accepted is accepted: from here on nothing may turn the answer into an error a client would
-    // retry. A held wait counts against the token's cap like any held request (rule 24); at the
-    // cap the preference is not applied: the accepted answer comes at once.
-    const release = app.longPolls.tryHold(caller.tenant_id, 'inline_wait')
-    if (!release) return accepted
-    const ended = await waitForStatus(app, { tenant: caller }, accepted.request_id, {
-      timeoutMs: waitSeconds * 1000,
+    const ended = await waitInline(app, caller, accepted.request_id, {
+      waitSeconds,
       signal: clientGone(event),
-      holdSlot: false,
     })
-      .catch(() => null)
-      .finally(release)
-    if (!ended || !TERMINAL_STATUSES.has(ended.status)) return accepted
+    if (!ended) return accepted
     answerWithStatus(event, 200)
     setResponseHeader(event, 'preference-applied', `wait=${waitSeconds}`)
     return { ...ended, status_url: accepted.status_url }

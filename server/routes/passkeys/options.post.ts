@@ -1,4 +1,5 @@
 import { defineApiRoute } from '../../http/define-route'
+import { ceremonyRequestOf } from '../../http/sessions'
 import { passkeyOptions } from '../../passkeys/ceremonies'
 
 export default defineApiRoute(
@@ -10,5 +11,6 @@ export default defineApiRoute(
     body: 'passkeyOptions',
     returns: '{ challenge_id, options }',
   },
-  ({ event, app, caller, body }) => passkeyOptions(event, app, caller, body),
+  ({ event, app, caller, body }) =>
+    passkeyOptions(app, caller, body, ceremonyRequestOf(event, app)),
 )

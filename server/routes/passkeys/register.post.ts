@@ -1,4 +1,6 @@
+import { describeTenant } from '../../accounts/tenants'
 import { defineApiRoute } from '../../http/define-route'
+import { ceremonyRequestOf, startWebSession } from '../../http/sessions'
 import { registerPasskey } from '../../passkeys/ceremonies'
 
 export default defineApiRoute(
@@ -11,5 +13,10 @@ export default defineApiRoute(
     status: 201,
     returns: '{ owner, token? }',
   },
-  ({ event, app, body }) => registerPasskey(event, app, body),
+  async ({ event, app, body }) => {
+    const { owner, token } = await registerPasskey(app, body, ceremonyRequestOf(event, app))
+    await startWebSession(event, app, owner)
+    // A new account's owner token, shown once: for the API and the CLI.
+    return { owner: describeTenant(owner), ...(token ? { token } : {}) }
+  },
 )

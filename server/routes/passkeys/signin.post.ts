@@ -1,4 +1,6 @@
+import { describeTenant } from '../../accounts/tenants'
 import { defineApiRoute } from '../../http/define-route'
+import { ceremonyRequestOf, startWebSession } from '../../http/sessions'
 import { signInWithPasskey } from '../../passkeys/ceremonies'
 
 export default defineApiRoute(
@@ -9,5 +11,9 @@ export default defineApiRoute(
     body: 'passkeyVerify',
     returns: '{ owner }',
   },
-  ({ event, app, body }) => signInWithPasskey(event, app, body),
+  async ({ event, app, body }) => {
+    const owner = await signInWithPasskey(app, body, ceremonyRequestOf(event, app))
+    await startWebSession(event, app, owner)
+    return { owner: describeTenant(owner) }
+  },
 )

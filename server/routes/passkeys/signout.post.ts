@@ -1,6 +1,6 @@
 import { defineApiRoute } from '../../http/define-route'
 import { fail } from '../../../core/errors'
-import { endWebSession, isSameOriginRequest } from '../../web/sessions'
+import { endWebSession, isSameOriginRequest } from '../../http/sessions'
 
 export default defineApiRoute(
   {

@@ -1,4 +1,5 @@
 import { defineApiRoute } from '../../http/define-route'
+import { getPublicOrigin } from '../../http/origin'
 import { listPendingRequests } from '../../permits/pending'
 
 export default defineApiRoute(
@@ -10,5 +11,5 @@ export default defineApiRoute(
     returns:
       '{ requests: [{ request_id, agent: { tenant_id, name }, description, capabilities, created_at, expires_at, review_url }] }',
   },
-  ({ event, app, caller }) => listPendingRequests(event, app, caller),
+  ({ event, app, caller }) => listPendingRequests(app, caller, getPublicOrigin(event, app)),
 )

@@ -1,5 +1,5 @@
 import { defineApiRoute } from '../../http/define-route'
-import { readPageQuery } from '../../http/pagination'
+import { readPageQuery } from '../../http/query'
 import { listPermits } from '../../permits/sessions'
 
 export default defineApiRoute(

@@ -13,7 +13,7 @@ import type { App } from '../../app'
 import { readApproval } from '../../permits/approval'
 import { readSkillVersion } from '../../skills/registry'
 import { html, type Html } from '../html'
-import type { PageContent } from '../page'
+import type { PageContent } from '../../http/page'
 import { isOAuth3Error } from '../../../core/errors'
 
 type Approval = Awaited<ReturnType<typeof readApproval>>

@@ -4,7 +4,7 @@
  * cookies, agents, passkeys. The page script fills each section from the API with the session.
  */
 import { html } from '../html'
-import type { PageContent, PageContext } from '../page'
+import type { PageContent, PageContext } from '../../http/page'
 
 export async function dashboardPage({ session }: PageContext): Promise<PageContent> {
   if (!session) {

@@ -5,8 +5,7 @@
  */
 import { keyIdOf } from '../../../core/attestation/receipt'
 import { html } from '../html'
-import type { PageContent, PageContext } from '../page'
-import { getPublicOrigin } from '../../http/origin'
+import type { PageContent, PageContext } from '../../http/page'
 
 const TRUST_WORDS = {
   tdx: 'This server runs inside an Intel TDX confidential VM. Its signing key is bound to a TDX quote, and every result it returns carries a receipt signed by that key. Do not take our word for it: check it yourself.',
@@ -15,8 +14,7 @@ const TRUST_WORDS = {
   none: 'This server does not run in a TEE: nothing about it is attested. Its results are signed with a local key, which proves only that this server signed them. Run it inside dstack for attestation.',
 } as const
 
-export async function homePage({ event, app }: PageContext): Promise<PageContent> {
-  const origin = getPublicOrigin(event, app)
+export async function homePage({ app, origin }: PageContext): Promise<PageContent> {
   const tee = app.environment.tee
   const keyId = await keyIdOf(app.keys.signingKey().publicKey)
   return {

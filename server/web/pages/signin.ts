@@ -3,7 +3,7 @@
  * an existing owner by pasting its owner token once (sent in a header, never in a URL).
  */
 import { html } from '../html'
-import type { PageContent, PageContext } from '../page'
+import type { PageContent, PageContext } from '../../http/page'
 
 export async function signinPage({ session }: PageContext): Promise<PageContent> {
   if (session) {

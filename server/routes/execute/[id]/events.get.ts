@@ -1,6 +1,7 @@
 import { getRouterParam } from 'h3'
 import { streamExecutionEvents } from '../../../executions/events'
 import { defineApiRoute } from '../../../http/define-route'
+import { eventStreamOf } from '../../../http/event-stream'
 import { readQueryString } from '../../../http/query'
 
 export default defineApiRoute(
@@ -15,9 +16,9 @@ export default defineApiRoute(
   },
   ({ event, app, caller }) =>
     streamExecutionEvents(
-      event,
       app,
       { tenant: caller, statusToken: readQueryString(event, 'token') },
       getRouterParam(event, 'id') ?? '',
+      eventStreamOf(event),
     ),
 )

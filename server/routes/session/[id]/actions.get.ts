@@ -1,8 +1,8 @@
 import { getRouterParam } from 'h3'
 import { defineApiRoute } from '../../../http/define-route'
-import { readPageQuery } from '../../../http/pagination'
+import { readPageQuery } from '../../../http/query'
 import { readQueryString } from '../../../http/query'
-import { listActions } from '../../../permits/activity'
+import { listActions } from '../../../executions/permit-activity'
 
 export default defineApiRoute(
   {

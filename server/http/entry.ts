@@ -11,11 +11,11 @@ import type { AddressInfo } from 'node:net'
 import { toNodeListener } from 'h3'
 import { useNitroApp } from 'nitropack/runtime'
 import { setupGracefulShutdown } from 'nitropack/runtime/internal/shutdown'
-import { startedApp, type App } from './app'
-import { describeDurability } from './store/redis-durability'
-import { describeListenError, readListenAddress, type ListenAddress } from './settings/listen'
-import { flushLogs, logFatalAndExit, useLogger } from './telemetry/logger'
-import { serveMetrics } from './telemetry/metrics-server'
+import { startedApp, type App } from '../app'
+import { describeDurability } from '../store/redis-durability'
+import { describeListenError, readListenAddress, type ListenAddress } from '../settings/listen'
+import { flushLogs, logFatalAndExit, useLogger } from '../telemetry/logger'
+import { serveMetrics } from '../telemetry/metrics-server'
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const
 

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { H3Event } from 'h3'
-import { useLogger } from './logger'
-import { httpRequestSeconds, httpRequests, refusals } from './metrics'
+import { useLogger } from '../telemetry/logger'
+import { httpRequestSeconds, httpRequests, refusals } from '../telemetry/metrics'
 
 /** What a client may choose as its request id: bounded, and safe in a header and a log line. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:+/=-]{1,128}$/

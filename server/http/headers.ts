@@ -1,9 +1,9 @@
 /**
- * Every request: its id and its log line when its answer ends (telemetry/requests.ts), and the
+ * Every request: its id and its log line when its answer ends (requests.ts), and the
  * headers on every answer: nothing is cached, framed, sniffed or leaked through Referer.
  */
 import { defineEventHandler, setResponseHeaders } from 'h3'
-import { beginRequest } from '../telemetry/requests'
+import { beginRequest } from './requests'
 
 export default defineEventHandler((event) => {
   beginRequest(event)

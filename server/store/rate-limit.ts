@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { fail } from '../../core/errors'
-import type { Store } from '../store'
+import type { Store } from './index'
 
 export interface RateWindow {
   name: string

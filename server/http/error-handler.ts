@@ -5,9 +5,9 @@
  */
 import { defineNitroErrorHandler } from 'nitropack/runtime'
 import { setResponseHeader, setResponseStatus } from 'h3'
-import { toErrorResponse } from './http/errors'
-import { noteErrorCode, readRequestId } from './telemetry/requests'
-import { useLogger } from './telemetry/logger'
+import { toErrorResponse } from './errors'
+import { noteErrorCode, readRequestId } from './requests'
+import { useLogger } from '../telemetry/logger'
 
 export default defineNitroErrorHandler((error, event) => {
   const { status, body, retryAfterSeconds, unexpected } = toErrorResponse(error)

@@ -11,7 +11,8 @@ import { deleteCookie, getCookie, getRequestHeader, setCookie, type H3Event } fr
 import { getTenant, type Tenant } from '../accounts/tenants'
 import { hashToken } from '../accounts/tokens'
 import type { App } from '../app'
-import { getPublicOrigin } from '../http/origin'
+import { getClientAddress } from './auth'
+import { getPublicOrigin } from './origin'
 
 export const WEB_SESSION_TTL_MS = 12 * 60 * 60 * 1000
 
@@ -91,4 +92,13 @@ export async function readSessionCaller(event: H3Event, app: App): Promise<Tenan
     timingSafeEqual(Buffer.from(sent), Buffer.from(session.csrf)) &&
     isSameOriginRequest(event, app)
   return valid ? session.owner : null
+}
+
+/** What a passkey ceremony needs of this request (passkeys/ceremonies.ts): plain values. */
+export function ceremonyRequestOf(event: H3Event, app: App) {
+  return {
+    publicOrigin: getPublicOrigin(event, app),
+    clientAddress: getClientAddress(event, app),
+    sameOrigin: isSameOriginRequest(event, app),
+  }
 }

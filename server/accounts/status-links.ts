@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { App } from '../app'
-import { isTokenShaped } from '../accounts/tokens'
+import { isTokenShaped } from './tokens'
 
 const PURPOSE = 'oauth3/status-link/v1'
 

@@ -4,9 +4,9 @@
  * ended. Readable by the permit's agent and owner, or with the permit's approval token.
  */
 import type { App } from '../app'
-import { readPermitExecutions, summarizeExecution } from '../executions/records'
-import { paginate, type PageQuery } from '../http/pagination'
-import { readPermitFor, type Viewer } from './access'
+import { readPermitExecutions, summarizeExecution } from './records'
+import { paginate, type PageQuery } from '../../core/pagination'
+import { readPermitFor, type Viewer } from '../permits/access'
 
 export async function listActions(app: App, viewer: Viewer, permitId: string, query: PageQuery) {
   const permit = await readPermitFor(app, viewer, permitId, 'view')

@@ -7,7 +7,8 @@
 import { setResponseHeaders, setResponseStatus, type H3Event } from 'h3'
 import { isOAuth3Error, ERROR_CATALOG } from '../../core/errors'
 import type { App } from '../app'
-import { html, type Html } from './html'
+import { html, type Html } from '../web/html'
+import { getPublicOrigin } from './origin'
 import { readWebSession, type WebSession } from './sessions'
 
 export const PAGE_CSP = [
@@ -33,6 +34,8 @@ export interface PageContext {
   event: H3Event
   app: App
   session: WebSession | null
+  /** This server's public origin (http/origin.ts): the pages name it, never read it from headers. */
+  origin: string
 }
 
 const TEE_LABEL = {
@@ -86,7 +89,12 @@ export async function sendPage(
     'cross-origin-opener-policy': 'same-origin',
     'permissions-policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()',
   })
-  const context: PageContext = { event, app, session: await readWebSession(event, app) }
+  const context: PageContext = {
+    event,
+    app,
+    session: await readWebSession(event, app),
+    origin: getPublicOrigin(event, app),
+  }
   let page: PageContent
   try {
     page = await render(context)
