@@ -9,6 +9,7 @@ import { describeCapability } from '../../core/capabilities/describe'
 
 import { clientFor, COMMON_ARGS, print, UsageError, waiting } from '../context'
 import type { ApprovalView } from '../../schemas/types'
+import { manifestOfApproval, manifestSha256 } from '../../core/manifest'
 
 function readSpec(file: string): Record<string, unknown> {
   let text: string
@@ -152,6 +153,11 @@ export const approve = defineCommand({
       print(args, approval, () => `nothing to decide: ${approval.status}`)
       return 1
     }
+    // What is shown is what is approved: the hash is recomputed here, not taken on trust.
+    if ((await manifestSha256(manifestOfApproval(approval))) !== approval.manifest_sha256)
+      throw new Error(
+        'the server shows a request other than the one its manifest_sha256 covers: nothing decided',
+      )
     console.error(describeApproval(approval))
     const action = args.deny ? 'deny' : 'approve'
     const agreed =

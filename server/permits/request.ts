@@ -17,6 +17,7 @@ import type { App } from '../app'
 import { statusUrlFor } from '../accounts/status-links'
 import { resolveSkill } from '../skills/registry'
 import { createPermitRecord, type PermitRecord, type PermitSkill } from './records'
+import { permitManifest } from '../../core/manifest'
 
 const APPROVAL_TOKEN_GRACE_S = 30 * 24 * 3600
 
@@ -34,13 +35,7 @@ export async function requestPermit(
     ttl_seconds: body.ttl_seconds ?? LIMITS.PERMIT_TTL_DEFAULT_S,
     max_executions: body.max_executions ?? LIMITS.MAX_EXECUTIONS_DEFAULT,
   }
-  const manifest = {
-    version: 1,
-    description,
-    capabilities,
-    ...requested,
-    ...(skill ? { skill: { id: skill.id, version: skill.version, sha256: skill.sha256 } } : {}),
-  }
+  const manifest = permitManifest({ description, capabilities, ...requested, skill })
   const now = Date.now()
   const record: PermitRecord = {
     permit_id: createId('permit'),
