@@ -13,6 +13,7 @@ import attestation from '../schemas/attestation.schema.json'
 import callRecord from '../schemas/call-record.schema.json'
 import cookiesUploadAnswer from '../schemas/cookies-upload-answer.schema.json'
 import deleted from '../schemas/deleted.schema.json'
+import error from '../schemas/error.schema.json'
 import executeAccepted from '../schemas/execute-accepted.schema.json'
 import executionResult from '../schemas/execution-result.schema.json'
 import health from '../schemas/health.schema.json'
@@ -51,6 +52,7 @@ export const ANSWER_SCHEMAS = {
   callRecord,
   cookiesUploadAnswer,
   deleted,
+  error,
   executeAccepted,
   executionResult,
   health,

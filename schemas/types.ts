@@ -463,6 +463,24 @@ export interface Deleted {
 export interface EmptyRequest {}
 
 /**
+ * Every failure (4xx, 5xx): a sentence for people, a stable code for programs (docs/errors.md: every code and its status), details when useful, and this request's id.
+ */
+export interface ErrorBody {
+  error: string
+  /**
+   * One of the API codes of docs/errors.md (OpenAPI lists them).
+   */
+  code: string
+  details?: {
+    [k: string]: unknown
+  }
+  /**
+   * The X-Request-Id of this request: quote it to the operator.
+   */
+  request_id?: string
+}
+
+/**
  * POST /execute, 202: the execution is accepted and runs; poll status_url (or add ?wait=).
  */
 export interface ExecuteAccepted {

@@ -29,19 +29,13 @@ const API_ERROR_CODES = Object.entries(ERROR_CATALOG)
   .filter(([, entry]) => entry.kind === 'api')
   .map(([code]) => code)
 
-const ERROR_SCHEMA = {
-  type: 'object',
-  description: 'Every failure: a sentence, a stable code (docs/errors.md), details when useful.',
-  required: ['error', 'code'],
-  properties: {
-    error: { type: 'string' },
-    code: { type: 'string', enum: API_ERROR_CODES },
-    details: { type: 'object' },
-    request_id: {
-      type: 'string',
-      description: 'The X-Request-Id of this request: quote it to the operator.',
-    },
-  },
+/** The error body's schema (schemas/error.schema.json), its code narrowed to the catalog's. */
+function errorComponent(file: unknown) {
+  const schema = file as { properties: Record<string, object> }
+  return {
+    ...schema,
+    properties: { ...schema.properties, code: { type: 'string', enum: API_ERROR_CODES } },
+  }
 }
 
 const SECURITY: Record<RouteAuth, Array<Record<string, string[]>>> = {
@@ -98,7 +92,7 @@ export function buildOpenApi(serverUrl: string, routes: ApiRoute[]) {
       },
       schemas: {
         ...components,
-        error: ERROR_SCHEMA,
+        error: errorComponent(components.error),
         capability: {
           oneOf: CAPABILITY_PLUGINS.map((plugin) => ({
             $ref: `#/components/schemas/${camelCase(plugin.type)}`,
