@@ -231,7 +231,8 @@ describe('OAuth3 client', () => {
             join(dir, 'permit.d.ts'),
             join(dir, 'code.ts'),
           ],
-          { encoding: 'utf8' },
+          // Run where no node_modules/@types is found: the sandbox has no Node globals.
+          { encoding: 'utf8', cwd: dir },
         )
         return ''
       } catch (error) {
@@ -242,6 +243,11 @@ describe('OAuth3 client', () => {
       expect(check('return await createIssue("ada", "one", "Title", "Body")')).toBe('')
       expect(check('return await createIssue("ada", 42, "Title", "Body")')).toMatch(/TS2345/)
       expect(check('return await createIssue("ada", "three", "Title")')).toMatch(/TS2345/)
+      // The sandbox's globals are declared, and only they: console yes; fetch, timers, process no.
+      expect(check('console.log("hi"); console.error(args); return 1')).toBe('')
+      expect(check('return await fetch("https://example.com")')).toMatch(/TS2304.*'fetch'/)
+      expect(check('setTimeout(() => 0, 1)')).toMatch(/TS2304.*'setTimeout'/)
+      expect(check('return process.env')).toMatch(/TS(2304|2580).*'process'/)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
