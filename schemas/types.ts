@@ -633,16 +633,49 @@ export interface HistoryPage {
 export interface JsonDocument {}
 
 /**
- * POST /mcp: a JSON-RPC 2.0 answer, or a batch of them.
+ * POST /mcp: a JSON-RPC 2.0 answer (a result, or an error with its code: -32700 parse error, -32600 invalid request, -32601 unknown method, -32602 invalid params, …), or a batch of them.
  */
-export type JsonRpcAnswer = {} | unknown[]
+export type JsonRpcAnswer = Answer | Answer[]
+export type Answer = Answer1 & {
+  jsonrpc: '2.0'
+  id: string | number | null
+  result?: {}
+  error?: {
+    code: number
+    message: string
+    data?: unknown
+  }
+}
+export type Answer1 =
+  | {
+      result: unknown
+    }
+  | {
+      error: unknown
+    }
 
 /**
- * POST /mcp: one JSON-RPC 2.0 message of the Model Context Protocol, or a batch of them.
- *
- * @maxItems 32
+ * POST /mcp: one JSON-RPC 2.0 message of the Model Context Protocol (a request, a notification or a response), or a batch of them (protocol versions before 2025-06-18).
  */
-export type McpMessage = {} | unknown[]
+export type McpMessage = Message | [Message, ...Message[]]
+export type Message = Message1 & {
+  jsonrpc: '2.0'
+  id?: string | number
+  method?: string
+  params?: {}
+  result?: {}
+  error?: {}
+}
+export type Message1 =
+  | {
+      method: unknown
+    }
+  | {
+      result: unknown
+    }
+  | {
+      error: unknown
+    }
 
 /**
  * GET /passkeys: the owner's passkeys.

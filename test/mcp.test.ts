@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decide, signup } from './helpers/flow'
+import type { StatusBody } from '../schemas/types'
+import { decide, signup, type PermitAnswer } from './helpers/flow'
 import { startFakeWorld, type FakeWorld } from './helpers/fake-world'
 import { client } from './helpers/http'
 import { useTestServer } from './helpers/server'
@@ -54,11 +55,11 @@ describe('/mcp', () => {
       ])
         expect(names).toContain(name)
       const echo = tools.find((tool) => tool.name === 'run_httpbin-echo')!
+      // Flat: the skill's own args beside permit_id.
       expect(echo.inputSchema).toMatchObject({
-        required: ['permit_id', 'args'],
-        properties: {
-          args: { required: ['message'], properties: { message: { type: 'string' } } },
-        },
+        required: ['message', 'permit_id'],
+        properties: { message: { type: 'string' }, permit_id: { type: 'string' } },
+        additionalProperties: false,
       })
     } finally {
       await mcp.close()
@@ -74,7 +75,8 @@ describe('/mcp', () => {
         name: 'request_permit',
         arguments: { skill_id: 'httpbin-echo', description: 'Echo through httpbin' },
       })
-      const permit = JSON.parse(textOf(requested))
+      const permit = requested.structuredContent as unknown as PermitAnswer
+      expect(textOf(requested)).toContain(permit.approval_url)
       expect(permit.approval_url).toMatch(/\/approve\/preq_/)
       const waiting = mcp.callTool({
         name: 'wait_for_permit',
@@ -87,27 +89,36 @@ describe('/mcp', () => {
           })
         ).status,
       ).toBe(200)
-      expect(JSON.parse(textOf(await waiting)).status).toBe('completed')
+      const decided = await waiting
+      expect(decided.structuredContent?.status).toBe('completed')
+      expect(textOf(decided)).toBe(`approved: permit ${permit.permit_id} is active.`)
 
       const ran = await mcp.callTool({
         name: 'run_httpbin-echo',
-        arguments: { permit_id: permit.permit_id, args: { message: 'hello from MCP' } },
+        arguments: { permit_id: permit.permit_id, message: 'hello from MCP' },
       })
       expect(ran.isError).toBeFalsy()
-      const result = JSON.parse(textOf(ran))
+      const result = ran.structuredContent as unknown as StatusBody
       expect(result.status).toBe('completed')
-      expect(result.result.value.json).toEqual({ message: 'hello from MCP' })
-      expect(result.result.value.headers.Authorization).toBe('[REDACTED]')
-      expect(result.result.receipt).toMatchObject({ alg: 'ed25519', request_id: result.request_id })
-      expect(textOf(ran)).not.toContain('tok_mcp_secret')
+      const value = result.result!.value as { json: unknown; headers: Record<string, string> }
+      expect(value.json).toEqual({ message: 'hello from MCP' })
+      expect(value.headers.Authorization).toBe('[REDACTED]')
+      expect(result.result!.receipt).toMatchObject({
+        alg: 'ed25519',
+        request_id: result.request_id,
+      })
+      expect(JSON.stringify(ran)).not.toContain('tok_mcp_secret')
+      // The receipt is in the structured part; the text is a short summary.
+      expect(textOf(ran)).toMatch(/^completed in \d+ ms/)
+      expect(textOf(ran)).not.toContain(result.result!.receipt!.signature)
       expect(world.servers.httpbin.seen.at(-1)?.headers.authorization).toBe('Bearer tok_mcp_secret')
 
       const again = await mcp.callTool({
         name: 'get_result',
         arguments: { request_id: result.request_id },
       })
-      expect(JSON.parse(textOf(again)).result.receipt.signature).toBe(
-        result.result.receipt.signature,
+      expect((again.structuredContent as unknown as StatusBody).result!.receipt!.signature).toBe(
+        result.result!.receipt!.signature,
       )
     } finally {
       await mcp.close()
@@ -119,7 +130,8 @@ describe('/mcp', () => {
     const mcp = await connect(agent.token)
     try {
       const ran = await mcp.callTool({ name: 'execute_code', arguments: { code: 'return 6 * 7' } })
-      expect(JSON.parse(textOf(ran)).result.value).toBe(42)
+      expect((ran.structuredContent as unknown as StatusBody).result!.value).toBe(42)
+      expect(textOf(ran)).toContain('value: 42')
       const refused = await mcp.callTool({
         name: 'execute_code',
         arguments: { code: 'return 1', permit_id: 'permit_000000000000000000000000' },

@@ -12,7 +12,7 @@ import {
   type EventHandler,
   type H3Event,
 } from 'h3'
-import { fail } from '../../core/errors'
+import { fail, isOAuth3Error } from '../../core/errors'
 import type { AnswerName } from '../../core/answers'
 import type { HeaderName, QueryName } from './parameters'
 import { assertRequestBody, type RequestBodies, type RequestBodyName } from '../../core/schemas'
@@ -49,6 +49,11 @@ export interface RouteMeta {
   body?: RequestBodyName
   /** The body may be empty (every field is optional): it then reads as {}. */
   bodyOptional?: boolean
+  /**
+   * A JSON-RPC endpoint: a body that is not JSON answers the JSON-RPC parse error (-32700), one
+   * that does not fit `body` the invalid-request error (-32600), as JSON-RPC clients expect.
+   */
+  jsonRpc?: boolean
   /** The success status (default 200). */
   status?: number
   /** What a success answers, in words (the guide, OpenAPI's descriptions). */
@@ -109,7 +114,9 @@ export function defineApiRoute<const M extends RouteMeta>(
     }
     const caller = await authorize(event, app, meta.auth)
     if (caller) noteTenant(event, caller.tenant_id)
-    const body = meta.body ? await readBody(event, meta.body, meta.bodyOptional) : undefined
+    const reading = meta.body ? readBody(event, meta.body, meta.bodyOptional) : undefined
+    const body = meta.jsonRpc ? await orJsonRpcError(reading) : await reading
+    if (body instanceof Response) return body
     const answer = await handler({ event, app, caller, body } as RouteContext<M>)
     const status = (event.context.answerStatus as number | undefined) ?? meta.status
     if (status) setResponseStatus(event, status)
@@ -144,6 +151,27 @@ function authorize(event: H3Event, app: App, auth: RouteAuth): Promise<Tenant | 
 function readBody(event: H3Event, name: RequestBodyName, optional?: boolean) {
   const assert = assertRequestBody[name] as (value: unknown) => unknown
   return optional ? readOptionalJsonBody(event, assert) : readJsonBody(event, assert)
+}
+
+/** JSON-RPC's own errors for a body that is not JSON, or not a JSON-RPC message. */
+async function orJsonRpcError(reading: Promise<unknown> | undefined): Promise<unknown> {
+  try {
+    return await reading
+  } catch (error) {
+    if (!isOAuth3Error(error) || !JSON_RPC_ERRORS[error.code]) throw error
+    const [code, message] = JSON_RPC_ERRORS[error.code]
+    return Response.json(
+      { jsonrpc: '2.0', id: null, error: { code, message, data: { code: error.code } } },
+      { status: 400 },
+    )
+  }
+}
+
+const JSON_RPC_ERRORS: Record<string, [number, string]> = {
+  INVALID_JSON: [-32700, 'Parse error: the body is not JSON'],
+  INVALID_BODY: [-32600, 'Invalid Request: not a JSON-RPC message or batch'],
+  TOO_DEEP: [-32600, 'Invalid Request: nested too deeply'],
+  FORBIDDEN_KEY: [-32600, 'Invalid Request: keys named __proto__, constructor or prototype'],
 }
 
 /** Answer this request with `status` instead of the route's declared success status. */

@@ -4,7 +4,7 @@
  * answered as a generic 500 — never a stack trace.
  */
 import { defineNitroErrorHandler } from 'nitropack/runtime'
-import { setResponseHeader, setResponseStatus } from 'h3'
+import { getRequestHeader, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
 import { toErrorResponse } from './errors'
 import { noteErrorCode, readRequestId } from './requests'
 import { useLogger } from '../telemetry/logger'
@@ -25,5 +25,15 @@ export default defineNitroErrorHandler((error, event) => {
   setResponseHeader(event, 'content-type', 'application/json; charset=utf-8')
   setResponseHeader(event, 'cache-control', 'no-store')
   if (retryAfterSeconds) setResponseHeader(event, 'retry-after', retryAfterSeconds)
+  if (status === 401) setResponseHeader(event, 'www-authenticate', bearerChallenge(event))
   event.node.res.end(JSON.stringify(body))
 })
+
+/**
+ * The challenge of a 401 (RFC 6750): bearer tokens, and `invalid_token` when one was sent — a
+ * request that sent none is told only which scheme to use.
+ */
+function bearerChallenge(event: H3Event): string {
+  const sent = getRequestHeader(event, 'authorization') !== undefined
+  return `Bearer realm="oauth3"${sent ? ', error="invalid_token"' : ''}`
+}

@@ -5,26 +5,14 @@
  * a schema's `definitions` are lifted to components of their own — so that no reference points
  * inside a component, which client generators do not follow.
  */
-import { ANSWER_SCHEMAS } from '../../core/answers'
 import { CAPABILITY_PLUGINS } from '../../core/capabilities/registry'
 import { ERROR_CATALOG } from '../../core/errors'
-import { SCHEMAS } from '../../core/schemas'
+import { capabilitySchemaName, SCHEMA_FILES, schemaParts } from '../../core/schema-bundle'
 import type { RouteAuth } from './define-route'
 import { EXAMPLES } from './examples'
 import { QUERY_PARAMETERS, REQUEST_HEADERS } from './parameters'
 import type { ApiRoute } from './route-index'
 
-/** Component names of every schema: requests', answers', and camelCase capability types. */
-const FILES: Record<string, { $id: string }> = {
-  ...SCHEMAS,
-  ...ANSWER_SCHEMAS,
-  ...Object.fromEntries(
-    CAPABILITY_PLUGINS.map((plugin) => [camelCase(plugin.type), plugin.schema]),
-  ),
-}
-const FILE_TO_NAME: Record<string, string> = Object.fromEntries(
-  Object.entries(FILES).map(([name, schema]) => [schema.$id, name]),
-)
 const API_ERROR_CODES = Object.entries(ERROR_CATALOG)
   .filter(([, entry]) => entry.kind === 'api')
   .map(([code]) => code)
@@ -58,8 +46,8 @@ export function buildOpenApi(serverUrl: string, routes: ApiRoute[]) {
     paths[route.path][route.method.toLowerCase()] = describeOperation(route)
   }
   const components: Record<string, unknown> = {}
-  for (const [name, schema] of Object.entries(FILES))
-    Object.assign(components, asComponents(name, schema))
+  for (const name of Object.keys(SCHEMA_FILES))
+    Object.assign(components, schemaParts(name, '#/components/schemas/'))
   typeCapabilitySpecs(components.permitRequest)
   return {
     openapi: '3.1.0',
@@ -95,7 +83,7 @@ export function buildOpenApi(serverUrl: string, routes: ApiRoute[]) {
         error: errorComponent(components.error),
         capability: {
           oneOf: CAPABILITY_PLUGINS.map((plugin) => ({
-            $ref: `#/components/schemas/${camelCase(plugin.type)}`,
+            $ref: `#/components/schemas/${capabilitySchemaName(plugin.type)}`,
           })),
         },
       },
@@ -200,7 +188,7 @@ const PREFERENCE_APPLIED = {
 function answerWords(answer: string | null | undefined): string {
   if (answer === null) return 'Accepted, no body.'
   if (!answer) return 'The answer.'
-  const schema = FILES[answer] as { description?: string }
+  const schema = SCHEMA_FILES[answer] as { description?: string }
   return schema.description ?? answer
 }
 
@@ -227,40 +215,3 @@ function typeCapabilitySpecs(permitRequest: unknown): void {
     .properties?.capabilities
   if (capabilities) capabilities.items = { $ref: '#/components/schemas/capability' }
 }
-
-function camelCase(type: string): string {
-  return type.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase())
-}
-
-/**
- * A schema as OpenAPI components: without its `$id` (which would become the base its refs resolve
- * against); its `definitions` lifted to components of their own (`<name><Definition>`); every ref
- * pointing at a whole component — another file's, one of its definitions, or its own.
- */
-function asComponents(name: string, schema: object): Record<string, unknown> {
-  const {
-    $id: _id,
-    definitions,
-    ...rest
-  } = schema as {
-    $id?: string
-    definitions?: Record<string, unknown>
-  }
-  const out: Record<string, unknown> = { [name]: rewriteRefs(rest, name) }
-  for (const [definition, value] of Object.entries(definitions ?? {}))
-    out[definitionName(name, definition)] = rewriteRefs(value, name)
-  return out
-}
-
-function rewriteRefs(value: unknown, name: string): unknown {
-  return JSON.parse(JSON.stringify(value), (key, ref) => {
-    if (key !== '$ref' || typeof ref !== 'string') return ref
-    const [file, pointer = ''] = ref.split('#')
-    const target = file ? FILE_TO_NAME[file] : name
-    const definition = /^\/definitions\/(\w+)$/.exec(pointer)
-    return `#/components/schemas/${definition ? definitionName(target, definition[1]) : target}`
-  })
-}
-
-const definitionName = (component: string, definition: string) =>
-  `${component}${definition[0].toUpperCase()}${definition.slice(1)}`

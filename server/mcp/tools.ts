@@ -1,15 +1,20 @@
 /**
  * The MCP tools, acting as the agent whose bearer token called /mcp: list and describe skills,
  * request a permit (its approval URL is for the agent's human), wait for the decision, run a skill
- * (one tool per registry skill, whose input schema is the skill's own `args` schema), execute
- * code, read a result. Results are the API's own answers as JSON text — the receipt included.
+ * (one tool per trusted skill, its parameters the skill's own args), execute code, read a result.
+ *
+ * A call's input is checked against the tool's input schema first: a mismatch, like an unknown
+ * tool, is a JSON-RPC error (-32602) naming the path, and nothing runs. A result carries the API's
+ * own answer as `structuredContent` (receipt included), checked by clients against the tool's
+ * output schema, and a short summary as text for the model. Refusals and failed executions are
+ * results with `isError`. No wait outlasts TOOL_WAIT_MS: the agent calls again.
  */
-import { fail, isOAuth3Error } from '../../core/errors'
-import { LIMITS } from '../../core/limits'
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
+import type { ValidateFunction } from 'ajv'
+import { fail, isOAuth3Error, type OAuth3Error } from '../../core/errors'
 import { assertRequestBody } from '../../core/schemas'
 import type { Tenant } from '../accounts/tenants'
 import type { App } from '../app'
-import { readStatus, TERMINAL_STATUSES, waitForStatus } from '../executions/status'
 import { executeCode } from '../executions/submit'
 import { requestPermit } from '../permits/request'
 import { readIndexedPermits, permitStatusOf } from '../permits/records'
@@ -19,111 +24,71 @@ import {
   resolveSkill,
   skillsPublishedBy,
 } from '../skills/registry'
+import type { StatusBody } from '../../schemas/types'
+import { returnsValidator, valueMismatch } from './returns'
+import { checkToolInput, invalidParams } from './tool-inputs'
+import { summarize } from './summary'
+import {
+  FIXED_TOOLS,
+  skillToolInput,
+  skillToolOutput,
+  type ArgsShape,
+  type Tool,
+} from './tool-schemas'
+import { settle, type WaitProgress } from './waits'
 
 export interface ToolCaller {
   app: App
   agent: Tenant
   publicOrigin: string
+  /** Told while a call waits, when the client asked for progress. */
+  progress?: WaitProgress
 }
 
-interface Tool {
-  name: string
-  description: string
-  inputSchema: { type: 'object'; [keyword: string]: unknown }
-}
-
-/** How long a tool call waits for an execution or a decision before answering its current state. */
-const TOOL_WAIT_MS = 60_000
 /** At most this many skills become tools. */
 const SKILL_TOOLS_MAX = 100
 const SKILL_TOOL_PREFIX = 'run_'
+const FIXED_BY_NAME = new Map(FIXED_TOOLS.map((tool) => [tool.name, tool]))
 
-const ID = { type: 'string', minLength: 1, maxLength: 64 }
-
-const FIXED_TOOLS: Tool[] = [
-  {
-    name: 'list_skills',
-    description: 'The skills published on this server: id, latest version, description.',
-    inputSchema: { type: 'object', properties: {}, additionalProperties: false },
-  },
-  {
-    name: 'describe_skill',
-    description: "A skill's manifest, code, capabilities and args schema.",
-    inputSchema: {
-      type: 'object',
-      properties: { id: ID, version: { type: 'string', maxLength: 64 } },
-      required: ['id'],
-      additionalProperties: false,
-    },
-  },
-  {
-    name: 'request_permit',
-    description:
-      'Ask your human for a permit: a skill (skill_id) or capability specs. Answers approval_url — give it to your human — and request_id to wait on.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        description: { type: 'string', maxLength: 500 },
-        skill_id: ID,
-        capabilities: { type: 'array', maxItems: 32, items: { type: 'object' } },
-        ttl_seconds: { type: 'integer', minimum: 60 },
-        max_executions: { type: 'integer', minimum: 1 },
-      },
-      additionalProperties: false,
-    },
-  },
-  {
-    name: 'wait_for_permit',
-    description: 'Wait (up to 60 s) for the human to decide a permit request; answers its status.',
-    inputSchema: {
-      type: 'object',
-      properties: { request_id: ID },
-      required: ['request_id'],
-      additionalProperties: false,
-    },
-  },
-  {
-    name: 'execute_code',
-    description:
-      'Run JavaScript (an async function body; `return x` sets result.value) under a permit, whose capability functions are its only powers. Waits up to 60 s for the result.',
-    inputSchema: {
-      type: 'object',
-      properties: {
-        code: { type: 'string', minLength: 1 },
-        permit_id: ID,
-        args: { type: 'object' },
-      },
-      required: ['code'],
-      additionalProperties: false,
-    },
-  },
-  {
-    name: 'get_result',
-    description: 'The status and result of an execution (waits up to 60 s for it to end).',
-    inputSchema: {
-      type: 'object',
-      properties: { request_id: ID },
-      required: ['request_id'],
-      additionalProperties: false,
-    },
-  },
-]
+/** A skill tool as listed, and how its input becomes the skill's args. */
+interface SkillTool extends Tool {
+  skillId: string
+  needsPermit: boolean
+  argsShape: ArgsShape
+  /** The skill's `returns` schema, compiled, when it types the result. */
+  checkValue: ValidateFunction | null
+}
 
 /**
  * The agent's tool list holds only skills it trusts (rule 21): the bundled ones, always and first
  * (never crowded out), then skills the agent or its owner published and skills its owner approved
- * a permit for. Another tenant's text never becomes a tool description: a chosen skill that
- * someone else published is described by its id and version only. Every skill stays readable as
- * data through list_skills and describe_skill.
+ * a permit for. Another tenant's text never becomes a tool description or schema: a chosen skill
+ * that someone else published is described by its id and version only, its args taken as any
+ * object. Every skill stays readable as data through list_skills and describe_skill.
  */
 export async function listTools(app: App, agent: Tenant): Promise<Tool[]> {
+  const tools: Tool[] = [...FIXED_TOOLS]
+  for (const tool of (await skillTools(app, agent)).values()) {
+    const {
+      skillId: _id,
+      needsPermit: _permit,
+      argsShape: _shape,
+      checkValue: _check,
+      ...listed
+    } = tool
+    tools.push(listed)
+  }
+  return tools
+}
+
+async function skillTools(app: App, agent: Tenant): Promise<Map<string, SkillTool>> {
   const chosen = await chosenSkills(app, agent)
   const bundled = [...app.bundledSkills.keys()].sort()
   const others = [...chosen.keys()]
     .filter((id) => !app.bundledSkills.has(id))
     .sort()
     .slice(0, SKILL_TOOLS_MAX)
-  const tools = [...FIXED_TOOLS]
+  const tools = new Map<string, SkillTool>()
   for (const id of [...bundled, ...others]) {
     const name = `${SKILL_TOOL_PREFIX}${id}`
     if (name.length > 64) continue
@@ -133,20 +98,28 @@ export async function listTools(app: App, agent: Tenant): Promise<Tool[]> {
     const what = trustedText
       ? version.description
       : `Runs the registry skill ${version.id}, which your owner approved (read it with describe_skill).`
-    tools.push({
+    const input = skillToolInput(trustedText ? version.manifest.args : undefined, needsPermit)
+    const checkValue = trustedText
+      ? returnsValidator({ sha256: version.sha256, returns: version.manifest.returns })
+      : null
+    const title = `Run ${version.id}`
+    tools.set(name, {
       name,
+      title,
       description: `${what} (skill ${version.id}@${version.version}${needsPermit ? '; needs a permit bound to it: request_permit with skill_id' : ''})`,
-      inputSchema: {
-        type: 'object',
-        properties: {
-          ...(needsPermit
-            ? { permit_id: { ...ID, description: 'the permit bound to this skill' } }
-            : {}),
-          args: trustedText ? (version.manifest.args ?? { type: 'object' }) : { type: 'object' },
-        },
-        required: needsPermit ? ['permit_id', 'args'] : ['args'],
-        additionalProperties: false,
+      inputSchema: input.inputSchema,
+      outputSchema: skillToolOutput(checkValue ? version.manifest.returns : undefined),
+      annotations: {
+        title,
+        readOnlyHint: false,
+        // A skill holding capabilities acts on the human's accounts.
+        destructiveHint: needsPermit,
+        openWorldHint: needsPermit,
       },
+      skillId: id,
+      needsPermit,
+      argsShape: input.argsShape,
+      checkValue,
     })
   }
   return tools
@@ -163,39 +136,67 @@ async function chosenSkills(app: App, agent: Tenant): Promise<Map<string, 'own' 
   return chosen
 }
 
-export async function callTool(
-  caller: ToolCaller,
-  name: string,
-  input: Record<string, unknown> = {},
-) {
+/** Refusals that mean "the input does not fit the tool": JSON-RPC -32602, not a tool result. */
+const INPUT_ERRORS = new Set([
+  'INVALID_BODY',
+  'INVALID_ARGS',
+  'INVALID_CAPABILITY',
+  'UNSAFE_PATTERN',
+  'TOO_DEEP',
+  'FORBIDDEN_KEY',
+])
+
+export async function callTool(caller: ToolCaller, name: string, input: Record<string, unknown>) {
+  const fixed = FIXED_BY_NAME.get(name)
+  const skill = fixed ? undefined : (await skillTools(caller.app, caller.agent)).get(name)
+  if (!fixed && !skill) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`)
   try {
-    const answer = await runTool(caller, name, input)
-    const failed =
-      typeof answer === 'object' &&
-      answer !== null &&
-      ['failed', 'denied', 'expired'].includes(String((answer as { status?: unknown }).status))
+    if (fixed) checkToolInput(fixed, input)
+    const answer = fixed
+      ? await runFixedTool(caller, name, input)
+      : await runSkill(caller, skill!, input)
+    const { text, isError } = summarize(name, answer)
+    const { structured, note } = skill?.checkValue
+      ? keepToReturns(skill.checkValue, answer as StatusBody)
+      : { structured: answer, note: '' }
     return {
-      content: [{ type: 'text' as const, text: JSON.stringify(answer, null, 2) }],
-      ...(failed ? { isError: true } : {}),
+      content: [{ type: 'text' as const, text: text + note }],
+      structuredContent: structured as Record<string, unknown>,
+      ...(isError ? { isError: true } : {}),
     }
   } catch (error) {
     if (!isOAuth3Error(error)) throw error
-    return {
-      content: [{ type: 'text' as const, text: `${error.code}: ${error.message}` }],
-      isError: true,
-    }
+    if (INPUT_ERRORS.has(error.code)) throw invalidParams(error)
+    return { content: [{ type: 'text' as const, text: refusalText(error) }], isError: true }
   }
 }
 
-async function runTool(caller: ToolCaller, name: string, input: Record<string, unknown>) {
+/** A value its skill's `returns` does not describe stays out of the structured result. */
+function keepToReturns(validate: ValidateFunction, body: StatusBody) {
+  const result = body.result
+  const mismatch = result && 'value' in result ? valueMismatch(validate, result.value) : undefined
+  if (!mismatch || !result) return { structured: body, note: '' }
+  const { value: _value, ...rest } = result
+  return {
+    structured: { ...body, result: rest },
+    note: `\nThe value is not what the skill's returns schema says (${mismatch}): it is in this text only.`,
+  }
+}
+
+/** A refusal in words: its code and message, and what the details say (never a stack). */
+function refusalText(error: OAuth3Error): string {
+  const details = error.details ? `\n${JSON.stringify(error.details).slice(0, 2000)}` : ''
+  return `${error.code}: ${error.message}${details}`
+}
+
+async function runFixedTool(caller: ToolCaller, name: string, input: Record<string, unknown>) {
   const { app, agent, publicOrigin } = caller
-  const text = (key: string) =>
-    typeof input[key] === 'string' ? (input[key] as string) : undefined
+  const text = (key: string) => input[key] as string | undefined
   switch (name) {
     case 'list_skills':
       return listSkills(app)
     case 'describe_skill': {
-      const id = text('id') ?? ''
+      const id = text('id')!
       const version = text('version') ?? (await resolveSkill(app, id)).version
       return describeSkillVersion(app, id, version)
     }
@@ -203,21 +204,42 @@ async function runTool(caller: ToolCaller, name: string, input: Record<string, u
       return requestPermit(app, agent, assertRequestBody.permitRequest(input), publicOrigin)
     case 'wait_for_permit':
     case 'get_result':
-      return settle(caller, text('request_id') ?? '')
+      return settle(caller, text('request_id')!)
     case 'execute_code':
       return runAndSettle(caller, {
         code: text('code'),
-        ...(text('permit_id') ? { permit_id: text('permit_id') } : {}),
+        ...(input.permit_id !== undefined ? { permit_id: input.permit_id } : {}),
         ...(input.args !== undefined ? { args: input.args } : {}),
       })
     default:
-      if (!name.startsWith(SKILL_TOOL_PREFIX)) return fail('NOT_FOUND')
-      return runAndSettle(caller, {
-        skill_id: name.slice(SKILL_TOOL_PREFIX.length),
-        ...(text('permit_id') ? { permit_id: text('permit_id') } : {}),
-        args: input.args ?? {},
-      })
+      return fail('NOT_FOUND')
   }
+}
+
+/**
+ * A skill tool's input: permit_id, and the skill's args — its own properties when flat. A call
+ * that nests them under `args` (the earlier shape) is taken as such.
+ */
+function runSkill(caller: ToolCaller, tool: SkillTool, input: Record<string, unknown>) {
+  const { permit_id: permitId, ...rest } = input
+  if (tool.needsPermit && typeof permitId !== 'string') {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      'permit_id is required: the permit bound to this skill',
+      {
+        errors: [
+          { path: '/permit_id', rule: 'required', message: "must have property 'permit_id'" },
+        ],
+      },
+    )
+  }
+  const nestedCall = Object.keys(rest).length === 1 && 'args' in rest
+  const args = tool.argsShape === 'nested' || nestedCall ? (rest.args ?? {}) : rest
+  return runAndSettle(caller, {
+    skill_id: tool.skillId,
+    ...(typeof permitId === 'string' ? { permit_id: permitId } : {}),
+    args,
+  })
 }
 
 async function runAndSettle(caller: ToolCaller, body: Record<string, unknown>) {
@@ -228,15 +250,4 @@ async function runAndSettle(caller: ToolCaller, body: Record<string, unknown>) {
     { publicOrigin: caller.publicOrigin },
   )
   return settle(caller, submitted.request_id)
-}
-
-/** The request's status once it ends, or as it is after the wait. */
-async function settle(caller: ToolCaller, id: string) {
-  const viewer = { tenant: caller.agent }
-  const now = await readStatus(caller.app, viewer, id)
-  if (TERMINAL_STATUSES.has(now.body.status)) return now.body
-  return waitForStatus(caller.app, viewer, id, {
-    timeoutMs: Math.min(TOOL_WAIT_MS, LIMITS.LONG_POLL_MAX_MS),
-    signal: new AbortController().signal,
-  })
 }

@@ -6,11 +6,12 @@ import { answerMcp } from '../mcp/endpoint'
 export default defineApiRoute(
   {
     auth: 'agent',
-    answers: { 200: 'jsonRpcAnswer', 202: null },
+    answers: { 200: 'jsonRpcAnswer', 202: null, 400: 'jsonRpcAnswer', 406: 'jsonRpcAnswer' },
     summary:
-      'The Model Context Protocol (Streamable HTTP, stateless): tools to list and describe skills, request and wait for a permit, run a skill or code, get a result.',
+      'The Model Context Protocol (Streamable HTTP, stateless): tools to list and describe skills, request and wait for a permit, run a skill or code, get a result. A tool call with a progressToken is answered as an event stream carrying its progress.',
     body: 'mcpMessage',
-    returns: 'A JSON-RPC answer (tools/list, tools/call, …).',
+    jsonRpc: true,
+    returns: 'A JSON-RPC answer (tools/list, tools/call, …), as JSON or as an event stream.',
   },
   ({ event, app, caller, body }) => {
     const headers = new Headers()
