@@ -43,7 +43,7 @@ it('wait_for_permit answers "pending" before any client timeout, then "approved"
       })
       const text = (waited.content as Array<{ text: string }>)[0].text
       answers.push(text.split(':')[0])
-      if (waited.structuredContent?.status !== 'pending') break
+      if ((waited.structuredContent as { status?: string } | undefined)?.status !== 'pending') break
       expect(text).toMatch(/Call wait_for_permit again/)
     }
     expect((await human).status).toBe(200)

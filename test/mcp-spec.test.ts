@@ -266,7 +266,9 @@ describe('/mcp to the spec', () => {
       await new Promise((resolve) => setTimeout(resolve, 6_500))
       await decide(api, owner.token, permit, 'approve', { secrets: { HTTPBIN_TOKEN: 'tok_x' } })
       const decided = await waiting
-      expect(decided.structuredContent?.status).toBe('completed')
+      expect((decided.structuredContent as { status?: string } | undefined)?.status).toBe(
+        'completed',
+      )
       expect(progress.length).toBeGreaterThanOrEqual(1)
       expect(progress[0].progress).toBeGreaterThan(4)
       expect(progress[0].message).toMatch(/waiting for your human's decision/)

@@ -90,7 +90,9 @@ describe('/mcp', () => {
         ).status,
       ).toBe(200)
       const decided = await waiting
-      expect(decided.structuredContent?.status).toBe('completed')
+      expect((decided.structuredContent as { status?: string } | undefined)?.status).toBe(
+        'completed',
+      )
       expect(textOf(decided)).toBe(`approved: permit ${permit.permit_id} is active.`)
 
       const ran = await mcp.callTool({

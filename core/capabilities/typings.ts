@@ -1,33 +1,15 @@
 /**
  * A permit as TypeScript declarations: each capability function with its positional parameters
  * (names, types, constraints and where each goes, as doc comments) and what it resolves to, plus
- * `args` (typed from a skill's args schema) and the sandbox's own globals. An agent type-checks its
+ * `args` (typed from a skill's args schema) and the sandbox's own globals (sandbox.d.ts). An agent type-checks its
  * code against them before sending it: wrap the code in an async function and run
  * `tsc --lib es2022` (no `dom`, no Node types: the sandbox has neither) with this file beside it.
  */
 import { constraintSentence } from './describe'
+import { SANDBOX_DTS } from './sandbox-typings'
 import type { NormalizedCapability, NormalizedParam } from './plugin'
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
-
-/**
- * What a sandbox has beside the ES2022 built-ins (a hardened SES Compartment): a console whose
- * lines become stdout (log, info, debug) and stderr (warn, error). No timers, no fetch, no
- * process, no modules — so code using them fails to type-check, as it would fail to run. (The
- * sandbox also withholds typed arrays and ArrayBuffer, which lib es2022 still declares.)
- */
-const SANDBOX_GLOBALS = [
-  '// The sandbox: ES2022 built-ins (hardened), this console, the capability functions and args.',
-  // Named Console, as in lib dom and Node's types: beside either, the declarations merge.
-  'interface Console {',
-  '  log(...data: unknown[]): void',
-  '  info(...data: unknown[]): void',
-  '  debug(...data: unknown[]): void',
-  '  warn(...data: unknown[]): void',
-  '  error(...data: unknown[]): void',
-  '}',
-  'declare var console: Console',
-]
 
 export function capabilityTypings(
   capabilities: NormalizedCapability[],
@@ -36,7 +18,7 @@ export function capabilityTypings(
   const lines = [
     `// ${options.header ?? 'Capability functions of an OAuth3 permit'} (generated; do not edit).`,
     '',
-    ...SANDBOX_GLOBALS,
+    SANDBOX_DTS,
     '',
     '/** The JSON data the execution was given. */',
     `declare const args: ${schemaType(options.argsSchema, 0)}`,
