@@ -14,18 +14,27 @@ import { sendJson, startUpstream, type Upstream, createGate } from './helpers/up
 interface ServerEvent {
   event: string
   data: unknown
+  id?: string
 }
 
-/** Read a text/event-stream until it ends, handing each event to `onEvent` as it arrives. */
+/**
+ * Read a text/event-stream until it ends — or until `onEvent` answers 'stop', when the connection
+ * is dropped as a network failure would — handing each event to `onEvent` as it arrives.
+ */
 async function readEvents(
   url: string,
   headers: Record<string, string>,
-  onEvent: (event: ServerEvent) => void = () => {},
+  onEvent: (event: ServerEvent) => void | 'stop' = () => {},
 ): Promise<ServerEvent[]> {
-  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers } })
+  const abort = new AbortController()
+  const response = await fetch(url, {
+    headers: { accept: 'text/event-stream', ...headers },
+    signal: abort.signal,
+  })
   expect(response.status).toBe(200)
   expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
   const events: ServerEvent[] = []
+  let stopped = false
   const decoder = new TextDecoder()
   let buffer = ''
   for await (const chunk of response.body!) {
@@ -36,12 +45,19 @@ async function readEvents(
       buffer = buffer.slice(end + 2)
       const name = /^event: (.*)$/m.exec(block)?.[1] ?? 'message'
       const data = /^data: (.*)$/m.exec(block)?.[1]
+      const id = /^id: (.*)$/m.exec(block)?.[1]
       if (data === undefined || name === 'ping') continue
-      const event = { event: name, data: JSON.parse(data) }
+      const event = { event: name, data: JSON.parse(data), ...(id ? { id } : {}) }
       events.push(event)
-      onEvent(event)
+      if (onEvent(event) === 'stop') {
+        // Leaving the loop cancels the body; the abort then drops the connection itself.
+        stopped = true
+        break
+      }
     }
+    if (stopped) break
   }
+  if (stopped) abort.abort()
   return events
 }
 
@@ -138,6 +154,45 @@ describe('GET /execute/:id/events', () => {
     expect(refused.status).toBe(404)
     expect((await api.get(`/execute/${submitted.body.request_id}/events`)).status).toBe(401)
   })
+
+  it('a client that reconnects with Last-Event-ID gets only the rest, live or from the record', async () => {
+    const { agent, permit } = await approvedAgent(api, [SLOW], { SLOW_TOKEN: 'tok_resume' })
+    const submitted = await api.post(
+      '/execute',
+      {
+        permit_id: permit.permit_id,
+        code: 'console.log("before"); const r = await fetch("8"); console.log("after"); return 1',
+      },
+      { token: agent.token },
+    )
+    const id = submitted.body.request_id
+    const url = `${server.url}/execute/${id}/events`
+    const auth = { authorization: `Bearer ${agent.token}` }
+    // Dropped after the first line, while the call still waits on the upstream.
+    const first = await readEvents(url, auth, (event) =>
+      event.event === 'stdout' ? 'stop' : undefined,
+    )
+    expect(first).toEqual([{ event: 'stdout', data: 'before\n', id: '7.0.0' }])
+    gate.release()
+    const resumed = await readEvents(url, { ...auth, 'last-event-id': '7.0.0' })
+    expect(resumed.map((event) => event.event)).toEqual(['call', 'stdout', 'end'])
+    expect(resumed.map((event) => event.id)).toEqual(['7.0.1', '13.0.1', '13.0.1'])
+    expect(resumed[1].data).toBe('after\n')
+
+    // Once the live feed is gone (5 s after the end), the record answers: from the same ids,
+    // cut inside a chunk too.
+    await new Promise((resolve) => setTimeout(resolve, 5_500))
+    const fromRecord = await readEvents(url, { ...auth, 'last-event-id': '9.0.1' })
+    // The record replays stdout before calls: the seen call is skipped after it.
+    expect(fromRecord.map((event) => [event.event, event.id])).toEqual([
+      ['stdout', '13.0.0'],
+      ['end', '13.0.1'],
+    ])
+    expect(fromRecord[0].data).toBe('ter\n')
+    const whole = await readEvents(url, { ...auth, 'last-event-id': 'not-an-id' })
+    expect(whole.map((event) => event.event)).toEqual(['stdout', 'call', 'end'])
+    expect(whole[0].data).toBe('before\nafter\n')
+  }, 30_000)
 
   it('a permit request id is not an execution: 404', async () => {
     const agent = await signup(api)

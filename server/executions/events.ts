@@ -3,11 +3,14 @@
  * printed, each capability `call` as it completes (redacted), then `end` with the terminal status
  * body (the receipt included). A late subscriber first receives what happened so far. An execution
  * this process does not run (another node, or finished long ago) is answered from its record once
- * terminal. Held connections count against the same per-tenant cap as long-polls.
+ * terminal. Each event's `id` is the reader's position after it (./event-position.ts): a client
+ * that reconnects with Last-Event-ID gets only the rest. Held connections count against the same
+ * per-tenant cap as long-polls.
  */
 import { fail } from '../../core/errors'
 import { LIMITS } from '../../core/limits'
 import type { App } from '../app'
+import { formatEventPosition, parseEventPosition, START, unread } from './event-position'
 import type { LiveEvent } from './live'
 import { describeExecution, type ExecutionRecord } from './records'
 import { readStatus, TERMINAL_STATUSES, waitForStatus, type StatusViewer } from './status'
@@ -16,18 +19,20 @@ const HEARTBEAT_MS = 15_000
 
 /** Where the events go: an event stream the HTTP edge opens (server/http/event-stream.ts). */
 export interface EventSink {
-  push(event: string, data: string): Promise<void>
+  push(event: string, data: string, id?: string): Promise<void>
   close(): Promise<void>
   onClosed(listener: () => void): void
   /** Answers the request with the stream. */
   send(): Promise<void>
 }
 
+/** `lastEventId`: the Last-Event-ID of a reconnecting client; only what follows it is sent. */
 export async function streamExecutionEvents(
   app: App,
   viewer: StatusViewer,
   id: string,
   open: () => EventSink,
+  lastEventId?: string,
 ) {
   // Visibility first: another tenant's id is 404 like an unknown one, before any stream opens.
   const reading = await readStatus(app, viewer, id)
@@ -35,9 +40,15 @@ export async function streamExecutionEvents(
   const release = app.longPolls.hold(viewer.tenant?.tenant_id ?? reading.agentId, 'stream')
   const stream = open()
   let closed = false
-  // Every payload is JSON: one line, whatever the output holds.
-  const send = (live: LiveEvent) =>
-    closed ? undefined : stream.push(live.type, JSON.stringify(live.data))
+  // Every payload is JSON: one line, whatever the output holds. Each carries its position.
+  const seen = parseEventPosition(lastEventId)
+  let at = START
+  const send = (live: LiveEvent) => {
+    const { event, after } = unread(live, at, seen)
+    at = after
+    if (closed || !event) return undefined
+    return stream.push(event.type, JSON.stringify(event.data), formatEventPosition(at))
+  }
   const heartbeat = setInterval(() => {
     if (!closed) void stream.push('ping', '{}')
   }, HEARTBEAT_MS)

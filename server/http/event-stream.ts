@@ -9,7 +9,7 @@ export function eventStreamOf(event: H3Event): () => EventSink {
   return () => {
     const stream = createEventStream(event)
     return {
-      push: (name, data) => stream.push({ event: name, data }),
+      push: (name, data, id) => stream.push({ event: name, data, ...(id ? { id } : {}) }),
       close: () => stream.close(),
       onClosed: (listener) => stream.onClosed(listener),
       send: () => stream.send(),

@@ -48,6 +48,11 @@ export const REQUEST_HEADERS = {
       'A retry with the same key (and the same body) answers the first execution instead of starting another.',
     schema: { type: 'string', maxLength: LIMITS.IDEMPOTENCY_KEY_MAX_CHARS },
   },
+  'Last-Event-ID': {
+    description:
+      'The `id` of the last event a reconnecting client received (`<stdout chars>.<stderr chars>.<calls>`): only what follows it is sent.',
+    schema: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+$', examples: ['12.0.1'] },
+  },
 } satisfies Record<string, Parameter>
 
 export type QueryName = keyof typeof QUERY_PARAMETERS
