@@ -79,8 +79,8 @@ describe('the product page snippet', () => {
     const config = join(home, '.oauth3', 'config.json')
     expect(statSync(config).mode & 0o777).toBe(0o600)
     expect(JSON.parse(readFileSync(config, 'utf8'))).toMatchObject({
-      url: server.url,
-      token: expect.stringMatching(/^oa3_agent_/),
+      default: server.url,
+      servers: { [server.url]: { token: expect.stringMatching(/^oa3_agent_/) } },
     })
     const second = runScript(snippet)
     expect(second.status, second.stderr).toBe(0)
@@ -277,6 +277,7 @@ describe('OAuth3 client', () => {
       [
         'capabilityTypes',
         'checked',
+        'attestedOrThrow',
         'authorization',
         'constructor',
         'events',

@@ -1,7 +1,7 @@
 /** `oauth3 signup` and `oauth3 login`: an account's token, saved for the next commands (0600). */
 import { defineCommand } from 'citty'
 import { OAuth3 } from '../../sdk/src/index'
-import { envValue, saveConfig } from '../../sdk/src/config'
+import { envValue, saveToken } from '../../sdk/src/config'
 import { COMMON_ARGS, print } from '../context'
 
 const serverOf = (url?: string) => url ?? envValue('OAUTH3_URL') ?? 'http://localhost:3000'
@@ -12,15 +12,22 @@ export const signup = defineCommand({
     ...COMMON_ARGS,
     name: { type: 'string', description: 'the account name' },
     role: { type: 'enum', options: ['agent', 'owner'], default: 'agent' },
+    replace: {
+      type: 'boolean',
+      description: 'save the new token in place of the one saved for this server',
+    },
   },
   async run({ args }) {
     const url = serverOf(args.url)
     const account = await OAuth3.signup({ url, name: args.name, role: args.role as 'agent' })
-    const saved = await saveConfig({ url, token: account.token })
-    print(args, { ...account, saved_to: saved }, () =>
+    const kept = await saveToken(url, account.token, { replace: args.replace })
+    const savedTo = kept.saved ? kept.path : null
+    print(args, { ...account, saved_to: savedTo }, () =>
       [
         `${account.role} ${account.tenant_id} on ${url}`,
-        `token saved to ${saved} (shown once): ${account.token}`,
+        kept.saved
+          ? `token saved to ${kept.path} (shown once): ${account.token}`
+          : `token (shown once, not saved: ${kept.path} already holds one for ${url}; --replace saves this one instead): ${account.token}`,
       ].join('\n'),
     )
     return 0
@@ -35,11 +42,12 @@ export const login = defineCommand({
     if (!token) throw new Error('login needs --token (or OAUTH3_TOKEN)')
     const url = serverOf(args.url)
     const me = await new OAuth3({ url, token, verify: 'skip' }).me()
-    const saved = await saveConfig({ url, token })
+    // An explicit login replaces the token saved for this server.
+    const saved = await saveToken(url, token, { replace: true })
     print(
       args,
-      { ...me, saved_to: saved },
-      () => `${me.role} ${me.tenant_id} on ${url}, saved to ${saved}`,
+      { ...me, saved_to: saved.path },
+      () => `${me.role} ${me.tenant_id} on ${url}, saved to ${saved.path}`,
     )
     return 0
   },

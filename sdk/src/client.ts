@@ -15,8 +15,8 @@ import {
   verifyAttestation,
   type AttestationVerification,
 } from '../../core/attestation/verify-attestation'
-import { envValue, readSavedConfig, saveConfig } from './config'
-import { OAuth3Error } from './errors'
+import { envValue, normalizeServerUrl, readSavedConfig, savedToken, saveToken } from './config'
+import { networkError, OAuth3Error } from './errors'
 import { parseEventStream, type ExecutionEvent } from './events'
 import type {
   Attestation,
@@ -48,12 +48,18 @@ const TERMINAL = new Set(['completed', 'failed', 'denied', 'expired'])
 export type VerifyMode = 'require' | 'auto' | 'skip'
 
 export interface ClientOptions {
-  /** The server's origin (default: OAUTH3_URL, the saved config, then http://localhost:3000). */
+  /** The server's URL (default: OAUTH3_URL, the saved default server, then http://localhost:3000). */
   url?: string
-  /** A bearer token (default: OAUTH3_TOKEN, OAUTH3_API_KEY, then ~/.oauth3/config.json). */
+  /**
+   * A bearer token (default: OAUTH3_TOKEN, OAUTH3_API_KEY, then the token ~/.oauth3/config.json
+   * holds for this server — one per server, keyed by its normalised URL).
+   */
   token?: string
   verify?: VerifyMode
-  /** Sign up when no token is found, and save it (default true). */
+  /**
+   * Sign up when no token is found, and save it for this server (default true). A token already
+   * saved for a server is never replaced: a second account is an explicit `OAuth3.signup()`.
+   */
   signup?: boolean
   /** The name to sign up with. */
   name?: string
@@ -92,7 +98,7 @@ export class OAuth3 {
   private attested?: Promise<AttestationVerification>
 
   constructor(options: { url: string; token: string; verify?: VerifyMode; fetch?: typeof fetch }) {
-    this.url = options.url.replace(/\/+$/, '')
+    this.url = usableUrl(options.url)
     this.token = options.token
     this.verifyMode = options.verify ?? 'auto'
     this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis)
@@ -105,20 +111,23 @@ export class OAuth3 {
   static async create(options: ClientOptions | string = {}, url?: string): Promise<OAuth3> {
     const given: ClientOptions = typeof options === 'string' ? { token: options, url } : options
     const saved = await readSavedConfig()
-    const base = given.url ?? envValue('OAUTH3_URL') ?? saved.url ?? DEFAULT_URL
+    const base = usableUrl(given.url ?? envValue('OAUTH3_URL') ?? saved.default ?? DEFAULT_URL)
     const token =
       given.token ??
       envValue('OAUTH3_TOKEN') ??
       envValue('OAUTH3_API_KEY') ??
-      (saved.token && (!saved.url || saved.url === base) ? saved.token : undefined)
+      savedToken(saved, base)
     const common = { url: base, verify: given.verify, fetch: given.fetch }
     if (token) return new OAuth3({ ...common, token })
     if (given.signup === false) {
-      throw new OAuth3Error(0, 'NO_TOKEN', 'no token: pass one, or set OAUTH3_TOKEN')
+      throw new OAuth3Error(0, 'NO_TOKEN', `no token for ${base}: pass one, or set OAUTH3_TOKEN`)
     }
+    // Verified before anything is sent, signup included, when the caller requires it.
+    if (given.verify === 'require') await new OAuth3({ ...common, token: '' }).attestedOrThrow()
     const account = await OAuth3.signup({ url: base, name: given.name, fetch: given.fetch })
-    await saveConfig({ url: base, token: account.token })
-    return new OAuth3({ ...common, token: account.token })
+    // Another process may have saved a token for this server meanwhile: that one is kept.
+    const kept = await saveToken(base, account.token)
+    return new OAuth3({ ...common, token: kept.token })
   }
 
   /** POST /signup: a new account; its token is answered once. */
@@ -129,7 +138,7 @@ export class OAuth3 {
     fetch?: typeof fetch
   }): Promise<SignupAnswer> {
     const client = new OAuth3({
-      url: options.url ?? DEFAULT_URL,
+      url: usableUrl(options.url ?? DEFAULT_URL),
       token: '',
       fetch: options.fetch,
       verify: 'skip',
@@ -218,16 +227,54 @@ export class OAuth3 {
     })
   }
 
-  /** An execution's live output: stdout, stderr, each call, then the end (GET /execute/:id/events). */
-  async *events(requestId: string): AsyncGenerator<ExecutionEvent> {
-    const response = await this.fetcher(
-      `${this.url}/execute/${encodeURIComponent(requestId)}/events`,
-      { headers: { ...this.authorization(), accept: 'text/event-stream' } },
-    )
-    if (!response.ok || !response.body) throw await toError(response)
-    for await (const event of parseEventStream(response.body)) {
-      if (event.type === 'end') yield { type: 'end', data: await this.checked(event.data) }
-      else yield event
+  /**
+   * An execution's live output: stdout, stderr, each call, then the end (GET /execute/:id/events).
+   * A stream that drops before the end is reopened with Last-Event-ID (up to `retries` times in a
+   * row, a second apart): nothing is repeated, nothing lost.
+   */
+  async *events(
+    requestId: string,
+    options: { retries?: number } = {},
+  ): AsyncGenerator<ExecutionEvent> {
+    const url = `${this.url}/execute/${encodeURIComponent(requestId)}/events`
+    const retries = options.retries ?? 5
+    let lastEventId: string | undefined
+    for (let failures = 0; ;) {
+      if (this.verifyMode === 'require') await this.attestedOrThrow()
+      let response: Response
+      try {
+        response = await this.fetcher(url, {
+          headers: {
+            ...this.authorization(),
+            accept: 'text/event-stream',
+            ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+          },
+        })
+      } catch (error) {
+        if (++failures > retries) throw networkError(url, error)
+        await pause(1000)
+        continue
+      }
+      if (!response.ok || !response.body) throw await toError(response)
+      try {
+        for await (const event of parseEventStream(response.body)) {
+          failures = 0
+          if (event.id) lastEventId = event.id
+          if (event.type === 'end') {
+            yield { type: 'end', data: await this.checked(event.data) }
+            return
+          }
+          yield event
+        }
+      } catch (error) {
+        if (error instanceof OAuth3Error || ++failures > retries) throw networkError(url, error)
+        await pause(1000)
+        continue
+      }
+      // The stream ended without `end` (the instance stopped): reopen where it left off.
+      if (++failures > retries) {
+        throw new OAuth3Error(0, 'STREAM_ENDED', `the event stream of ${requestId} ended early`)
+      }
     }
   }
 
@@ -310,23 +357,33 @@ export class OAuth3 {
     return { ...verification, attestation, verdict }
   }
 
+  /**
+   * The server's attestation, verified once per client; with `verify: 'require'` a server that
+   * does not prove itself is refused (ATTESTATION_FAILED) before anything else is sent to it.
+   */
+  private async attestedOrThrow(): Promise<AttestationVerification> {
+    this.attested ??= this.verify()
+    const attested = await this.attested.catch((error: unknown) => {
+      this.attested = undefined
+      throw error
+    })
+    if (!attested.ok && this.verifyMode === 'require') {
+      const failed = attested.checks.find((check) => !check.ok)
+      throw new OAuth3Error(
+        0,
+        'ATTESTATION_FAILED',
+        `the server is not attested: ${failed?.code}: ${failed?.reason}`,
+        attested.checks,
+      )
+    }
+    return attested
+  }
+
   /** Check a terminal execution's receipt, as the verify mode asks. */
   private async checked(status: ExecutionStatus): Promise<ExecutionStatus> {
     if (this.verifyMode === 'skip' || !status.result) return status
-    this.attested ??= this.verify()
-    const attested = await this.attested
-    if (!attested.ok) {
-      if (this.verifyMode === 'require') {
-        const failed = attested.checks.find((check) => !check.ok)
-        throw new OAuth3Error(
-          0,
-          'ATTESTATION_FAILED',
-          `the server is not attested: ${failed?.code}: ${failed?.reason}`,
-          attested.checks,
-        )
-      }
-      return status
-    }
+    const attested = await this.attestedOrThrow()
+    if (!attested.ok) return status
     const receipt = await verifyReceipt({
       receipt: status.result.receipt,
       publicKey: fromHex(attested.signingKey!),
@@ -350,30 +407,66 @@ export class OAuth3 {
     return this.token ? { authorization: `Bearer ${this.token}` } : {}
   }
 
-  /** One JSON call; a non-2xx answer throws OAuth3Error with the server's status and code. */
+  /**
+   * One JSON call; every failure throws OAuth3Error: a non-2xx answer with the server's status
+   * and code, a network failure as NETWORK_ERROR naming the URL and the cause. With `verify:
+   * 'require'`, nothing but the attestation request is sent before the server proved itself.
+   */
   async request<T = Record<string, unknown>>(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<T> {
-    const response = await this.fetcher(`${this.url}${path}`, {
-      method,
-      headers: {
-        accept: 'application/json',
-        'x-oauth3-sdk-version': VERSION,
-        ...this.authorization(),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    })
-    if (!response.ok) throw await toError(response)
-    const text = await response.text()
+    if (this.verifyMode === 'require' && !path.startsWith('/attestation?')) {
+      await this.attestedOrThrow()
+    }
+    const url = `${this.url}${path}`
+    let response: Response
+    let text: string
+    try {
+      response = await this.fetcher(url, {
+        method,
+        headers: {
+          accept: 'application/json',
+          'x-oauth3-sdk-version': VERSION,
+          ...this.authorization(),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      })
+      if (!response.ok) throw await toError(response)
+      text = await response.text()
+    } catch (error) {
+      throw error instanceof OAuth3Error ? error : networkError(url, error)
+    }
     const type = response.headers.get('content-type') ?? ''
-    return (type.includes('json') ? JSON.parse(text) : text) as T
+    if (!type.includes('json')) return text as T
+    try {
+      return JSON.parse(text) as T
+    } catch (error) {
+      throw new OAuth3Error(
+        response.status,
+        'INVALID_RESPONSE',
+        `${method} ${url} answered JSON that does not parse`,
+        undefined,
+        { cause: error },
+      )
+    }
   }
 }
+
+/** A URL the client can use, or OAuth3Error INVALID_URL saying what is wrong with it. */
+function usableUrl(url: string): string {
+  try {
+    return normalizeServerUrl(url)
+  } catch (error) {
+    throw new OAuth3Error(0, 'INVALID_URL', (error as Error).message)
+  }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function toError(response: Response): Promise<OAuth3Error> {
   const text = await response.text().catch(() => '')
