@@ -4,6 +4,8 @@
  * --json, for programs, and a spinner on stderr only when both streams are a terminal.
  */
 import { OAuth3, OAuth3Error, type ExecutionStatus } from '../sdk/src/index'
+import { paint, statusStyle } from './colour'
+import { UsageError } from './failure'
 
 export const COMMON_ARGS = {
   url: { type: 'string', description: 'the server (default: OAUTH3_URL, then the saved config)' },
@@ -20,7 +22,7 @@ export interface CommonArgs {
   json?: boolean
 }
 
-export class UsageError extends Error {}
+export { UsageError }
 
 export async function clientFor(args: CommonArgs): Promise<OAuth3> {
   try {
@@ -42,44 +44,77 @@ export function print(args: CommonArgs, value: unknown, human: () => string): vo
   console.log(args.json ? JSON.stringify(value, null, 2) : human())
 }
 
-/** An execution's end for people: its output, its value, its failure. Exit 0 only if completed. */
+/**
+ * An execution's end for people: its output (stderr always, on stderr), its value, its failure
+ * and each call that failed, by capability. Exit 0 only if completed.
+ */
 export function printExecution(
   args: CommonArgs,
   status: ExecutionStatus,
-  options = { stdout: true },
+  options = { stdout: true, stderr: true },
 ) {
+  const result = status.result
+  if (options.stderr && result?.stderr) process.stderr.write(result.stderr)
   print(args, status, () => {
     const lines: string[] = []
-    const result = status.result
     if (options.stdout && result?.stdout) lines.push(result.stdout.replace(/\n$/, ''))
     if (result?.value !== undefined) lines.push(`→ ${JSON.stringify(result.value)}`)
-    if (status.error) lines.push(`error: ${status.error}`)
-    lines.push(`${status.status} (${status.request_id})`)
+    if (status.error) lines.push(`${paint(process.stdout, 'red', 'error')}: ${status.error}`)
+    for (const call of result?.calls ?? []) {
+      if (call.error)
+        lines.push(`  call ${call.capability} (${call.method} ${call.url}): ${call.error}`)
+    }
+    lines.push(
+      `${paint(process.stdout, statusStyle(status.status), status.status)} (${status.request_id})`,
+    )
     return lines.join('\n')
   })
   return status.status === 'completed' ? 0 : 1
 }
 
-/** A waiting line on stderr: a spinner with the elapsed time on a terminal, one line elsewhere. */
-export function waiting(label: string): { stop(): void } {
-  const interactive = Boolean(process.stderr.isTTY && process.stdout.isTTY)
+/**
+ * A wait on stderr. On a terminal, a spinner with the elapsed time once it has lasted a second;
+ * elsewhere, with `announce`, one line saying what is awaited (a pipe gets no animation).
+ */
+export function waiting(label: string, options: { announce?: boolean } = {}): { stop(): void } {
+  const interactive = Boolean(process.stderr.isTTY)
   if (!interactive) {
-    console.error(`${label}…`)
+    if (options.announce) console.error(`${label}…`)
     return { stop() {} }
   }
   const frames = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏'
   const started = Date.now()
   let frame = 0
+  let drawn = false
   const timer = setInterval(() => {
-    const seconds = Math.floor((Date.now() - started) / 1000)
-    process.stderr.write(`\r${frames[frame++ % frames.length]} ${label} (${seconds}s)`)
+    const waited = Date.now() - started
+    if (waited < 1000) return
+    drawn = true
+    process.stderr.write(
+      `\r${frames[frame++ % frames.length]} ${label} (${Math.floor(waited / 1000)}s)`,
+    )
   }, 100)
   return {
     stop() {
       clearInterval(timer)
-      process.stderr.write('\r\x1b[K')
+      if (drawn) process.stderr.write('\r\x1b[K')
     },
   }
+}
+
+/** An integer option in [min, max], or a usage error naming the option and the range. */
+export function integerOption(
+  value: string | undefined,
+  name: string,
+  range: { min: number; max: number; fallback: number },
+): number {
+  if (value === undefined || value === '') return range.fallback
+  if (!/^\d+$/.test(value.trim()) || Number(value) < range.min || Number(value) > range.max) {
+    throw new UsageError(
+      `${name} must be a whole number from ${range.min} to ${range.max}, not ${JSON.stringify(value)}`,
+    )
+  }
+  return Number(value)
 }
 
 export function parseJsonArg(text: string | undefined, name: string): Record<string, unknown> {

@@ -1,19 +1,18 @@
 /**
  * The `oauth3` command (the package's bin; `npm run build` bundles it to .output/cli/oauth3.mjs):
  * every step of the product from a terminal, and the offline verifier. Results go to stdout
- * (`--json` for programs), waiting and progress to stderr. Exit codes: 0 done (an execution
- * completed, everything asked proved), 1 not (failed, denied, not proved), 2 wrong usage.
+ * (`--json` for programs: always one JSON document, a failure's too), waiting and progress to
+ * stderr. Exit codes: 0 done (an execution completed, everything asked proved), 1 not (failed,
+ * denied, not proved, refused), 2 wrong usage — one line saying what, and the command's usage.
  */
-import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty'
-import { OAuth3Error } from '../sdk/src/index'
-import { isOAuth3Error } from '../core/errors'
+import { defineCommand, runCommand, type CommandDef } from 'citty'
 import { login, signup } from './commands/account'
-import { exec, history, run, status } from './commands/executions'
+import { exec, history, logs, run, status } from './commands/executions'
 import { approve, permit } from './commands/permits'
 import { registryCommands } from './commands/registry'
 import { trustCommands } from './commands/trust'
-import { UsageError } from './context'
-import { UsageError as VerifyUsageError } from './verify'
+import { reportFailure, UsageError } from './failure'
+import { declaredOptions, renderHelp, usageLine } from './usage'
 
 const main = defineCommand({
   meta: {
@@ -28,6 +27,7 @@ const main = defineCommand({
     exec,
     run,
     status,
+    logs,
     history,
     ...registryCommands,
     ...trustCommands,
@@ -52,51 +52,59 @@ async function answerExitCodes(command: CommandDef): Promise<CommandDef> {
   return command
 }
 
-/** The (sub)command the arguments name, for --help. */
+/** The (sub)command the leading words name, and its path (`oauth3 skills list`). */
 async function commandAt(rawArgs: string[]) {
-  let command = main
+  let command: CommandDef = main
+  let path = 'oauth3'
+  let depth = 0
   for (const word of rawArgs) {
-    const subCommands = (await command.subCommands) as Record<string, typeof main> | undefined
+    if (word.startsWith('-')) break
+    const subCommands = (await command.subCommands) as Record<string, CommandDef> | undefined
     if (!subCommands || !Object.hasOwn(subCommands, word)) break
     command = subCommands[word]
+    path += ` ${word}`
+    depth++
   }
-  return command
+  return { command, path, rest: rawArgs.slice(depth) }
+}
+
+/** Options the command does not declare are usage errors, not silently ignored. */
+async function checkOptions(command: CommandDef, rest: string[]) {
+  const declared = await declaredOptions(command)
+  if (!declared) return
+  for (const word of rest) {
+    if (word === '--') break
+    const match = /^--?([^=]+)/.exec(word)
+    if (!match || /^-\d/.test(word)) continue
+    const name = match[1]
+    if (!declared.has(name)) throw new UsageError(`unknown option ${word.split('=')[0]}`)
+  }
 }
 
 async function start(rawArgs: string[]): Promise<number> {
-  if (
-    rawArgs.length === 0 ||
-    rawArgs.includes('--help') ||
-    rawArgs.includes('-h') ||
-    rawArgs[0] === 'help'
-  ) {
-    console.log(await renderUsage(await commandAt(rawArgs.filter((word) => !word.startsWith('-')))))
+  const json = rawArgs.includes('--json')
+  const { command, path, rest } = await commandAt(rawArgs)
+  const wantsHelp = rawArgs.includes('--help') || rawArgs.includes('-h') || rawArgs[0] === 'help'
+  if (rawArgs.length === 0 || wantsHelp) {
+    const target = rawArgs[0] === 'help' ? await commandAt(rawArgs.slice(1)) : { command, path }
+    console.log(await renderHelp(target.command, target.path))
     return rawArgs.length === 0 ? 2 : 0
   }
   try {
+    const subCommands = (await command.subCommands) as Record<string, CommandDef> | undefined
+    if (subCommands && !command.run) {
+      throw new UsageError(
+        rest[0] && !rest[0].startsWith('-')
+          ? `unknown command ${path} ${rest[0]}`
+          : `${path} needs a command: ${Object.keys(subCommands).join(', ')}`,
+      )
+    }
+    await checkOptions(command, rest)
     await runCommand(await answerExitCodes(main), { rawArgs })
     return exitCode
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof VerifyUsageError ||
-      (error as Error).name === 'CLIError'
-    ) {
-      console.error(`oauth3: ${(error as Error).message}`)
-      console.error(`usage: ${await renderUsage(await commandAt(rawArgs))}`)
-      return 2
-    }
-    if (error instanceof OAuth3Error) {
-      console.error(`${error.code}: ${error.message}`)
-      return 1
-    }
-    if (isOAuth3Error(error)) {
-      const details = error.details ? ` ${JSON.stringify(error.details)}` : ''
-      console.error(`${error.code}: ${error.message}${details}`)
-      return 1
-    }
-    console.error(`error: ${(error as Error).message}`)
-    return 1
+    const usage = `${await usageLine(command, path)}\nRun \`${path} --help\` for details and examples.`
+    return reportFailure(error, { json, usage })
   }
 }
 

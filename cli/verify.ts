@@ -10,6 +10,7 @@
  * [--at <time>]. Everything is checked by the pure core (core/attestation): nothing here trusts the
  * server, nor the PCCS (it only carries what Intel signed).
  */
+import { UsageError } from './failure'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -27,8 +28,6 @@ import {
 } from '../core/attestation/verify-attestation'
 import { verifyQuote, type Check } from '../core/attestation/verify-quote'
 import { report } from './report'
-
-export class UsageError extends Error {}
 
 const OPTIONS = {
   json: { type: 'boolean' },

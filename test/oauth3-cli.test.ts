@@ -201,7 +201,7 @@ describe('oauth3 from a terminal', () => {
     const done = await finished(following)
     expect(done.code, done.stderr).toBe(0)
     expect(done.stdout).toMatch(/^first\nsecond\ncompleted \(exec_/)
-    expect(done.stderr).toMatch(/→ GET slow\.example\.com\/x 200/)
+    expect(done.stderr).toMatch(/→ [\w.]+: GET slow\.example\.com\/x 200/)
   })
 
   it('exits 1 when the execution fails, and keeps secrets write-only', async () => {

@@ -45,7 +45,7 @@ const request = defineCommand({
       print(args, permit, () => `${permit.request_id} pending (permit ${permit.permit_id})`)
       return 0
     }
-    const spinner = waiting('waiting for the human')
+    const spinner = waiting('waiting for the human', { announce: true })
     const decided = await permit.wait().finally(() => spinner.stop())
     print(args, { ...permit, status: decided.status }, () =>
       decided.status === 'completed'
@@ -61,7 +61,7 @@ const wait = defineCommand({
   args: { ...COMMON_ARGS, id: { type: 'positional', required: true, description: 'preq_…' } },
   async run({ args }) {
     const client = await clientFor(args)
-    const spinner = waiting('waiting for the human')
+    const spinner = waiting('waiting for the human', { announce: true })
     const decided = await client.poll(args.id).finally(() => spinner.stop())
     print(
       args,

@@ -1,0 +1,65 @@
+/** Examples shown by every command's --help, by its path (`oauth3 exec`). */
+export const EXAMPLES: Record<string, string[]> = {
+  oauth3: [
+    'oauth3 signup --url http://localhost:3000',
+    'oauth3 run hello --args \'{"name":"me"}\'',
+    'oauth3 exec --code script.js --permit permit_… --follow',
+  ],
+  'oauth3 signup': [
+    'oauth3 signup --url http://localhost:3000',
+    'oauth3 signup --role owner --name ada',
+  ],
+  'oauth3 login': ['oauth3 login --token oa3_agent_… --url https://oauth3.example.com'],
+  'oauth3 permit': ['oauth3 permit request --spec permit.json', 'oauth3 permit wait preq_…'],
+  'oauth3 permit request': [
+    'oauth3 permit request --spec permit.json',
+    'oauth3 permit request --spec - --no-wait < permit.json',
+  ],
+  'oauth3 permit wait': ['oauth3 permit wait preq_…'],
+  'oauth3 approve': [
+    'oauth3 approve "https://…/approve/preq_…?token=…" --secret GH_TOKEN=ghp_…',
+    'oauth3 approve "$APPROVAL_URL" --deny',
+  ],
+  'oauth3 exec': [
+    'oauth3 exec --code script.js --permit permit_…',
+    'echo "return 6 * 7" | oauth3 exec --code -',
+    'oauth3 exec --code script.js --permit permit_… --follow',
+  ],
+  'oauth3 run': [
+    'oauth3 run hello --args \'{"name":"me"}\'',
+    'oauth3 run httpbin-echo --permit permit_… --args \'{"message":"hi"}\'',
+  ],
+  'oauth3 status': ['oauth3 status exec_…', 'oauth3 status exec_… --wait --timeout 120'],
+  'oauth3 logs': ['oauth3 logs exec_…', 'oauth3 logs exec_… --follow'],
+  'oauth3 history': ['oauth3 history', 'oauth3 history --limit 5 --json'],
+  'oauth3 skills': ['oauth3 skills list', 'oauth3 skills show hello 1.0.0'],
+  'oauth3 skills list': ['oauth3 skills list --json'],
+  'oauth3 skills show': ['oauth3 skills show hello', 'oauth3 skills show hello 1.0.0'],
+  'oauth3 skills validate': ['oauth3 skills validate skills/hello/1.0.0'],
+  'oauth3 skills hash': ['oauth3 skills hash skills/hello/1.0.0'],
+  'oauth3 skills publish': ['oauth3 skills publish skills/my-skill/1.0.0'],
+  'oauth3 secrets': ['echo -n ghp_… | oauth3 secrets set GH_TOKEN', 'oauth3 secrets list'],
+  'oauth3 secrets set': ['echo -n ghp_… | oauth3 secrets set GH_TOKEN'],
+  'oauth3 secrets list': ['oauth3 secrets list --json'],
+  'oauth3 secrets rm': ['oauth3 secrets rm GH_TOKEN'],
+  'oauth3 cookies': ['oauth3 cookies upload cookies.txt --domain www.tiktok.com'],
+  'oauth3 cookies upload': ['oauth3 cookies upload cookies.txt --domain www.tiktok.com'],
+  'oauth3 types': ['oauth3 types permit_… > permit.d.ts'],
+  'oauth3 quote': ['oauth3 quote verify quote.hex --collateral collateral.json'],
+  'oauth3 quote verify': [
+    'oauth3 quote verify quote.hex',
+    'oauth3 quote verify quote.hex --collateral collateral.json --accept-tcb UpToDate',
+  ],
+  'oauth3 attest': ['oauth3 attest verify --url https://oauth3.example.com'],
+  'oauth3 attest verify': [
+    'oauth3 attest verify --url https://oauth3.example.com --compose docker-compose.yml',
+    'oauth3 attest verify --url https://oauth3.example.com --pccs https://pccs.example.com --json',
+  ],
+  'oauth3 receipt': ['oauth3 receipt verify result.json --url https://oauth3.example.com'],
+  'oauth3 receipt verify': [
+    'oauth3 receipt verify result.json --url https://oauth3.example.com',
+    'oauth3 receipt verify result.json --key 3b6a…',
+  ],
+  'oauth3 build': ['oauth3 build digest .output'],
+  'oauth3 build digest': ['oauth3 build digest', 'oauth3 build digest .output'],
+}
