@@ -40,6 +40,7 @@ import skillPublished from '../schemas/skill-published.schema.json'
 import skillVersion from '../schemas/skill-version.schema.json'
 import skillVersions from '../schemas/skill-versions.schema.json'
 import statusBody from '../schemas/status-body.schema.json'
+import statusWord from '../schemas/status-word.schema.json'
 import tenant from '../schemas/tenant.schema.json'
 
 export const ANSWER_SCHEMAS = {
@@ -79,6 +80,7 @@ export const ANSWER_SCHEMAS = {
   skillVersion,
   skillVersions,
   statusBody,
+  statusWord,
   tenant,
 } as const
 

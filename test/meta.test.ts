@@ -148,6 +148,29 @@ describe('routes', () => {
 })
 
 describe('schemas and codes', () => {
+  it('status words are one list: the status answers refer to it, narrower ones are subsets of it', () => {
+    const words = ANSWER_SCHEMAS.statusWord.enum as string[]
+    const statuses: Array<[string, unknown]> = []
+    for (const [name, schema] of Object.entries(ANSWER_SCHEMAS)) {
+      JSON.stringify(schema, (key, value) => {
+        if (value && typeof value === 'object' && 'status' in value && key === 'properties')
+          statuses.push([name, (value as { status: unknown }).status])
+        return value
+      })
+    }
+    // A permit's own lifecycle (active, revoked), the service's and POST /permit's are other words.
+    const otherLists = new Set(['permit', 'health', 'ready', 'permitAnswer', 'callRecord'])
+    const refer = statuses.filter(([, status]) => (status as { $ref?: string }).$ref)
+    expect(refer.map(([name]) => name).sort()).toEqual(['actionsPage', 'historyPage', 'statusBody'])
+    for (const [name, status] of statuses) {
+      if (otherLists.has(name) || (status as { $ref?: string }).$ref) continue
+      const listed = (status as { enum?: string[]; const?: string }).enum ?? [
+        (status as { const: string }).const,
+      ]
+      for (const word of listed) expect(words, `${name}: ${word}`).toContain(word)
+    }
+  })
+
   it('every schema file is compiled: the request schemas and each capability type', () => {
     const files = readdirSync(join(root, 'schemas')).filter((file) => file.endsWith('.schema.json'))
     const compiled = [

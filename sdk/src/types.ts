@@ -58,6 +58,7 @@ export type {
   SkillVersion,
   SkillVersions,
   StatusBody,
+  StatusWord,
   Tenant,
 } from '../../schemas/types'
 
