@@ -51,11 +51,7 @@ export function writeBuildInfo(dir, projectRoot) {
 // Run as a script — and only as this file: bundled into another (the CLI), import.meta.url is
 // the bundle's, which must not start computing digests when it is run directly.
 const self = fileURLToPath(import.meta.url)
-if (
-  self.endsWith('build-digest.mjs') &&
-  process.argv[1] &&
-  resolve(process.argv[1]) === self
-) {
+if (self.endsWith('build-digest.mjs') && process.argv[1] && resolve(process.argv[1]) === self) {
   const args = process.argv.slice(2)
   const root = fileURLToPath(new URL('..', import.meta.url))
   if (args[0] === '--write-info') {
