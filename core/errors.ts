@@ -174,6 +174,10 @@ export const ERROR_CATALOG = {
     'The manifest changed since it was shown; reload the approval page and review it again.',
   ),
   ALREADY_REVOKED: api(409, 'This permit is already revoked.'),
+  LAST_PASSKEY: api(
+    409,
+    'This is your only passkey: without it these pages have no way in. Confirm its removal with this passkey itself.',
+  ),
   APPROVAL_EXPIRED: api(410, 'This approval link has expired.'),
   SCOPE_GONE: api(
     410,

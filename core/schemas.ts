@@ -13,6 +13,7 @@ import empty from '../schemas/empty.schema.json'
 import executeRequest from '../schemas/execute-request.schema.json'
 import mcpMessage from '../schemas/mcp-message.schema.json'
 import passkeyOptions from '../schemas/passkey-options.schema.json'
+import passkeyRemove from '../schemas/passkey-remove.schema.json'
 import passkeyVerify from '../schemas/passkey-verify.schema.json'
 import permitRequest from '../schemas/permit-request.schema.json'
 import secretPut from '../schemas/secret-put.schema.json'
@@ -27,6 +28,7 @@ import type {
   ExecuteRequest,
   McpMessage,
   PasskeyOptionsRequest,
+  PasskeyRemoveRequest,
   PasskeyVerifyRequest,
   PermitRequest,
   SecretPutRequest,
@@ -48,6 +50,7 @@ export interface RequestBodies {
   skillPublish: SkillPublishRequest
   passkeyOptions: PasskeyOptionsRequest
   passkeyVerify: PasskeyVerifyRequest
+  passkeyRemove: PasskeyRemoveRequest
   empty: EmptyRequest
   mcpMessage: McpMessage
 }
@@ -64,6 +67,7 @@ const REQUEST_SCHEMAS = {
   skillPublish,
   passkeyOptions,
   passkeyVerify,
+  passkeyRemove,
   empty,
   mcpMessage,
 } satisfies Record<RequestBodyName, { $id: string }>
@@ -123,6 +127,7 @@ export const assertRequestBody: { [N in RequestBodyName]: Assert<RequestBodies[N
   skillPublish: defineAssert(skillPublish),
   passkeyOptions: defineAssert(passkeyOptions),
   passkeyVerify: defineAssert(passkeyVerify),
+  passkeyRemove: defineAssert(passkeyRemove),
   empty: defineAssert(empty),
   mcpMessage: defineAssert(mcpMessage),
 }

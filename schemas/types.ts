@@ -709,10 +709,10 @@ export interface PasskeyOptionsAnswer {
 }
 
 /**
- * POST /passkeys/options: start a passkey ceremony — register a passkey (a new owner account, or another passkey for the calling owner), sign in, or confirm one decision on a permit request.
+ * POST /passkeys/options: start a passkey ceremony — register a passkey (a new owner account, or another passkey for the calling owner), sign in, confirm one decision on a permit request, or confirm the removal of the owner's last passkey with that passkey.
  */
 export interface PasskeyOptionsRequest {
-  purpose: 'register' | 'signin' | 'decision'
+  purpose: 'register' | 'signin' | 'decision' | 'remove'
   /**
    * register: the new owner's name, or the new passkey's label.
    */
@@ -726,6 +726,10 @@ export interface PasskeyOptionsRequest {
    */
   token?: string
   action?: 'approve' | 'deny'
+  /**
+   * remove: the passkey to remove, which must answer the challenge itself.
+   */
+  passkey_id?: string
   manifest_sha256?: string
 }
 
@@ -736,6 +740,19 @@ export interface PasskeyOwner {
   owner: Tenant
   token?: string
 }
+/**
+ * DELETE /passkeys/{id}: removing an owner's last passkey needs that passkey's own assertion (POST /passkeys/options with purpose remove); removing another needs no body.
+ */
+export interface PasskeyRemoveRequest {
+  passkey?: {
+    challenge_id: string
+    /**
+     * The PublicKeyCredential as JSON, from the passkey being removed.
+     */
+    response: {}
+  }
+}
+
 /**
  * POST /passkeys/register and POST /passkeys/signin: the browser's answer to the challenge of POST /passkeys/options.
  */

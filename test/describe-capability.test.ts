@@ -80,9 +80,20 @@ describe('describeCapability', () => {
   it('puts every constraint type in a sentence', () => {
     const sentence = (constraint: unknown) =>
       constraintSentence('x', { in: 'query', type: 'string', required: true, constraint } as never)
-    expect(sentence({ type: 'regex', pattern: '[a-z]+' })).toBe(
-      'x must match the pattern "[a-z]+" (whole value).',
+    // Simple patterns in words, the raw pattern beside; others as the pattern.
+    const regex = (pattern: string) => sentence({ type: 'regex', pattern })
+    expect(regex('[a-z]+')).toBe('x is 1 or more characters from a–z (pattern "[a-z]+").')
+    expect(regex('^ada$')).toBe('x is exactly "ada" (pattern "^ada$").')
+    expect(regex('^(ada|bob)$')).toBe('x is one of "ada", "bob" (pattern "^(ada|bob)$").')
+    expect(regex('^[a-z0-9-]{1,32}$')).toBe(
+      'x is 1 to 32 characters from a–z, 0–9, "-" (pattern "^[a-z0-9-]{1,32}$").',
     )
+    expect(regex('^ada/.*$')).toBe('x starts with "ada/" (pattern "^ada/.*$").')
+    expect(regex('.*\\.png')).toBe('x ends with ".png" (pattern ".*\\\\.png").')
+    expect(regex('ab\\.c')).toBe('x is exactly "ab.c" (pattern "ab\\\\.c").')
+    expect(regex('^[^x]+$')).toBe('x must match the pattern "^[^x]+$" (whole value).')
+    expect(regex('a.b')).toBe('x must match the pattern "a.b" (whole value).')
+    expect(regex('(a|b)+')).toBe('x must match the pattern "(a|b)+" (whole value).')
     expect(sentence({ type: 'predicate', op: '<=', value: 10 })).toBe('x must be at most 10.')
     expect(sentence({ type: 'predicate', op: 'prefix', value: 'ada/' })).toBe(
       'x must start with "ada/".',

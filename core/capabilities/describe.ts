@@ -5,6 +5,7 @@
  * shown with its invisible and bidirectional-control characters made visible, so that what the
  * human reads is what the agent sent. Pure: the approval page and the SDK both use it.
  */
+import { patternInWords } from './pattern-words'
 import type { NormalizedCapability, NormalizedParam } from './plugin'
 
 export interface CapabilityDescription {
@@ -109,8 +110,13 @@ export function constraintSentence(name: string, param: NormalizedParam): string
   if (!constraint) return ''
   const show = (value: unknown) => JSON.stringify(value)
   switch (constraint.type) {
-    case 'regex':
-      return `${name} must match the pattern ${show(constraint.pattern)} (whole value).`
+    case 'regex': {
+      const pattern = String(constraint.pattern)
+      const words = patternInWords(pattern)
+      return words
+        ? `${name} ${words} (pattern ${show(pattern)}).`
+        : `${name} must match the pattern ${show(pattern)} (whole value).`
+    }
     case 'enum':
       return `${name} must be one of ${(constraint.values as unknown[]).map(show).join(', ')}.`
     case 'predicate':

@@ -54,6 +54,7 @@ export function renderDocument(context: PageContext, page: PageContent): string 
       <meta name="color-scheme" content="light dark" />
       <meta name="referrer" content="no-referrer" />
       <title>${page.title} · OAuth3</title>
+      <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
       <link rel="stylesheet" href="/assets/styles.css" />
       ${session ? html`<meta name="csrf-token" content="${session.csrf}" />` : ''}
       ${page.script ? html`<script type="module" src="/assets/${page.script}.js"></script>` : ''}
@@ -64,7 +65,7 @@ export function renderDocument(context: PageContext, page: PageContent): string 
         <a class="brand" href="/">OAuth3</a>
         <nav aria-label="Main">
           <a href="/dashboard">Dashboard</a>
-          ${session ? html`<span class="muted">Signed in as ${session.owner.name}</span>` : html`<a href="/signin">Sign in</a>`}
+          ${session ? html`<span class="muted">Signed in as ${session.owner.name}</span>` : html`<a href="${signinHref(context.event)}">Sign in</a>`}
         </nav>
         <a class="tee tee-${tee}" href="/#trust">${TEE_LABEL[tee]}</a>
       </header>
@@ -75,6 +76,15 @@ export function renderDocument(context: PageContext, page: PageContent): string 
       </footer>
     </body>
   </html>`}\n`
+}
+
+/**
+ * The header's sign-in link returns to the page it was followed from — its path only: a link's
+ * token (an approval link's ?token=) never travels in another URL.
+ */
+function signinHref(event: H3Event): string {
+  const path = new URL(event.path, 'http://page').pathname
+  return path === '/signin' || path === '/' ? '/signin' : `/signin?next=${encodeURIComponent(path)}`
 }
 
 /** Answer a page (the caller returns this string): security headers, status, the document. */
@@ -116,9 +126,19 @@ export function errorPage(code: string, message: string): PageContent {
     main: html`<h1>${PAGE_TITLES[code] ?? 'This page is not available'}</h1>
       <div class="card notice error" role="alert">
         <p>${message}</p>
+        ${NEXT_STEPS[code] ? html`<p>${NEXT_STEPS[code]}</p>` : ''}
         <p class="muted">Code: <code>${code}</code></p>
-      </div>`,
+      </div>
+      <p><a href="/dashboard">Open your dashboard</a> · <a href="/">Home</a></p>`,
   }
+}
+
+/** What to do next, where the code says more than the message. */
+const NEXT_STEPS: Record<string, string> = {
+  APPROVAL_EXPIRED:
+    'Nothing was decided. If the agent still needs it, it asks again: new requests wait on your dashboard.',
+  INVALID_APPROVAL_TOKEN:
+    'Open the link the agent gave you again, whole; requests of your own agents wait on your dashboard.',
 }
 
 const PAGE_TITLES: Record<string, string> = {

@@ -14,7 +14,11 @@ import {
 } from '@simplewebauthn/server'
 import { randomBytes } from 'node:crypto'
 import { fail } from '../../core/errors'
-import type { PasskeyOptionsRequest, PasskeyVerifyRequest } from '../../schemas/types'
+import type {
+  PasskeyOptionsRequest,
+  PasskeyRemoveRequest,
+  PasskeyVerifyRequest,
+} from '../../schemas/types'
 import { getTenant, signUp, type Tenant } from '../accounts/tenants'
 import type { App } from '../app'
 import { assertWithinRate } from '../store/rate-limit'
@@ -22,6 +26,7 @@ import { readDecisionRequest } from '../permits/approval'
 import {
   consumeChallenge,
   createChallenge,
+  deletePasskey,
   listPasskeys,
   readPasskey,
   recordPasskeyUse,
@@ -84,6 +89,15 @@ export async function passkeyOptions(
   }
   let decision: DecisionBinding | undefined
   let allow: string[] = []
+  let removal: { passkey_id: string } | undefined
+  if (body.purpose === 'remove') {
+    if (caller?.role !== 'owner') fail('UNAUTHORIZED')
+    const passkey = body.passkey_id ? await readPasskey(app, body.passkey_id) : null
+    if (!passkey || passkey.owner_id !== caller.tenant_id) fail('NOT_FOUND')
+    removal = { passkey_id: passkey.id }
+    // Only the passkey being removed can answer.
+    allow = [passkey.id]
+  }
   if (body.purpose === 'decision') {
     if (!body.request_id || !body.action || !body.manifest_sha256) {
       fail('INVALID_BODY', {
@@ -108,6 +122,7 @@ export async function passkeyOptions(
   const { challengeId, challenge } = await createChallenge(app, {
     purpose: body.purpose,
     ...(decision ? { decision } : {}),
+    ...(removal ?? {}),
   })
   const options = await generateAuthenticationOptions({
     rpID,
@@ -214,7 +229,14 @@ async function verifyAssertion(
 ): Promise<Tenant> {
   const id = typeof response.id === 'string' ? response.id : ''
   const passkey = id ? await readPasskey(app, id) : null
-  if (!passkey) return fail('PASSKEY_REJECTED')
+  if (!passkey) {
+    return fail('PASSKEY_REJECTED', {
+      details: {
+        reason:
+          'this passkey is not registered here (it may have been removed): sign in with another, or create a new one',
+      },
+    })
+  }
   const { origin, rpID } = relyingParty(request)
   let verified
   try {
@@ -239,4 +261,32 @@ async function verifyAssertion(
   const owner = await getTenant(app, passkey.owner_id)
   if (owner?.role !== 'owner') return fail('PASSKEY_REJECTED')
   return owner
+}
+
+/**
+ * DELETE /passkeys/:id. Removing one of several passkeys needs the owner only; removing the last
+ * one — after which the pages have no way in — needs that passkey's own assertion, for a challenge
+ * issued to remove exactly it (LAST_PASSKEY otherwise).
+ */
+export async function removePasskey(
+  app: App,
+  owner: Tenant,
+  id: string,
+  confirmation: PasskeyRemoveRequest['passkey'],
+  request: CeremonyRequest,
+): Promise<void> {
+  const passkeys = await listPasskeys(app, owner.tenant_id)
+  if (!passkeys.some((passkey) => passkey.id === id)) fail('NOT_FOUND')
+  if (passkeys.length === 1) {
+    if (!confirmation) fail('LAST_PASSKEY')
+    assertFromOurPages(request)
+    const challenge = await consumeChallenge(app, confirmation.challenge_id, 'remove')
+    if (challenge.passkey_id !== id) fail('PASSKEY_CHALLENGE_INVALID')
+    const response = confirmation.response as Record<string, unknown>
+    if (response.id !== id)
+      fail('PASSKEY_REJECTED', { details: { reason: 'another passkey answered' } })
+    const confirmed = await verifyAssertion(app, challenge, response, request)
+    if (confirmed.tenant_id !== owner.tenant_id) fail('PASSKEY_REJECTED')
+  }
+  await deletePasskey(app, owner.tenant_id, id)
 }

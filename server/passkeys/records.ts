@@ -21,7 +21,7 @@ export interface PasskeyRecord {
   last_used_at?: number
 }
 
-export type ChallengePurpose = 'register' | 'signin' | 'decision'
+export type ChallengePurpose = 'register' | 'signin' | 'decision' | 'remove'
 
 export interface DecisionBinding {
   request_id: string
@@ -37,6 +37,8 @@ export interface ChallengeRecord {
   /** register: the new owner's name. */
   name?: string
   decision?: DecisionBinding
+  /** remove: the passkey whose removal this challenge confirms (answered by that passkey). */
+  passkey_id?: string
   used?: boolean
 }
 

@@ -84,6 +84,8 @@ describe.skipIf(!hasChromium)('the dashboard', () => {
     const row = page.locator('#permits tr', { hasText: 'Open issues for me' })
     const permitId = await row.getAttribute('data-permit-id')
     await row.getByRole('button', { name: 'Revoke Open issues for me' }).click()
+    // It asks first (test/browser/human-side.test.ts has the rest of that story).
+    await row.getByRole('group').getByRole('button', { name: 'Revoke' }).click()
     await expectText(page.locator('#status'), 'Revoked')
     await expectText(page.locator('#permits tr', { hasText: 'Open issues for me' }), 'revoked')
     const refused = await api.post(
@@ -115,6 +117,10 @@ describe.skipIf(!hasChromium)('the dashboard', () => {
     )
 
     await page.getByRole('button', { name: 'Delete MY_API_KEY' }).click()
+    await page
+      .getByRole('group', { name: /Delete MY_API_KEY\?/ })
+      .getByRole('button', { name: 'Delete' })
+      .click()
     await expectCount(page.locator('#secrets tr', { hasText: 'MY_API_KEY' }), 0)
     await expectText(page.locator('#passkeys'), 'passkey, added')
   })

@@ -41,10 +41,13 @@ export async function api<T = Record<string, unknown>>(
     answer = { error: text }
   }
   if (!response.ok) {
+    // A reason in the details says more than the code's message: it goes with it.
+    const reason = (answer.details as { reason?: unknown } | undefined)?.reason
     throw new ApiError(
       response.status,
       String(answer.code ?? 'HTTP_' + response.status),
-      String(answer.error ?? response.statusText),
+      String(answer.error ?? response.statusText) +
+        (typeof reason === 'string' ? ` (${reason})` : ''),
     )
   }
   return answer as T

@@ -25,6 +25,18 @@ export function setText(element: HTMLElement, text: string): void {
   element.textContent = text
 }
 
+/** A moment in the viewer's own time zone and words, the one way every page shows time. */
 export function when(timestamp: number): string {
-  return new Date(timestamp).toLocaleString()
+  return new Date(timestamp).toLocaleString(undefined, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  })
+}
+
+/** Server-rendered `<time datetime>` elements (written in UTC) shown in the viewer's time. */
+export function localizeTimes(root: ParentNode = document): void {
+  for (const time of root.querySelectorAll<HTMLTimeElement>('time[datetime]')) {
+    const at = Date.parse(time.dateTime)
+    if (!Number.isNaN(at)) time.textContent = when(at)
+  }
 }

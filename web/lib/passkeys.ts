@@ -60,3 +60,16 @@ export async function confirmDecision(decision: {
   const response = await startAuthentication({ optionsJSON: options })
   return { challenge_id, response }
 }
+
+/** The assertion of the passkey `passkeyId` itself, confirming that it is to be removed. */
+export async function confirmRemoval(
+  passkeyId: string,
+): Promise<{ challenge_id: string; response: unknown }> {
+  const { challenge_id, options } = await api<Challenge<PublicKeyCredentialRequestOptionsJSON>>(
+    'POST',
+    '/passkeys/options',
+    { purpose: 'remove', passkey_id: passkeyId },
+  )
+  const response = await startAuthentication({ optionsJSON: options })
+  return { challenge_id, response }
+}

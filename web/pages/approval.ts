@@ -5,7 +5,7 @@
  * decision with the owner's terms and any missing secret.
  */
 import { api, explain } from '../lib/api'
-import { $, el, setText } from '../lib/dom'
+import { $, el, localizeTimes, setText } from '../lib/dom'
 import { confirmDecision } from '../lib/passkeys'
 import type { ApproveAnswer } from '../../schemas/types'
 
@@ -21,6 +21,8 @@ if (fromUrl) {
   history.replaceState(null, '', url.pathname + url.search + url.hash)
 }
 const token = fromUrl ?? sessionStorage.getItem(storageKey) ?? undefined
+
+localizeTimes()
 
 if (page.dataset.incomplete === 'true') {
   // Reloaded after the token was removed: bring it back once, from this tab only.
@@ -38,6 +40,7 @@ function wireDecision() {
   }
 
   async function decide(action: 'approve' | 'deny') {
+    if (action === 'approve' && !missingSecretsSettled(form, status)) return
     const buttons = [...form.querySelectorAll<HTMLButtonElement>('button')]
     buttons.forEach((button) => (button.disabled = true))
     setText(status, 'Confirm with your passkey…')
@@ -64,6 +67,26 @@ function wireDecision() {
       buttons.forEach((button) => (button.disabled = false))
     }
   }
+}
+
+/**
+ * A secret the owner lacks, left empty, would make the permit's first call fail: Approve waits
+ * for its value, or for the owner's word that the permit may wait for it.
+ */
+function missingSecretsSettled(form: HTMLFormElement, status: HTMLElement): boolean {
+  // The secret fields sit with their capabilities, above the form.
+  const empty = [
+    ...document.querySelectorAll<HTMLInputElement>('input[data-missing="true"]'),
+  ].filter((input) => !input.value)
+  const consent = form.querySelector<HTMLInputElement>('#approve-without')
+  if (empty.length === 0 || consent?.checked) return true
+  const names = empty.map((input) => input.dataset.secret).join(', ')
+  setText(
+    status,
+    `${names} ${empty.length === 1 ? 'is' : 'are'} missing: enter ${empty.length === 1 ? 'its value' : 'their values'}, or tick “Approve without” — calls that use ${empty.length === 1 ? 'it' : 'them'} fail until ${empty.length === 1 ? 'it is' : 'they are'} set.`,
+  )
+  empty[0].focus()
+  return false
 }
 
 function terms(form: HTMLFormElement): Record<string, unknown> {

@@ -1,10 +1,15 @@
 /**
  * The dashboard's script: every section read from the API with the page session (state changes
- * carry the CSRF token, web/lib/api.ts). Pending requests are polled every two seconds, so a new
- * one appears without a reload.
+ * carry the CSRF token, web/lib/api.ts). Pending requests, permits and secrets are polled every
+ * two seconds, so a request, an approval, a revocation or a secret set elsewhere shows without a
+ * reload; a
+ * section is redrawn only when what it shows changed, and never under an open confirmation.
+ * Revoke, Delete and Remove each ask first; the last passkey goes only with its own assertion.
  */
 import { api, explain } from '../lib/api'
+import { confirmInPlace } from '../lib/confirm'
 import { $, el, setText, when } from '../lib/dom'
+import { confirmRemoval } from '../lib/passkeys'
 import type {
   ActionsPage,
   AgentCreated,
@@ -43,9 +48,19 @@ function table(headers: string[], rows: HTMLElement[]): HTMLElement {
 
 const cell = (...children: Array<Node | string>) => el('td', {}, ...children)
 
+/** What a section last showed: redrawn only when its data changed, never under a confirmation. */
+const shown = new Map<string, string>()
+function unchanged(box: HTMLElement, data: unknown): boolean {
+  const key = JSON.stringify(data)
+  if (shown.get(box.id) === key || box.querySelector('.confirm')) return true
+  shown.set(box.id, key)
+  return false
+}
+
 async function loadPending() {
   const { requests } = await api<PendingRequests>('GET', '/requests')
   const box = $('#pending')
+  if (unchanged(box, requests)) return
   if (!requests.length) {
     box.replaceChildren(el('p', { class: 'muted' }, 'Nothing is waiting for you.'))
     return
@@ -73,13 +88,14 @@ async function loadPending() {
 async function loadPermits() {
   const { sessions } = await api<SessionsPage>('GET', '/sessions?limit=100')
   const box = $('#permits')
+  if (unchanged(box, sessions)) return
   if (!sessions.length) {
     box.replaceChildren(el('p', { class: 'muted' }, 'No permits yet.'))
     return
   }
   box.replaceChildren(
     table(
-      ['Permit', 'Status', 'Terms', 'Used', ''],
+      ['Permit', 'Status', 'Terms', 'Used', 'Actions'],
       sessions.map((permit) => {
         const activity = el('button', { type: 'button' }, 'Activity')
         activity.addEventListener('click', () => act(() => loadActivity(permit)))
@@ -89,6 +105,8 @@ async function loadPermits() {
           revoke.setAttribute('aria-label', `Revoke ${permit.description}`)
           revoke.addEventListener('click', () =>
             act(async () => {
+              const question = `Revoke “${permit.description}”? Its agent loses it at once; running code loses its calls.`
+              if (!(await confirmInPlace(revoke, question, 'Revoke'))) return
               await api('DELETE', `/sessions/${permit.permit_id}`)
               setText(status, `Revoked “${permit.description}”.`)
               await loadPermits()
@@ -173,18 +191,21 @@ async function loadActivity(permit: Permit) {
 async function loadSecrets() {
   const { entries } = await api<SecretList>('GET', '/secrets')
   const box = $('#secrets')
+  if (unchanged(box, entries)) return
   if (!entries.length) {
     box.replaceChildren(el('p', { class: 'muted' }, 'No secrets stored.'))
     return
   }
   box.replaceChildren(
     table(
-      ['Name', 'Bound to', 'Updated', ''],
+      ['Name', 'Bound to', 'Updated', 'Actions'],
       entries.map((entry) => {
         const remove = el('button', { type: 'button', class: 'danger' }, 'Delete')
         remove.setAttribute('aria-label', `Delete ${entry.name}`)
         remove.addEventListener('click', () =>
           act(async () => {
+            const question = `Delete ${entry.name}? Permits that use it fail until it is set again.`
+            if (!(await confirmInPlace(remove, question, 'Delete'))) return
             await api('DELETE', `/secrets/${entry.name}`)
             setText(status, `Deleted ${entry.name}.`)
             await loadSecrets()
@@ -218,6 +239,7 @@ async function loadAgents() {
 
 async function loadPasskeys() {
   const { passkeys } = await api<PasskeyList>('GET', '/passkeys')
+  const last = passkeys.length === 1
   $('#passkeys').replaceChildren(
     el(
       'ul',
@@ -227,7 +249,20 @@ async function loadPasskeys() {
         remove.setAttribute('aria-label', `Remove passkey ${passkey.name}`)
         remove.addEventListener('click', () =>
           act(async () => {
-            await api('DELETE', `/passkeys/${encodeURIComponent(passkey.id)}`)
+            const question = last
+              ? 'This is your only passkey: without it you cannot sign in to these pages on any device (your permits keep working). Add another first — or confirm with this passkey to remove it.'
+              : `Remove the passkey “${passkey.name}”? You will no longer sign in with it.`
+            const label = last ? 'Confirm with this passkey' : 'Remove'
+            if (!(await confirmInPlace(remove, question, label))) return
+            const path = `/passkeys/${encodeURIComponent(passkey.id)}`
+            if (last) await api('DELETE', path, { passkey: await confirmRemoval(passkey.id) })
+            else await api('DELETE', path)
+            setText(
+              status,
+              last
+                ? 'Removed your last passkey. Add one before you sign out, or you will need your owner token to add one.'
+                : `Removed the passkey “${passkey.name}”.`,
+            )
             await loadPasskeys()
           }),
         )
@@ -298,13 +333,13 @@ $('#signout').addEventListener('click', () =>
   }),
 )
 
-async function pollPending() {
+async function poll() {
   await act(loadPending)
-  setTimeout(pollPending, POLL_MS)
+  await act(loadPermits)
+  await act(loadSecrets)
+  setTimeout(poll, POLL_MS)
 }
 
-void pollPending()
-void act(loadPermits)
-void act(loadSecrets)
+void poll()
 void act(loadAgents)
 void act(loadPasskeys)

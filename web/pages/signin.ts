@@ -28,6 +28,13 @@ function on(id: string, action: () => Promise<void>) {
   })
 }
 
+// Signed in already, and sent here from a page: the way back.
+if (document.getElementById('add-passkey') && new URL(location.href).searchParams.has('next')) {
+  status.before(
+    el('p', {}, el('a', { class: 'button primary', href: next() }, 'Continue where you were')),
+  )
+}
+
 on('signin', async () => {
   await signInWithPasskey()
   location.assign(next())

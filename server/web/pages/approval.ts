@@ -61,7 +61,7 @@ export async function approvalPage(
           <dt>Link expires</dt>
           <dd>
             <time datetime="${new Date(approval.expires_at).toISOString()}"
-              >${new Date(approval.expires_at).toUTCString()}</time
+              >${utcText(approval.expires_at)}</time
             >
           </dd>
         </dl>
@@ -71,7 +71,8 @@ export async function approvalPage(
       ${(request.capabilities as NormalizedCapability[]).map((capability) =>
         capabilitySection(capability, request.missing_secrets),
       )}
-      <form id="decision" class="card" novalidate>
+      ${link.viewer ? '' : signInFirst(approval.id)}
+      <form id="decision" class="card" novalidate ${link.viewer ? '' : html`hidden`}>
         <h2>Your terms</h2>
         <div class="terms">
           <div>
@@ -114,6 +115,18 @@ export async function approvalPage(
             <p class="hint">Caps capability calls under this permit.</p>
           </div>
         </div>
+        ${
+          request.missing_secrets?.length
+            ? html`<div class="missing-consent">
+                <input id="approve-without" type="checkbox" />
+                <label for="approve-without"
+                  >Approve without ${request.missing_secrets.join(', ')}: calls that use
+                  ${request.missing_secrets.length === 1 ? 'it' : 'them'} fail until I set
+                  ${request.missing_secrets.length === 1 ? 'it' : 'them'}.</label
+                >
+              </div>`
+            : ''
+        }
         <p class="hint">
           Approving or denying asks for your passkey: it confirms this decision, for this exact
           request.
@@ -131,11 +144,30 @@ export async function approvalPage(
         tabindex="-1"
         aria-live="polite"
       ></section>
-      <p class="muted">
-        Manifest <code>${approval.manifest_sha256}</code>. No passkey yet?
-        <a href="/signin?next=/approve/${approval.id}">Create one</a>.
-      </p>`,
+      <p class="muted">Manifest <code>${approval.manifest_sha256}</code>.</p>`,
   }
+}
+
+/** The link time as UTC text; the page script shows it in the viewer's own time zone. */
+function utcText(at: number): string {
+  return new Date(at).toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
+}
+
+/**
+ * A visitor who is not signed in decides nothing yet: a decision is confirmed with the owner's
+ * passkey, so the way there — sign in, or create a passkey — comes first, and back to this
+ * request (this tab keeps the link's token).
+ */
+function signInFirst(requestId: string): Html {
+  const back = `/signin?next=${encodeURIComponent(`/approve/${requestId}`)}`
+  return html`<section class="card notice" id="signin-first" aria-labelledby="signin-first-title">
+    <h2 id="signin-first-title">Sign in to decide</h2>
+    <p>
+      You approve or deny with your passkey (your device's screen lock or a security key). Sign in
+      with it — or create one if this is your first time here — and you come back to this request.
+    </p>
+    <p><a class="button primary" href="${back}">Sign in or create a passkey</a></p>
+  </section>`
 }
 
 function agentName(approval: Approval): string {
@@ -227,6 +259,7 @@ function secretItem(name: string, missing: boolean | undefined): Html {
     <input
       id="secret-${name}"
       data-secret="${name}"
+      ${missing ? html`data-missing="true"` : ''}
       type="password"
       autocomplete="off"
       spellcheck="false"
