@@ -18,6 +18,12 @@ import { fakeGithub, startUpstream, type Upstream } from '../helpers/upstream'
 /** Approval links last this long here, so that one can expire within the test. */
 const APPROVAL_TTL_S = 12
 
+// What page.evaluate callbacks use, run in the page: the test program has no DOM library.
+declare const document: any
+declare const window: any
+declare const NodeFilter: any
+declare const getComputedStyle: any
+
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
 /** axe-core's violations on the page as it is now (injected past the CSP, as DevTools does). */
