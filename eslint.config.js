@@ -49,6 +49,18 @@ export default tseslint.config(
     },
   },
   {
+    files: ['extension/**/*.js'],
+    // The browser extension: an extension page and a service worker, with the WebExtension API.
+    languageOptions: {
+      globals: {
+        chrome: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        fetch: 'readonly',
+      },
+    },
+  },
+  {
     files: ['runtime/guest.mjs'],
     // The guest runs after SES lockdown(), which installs these globals.
     languageOptions: {

@@ -16,6 +16,10 @@ import deleted from '../schemas/deleted.schema.json'
 import error from '../schemas/error.schema.json'
 import executeAccepted from '../schemas/execute-accepted.schema.json'
 import executionResult from '../schemas/execution-result.schema.json'
+import extensionPairingAnswer from '../schemas/extension-pairing-answer.schema.json'
+import extensionCollected from '../schemas/extension-collected.schema.json'
+import extensionDecided from '../schemas/extension-decided.schema.json'
+import uploadCredentialList from '../schemas/upload-credential-list.schema.json'
 import health from '../schemas/health.schema.json'
 import historyPage from '../schemas/history-page.schema.json'
 import jsonDocument from '../schemas/json-document.schema.json'
@@ -56,6 +60,10 @@ export const ANSWER_SCHEMAS = {
   error,
   executeAccepted,
   executionResult,
+  extensionPairingAnswer,
+  extensionCollected,
+  extensionDecided,
+  uploadCredentialList,
   health,
   historyPage,
   jsonDocument,

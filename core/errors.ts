@@ -174,6 +174,14 @@ export const ERROR_CATALOG = {
     'The manifest changed since it was shown; reload the approval page and review it again.',
   ),
   ALREADY_REVOKED: api(409, 'This permit is already revoked.'),
+  PAIRING_GONE: api(
+    410,
+    'This extension pairing was declined, already collected, or has expired: connect again from the extension.',
+  ),
+  SITE_NOT_GRANTED: api(
+    403,
+    'This browser extension was not granted this site: connect it again with the site added.',
+  ),
   LAST_PASSKEY: api(
     409,
     'This is your only passkey: without it these pages have no way in. Confirm its removal with this passkey itself.',
@@ -190,6 +198,10 @@ export const ERROR_CATALOG = {
   // API errors: 413 / 429 / 5xx
   BODY_TOO_LARGE: api(413, 'The request body is too large.'),
   TOO_MANY_SECRETS: api(413, 'Too many secrets stored for this owner.'),
+  TOO_MANY_CREDENTIALS: api(
+    413,
+    'Too many browser extensions are connected to this owner: revoke one on the dashboard first.',
+  ),
   RATE_LIMITED: api(429, 'Too many requests; retry later.'),
   OVERLOADED: api(
     429,

@@ -13,6 +13,9 @@ import empty from '../schemas/empty.schema.json'
 import executeRequest from '../schemas/execute-request.schema.json'
 import mcpMessage from '../schemas/mcp-message.schema.json'
 import passkeyOptions from '../schemas/passkey-options.schema.json'
+import extensionPairing from '../schemas/extension-pairing.schema.json'
+import extensionCollect from '../schemas/extension-collect.schema.json'
+import extensionDecision from '../schemas/extension-decision.schema.json'
 import passkeyRemove from '../schemas/passkey-remove.schema.json'
 import passkeyVerify from '../schemas/passkey-verify.schema.json'
 import permitRequest from '../schemas/permit-request.schema.json'
@@ -29,6 +32,9 @@ import type {
   McpMessage,
   PasskeyOptionsRequest,
   PasskeyRemoveRequest,
+  ExtensionDecisionRequest,
+  ExtensionCollectRequest,
+  ExtensionPairingRequest,
   PasskeyVerifyRequest,
   PermitRequest,
   SecretPutRequest,
@@ -51,6 +57,9 @@ export interface RequestBodies {
   passkeyOptions: PasskeyOptionsRequest
   passkeyVerify: PasskeyVerifyRequest
   passkeyRemove: PasskeyRemoveRequest
+  extensionDecision: ExtensionDecisionRequest
+  extensionCollect: ExtensionCollectRequest
+  extensionPairing: ExtensionPairingRequest
   empty: EmptyRequest
   mcpMessage: McpMessage
 }
@@ -68,6 +77,9 @@ const REQUEST_SCHEMAS = {
   passkeyOptions,
   passkeyVerify,
   passkeyRemove,
+  extensionPairing,
+  extensionCollect,
+  extensionDecision,
   empty,
   mcpMessage,
 } satisfies Record<RequestBodyName, { $id: string }>
@@ -128,6 +140,9 @@ export const assertRequestBody: { [N in RequestBodyName]: Assert<RequestBodies[N
   passkeyOptions: defineAssert(passkeyOptions),
   passkeyVerify: defineAssert(passkeyVerify),
   passkeyRemove: defineAssert(passkeyRemove),
+  extensionDecision: defineAssert(extensionDecision),
+  extensionCollect: defineAssert(extensionCollect),
+  extensionPairing: defineAssert(extensionPairing),
   empty: defineAssert(empty),
   mcpMessage: defineAssert(mcpMessage),
 }

@@ -123,6 +123,15 @@ export interface ApprovalView {
      * Only to the owner viewing: the asked secrets not yet stored.
      */
     missing_secrets?: string[]
+    /**
+     * Only to the owner viewing: the asked cookie secrets a browser extension keeps, which one and when it last synced.
+     */
+    synced_secrets?: {
+      [k: string]: {
+        extension: string
+        synced_at: number
+      }
+    }
     secret_origins: {
       [k: string]: string
     }
@@ -590,6 +599,211 @@ export interface Receipt {
 }
 
 /**
+ * POST /extension/pairings/{id}/collect: the pairing token the extension was answered.
+ */
+export interface ExtensionCollectRequest {
+  pairing_token: string
+}
+
+/**
+ * POST /extension/pairings/{id}/collect: pending until the owner decides; once granted, the upload credential (shown once).
+ */
+export interface ExtensionCollected {
+  status: 'pending' | 'granted'
+  /**
+   * oa3_upload_…: stores cookies for the granted sites, nothing else.
+   */
+  token?: string
+  credential_id?: string
+  owner_name?: string
+  sites?: string[]
+}
+
+/**
+ * POST /extension/pairings/{id}/decision: what the owner decided.
+ */
+export interface ExtensionDecided {
+  state: 'granted' | 'declined'
+  credential_id?: string
+}
+
+/**
+ * POST /extension/pairings/{id}/decision: the owner grants or declines the extension's pairing.
+ */
+export interface ExtensionDecisionRequest {
+  grant: boolean
+}
+
+/**
+ * POST /extension/pairings, 201: open connect_url for the owner; keep pairing_token to collect the credential; show code.
+ */
+export interface ExtensionPairingAnswer {
+  pairing_id: string
+  /**
+   * Shown once: collects the credential.
+   */
+  pairing_token: string
+  /**
+   * The code the connect page shows too.
+   */
+  code: string
+  sites: string[]
+  connect_url: string
+  /**
+   * Milliseconds since the epoch.
+   */
+  expires_at: number
+}
+
+/**
+ * POST /extension/pairings: the browser extension asks to be connected, for these sites.
+ */
+export interface ExtensionPairingRequest {
+  /**
+   * Host names whose cookies the extension will upload (www.tiktok.com); stored by base domain.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  sites:
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+  /**
+   * What to call this browser on the dashboard.
+   */
+  label?: string
+}
+
+/**
  * GET /health: liveness, and where this server runs.
  */
 export interface Health {
@@ -940,6 +1154,14 @@ export interface SecretList {
     origin?: string
     cookie_domain?: string
     /**
+     * Who stored it last, when not the owner by hand: a browser extension (its updated_at is its last sync).
+     */
+    source?: {
+      kind: 'extension'
+      credential_id: string
+      label: string
+    }
+    /**
      * Milliseconds since the epoch.
      */
     created_at: number
@@ -1151,4 +1373,16 @@ export interface StatusBody {
    * Where to read it again (in answers of POST /execute with Prefer: wait).
    */
   status_url?: string
+}
+/**
+ * GET /extension/credentials: the browser extensions connected to the owner, each an upload-only credential.
+ */
+export interface UploadCredentialList {
+  credentials: {
+    id: string
+    sites: string[]
+    label: string
+    created_at: number
+    last_used_at?: number
+  }[]
 }

@@ -64,6 +64,9 @@ describe('routes', () => {
     expect(pages.map((route) => route.path).sort()).toEqual([
       '/assets/{file}',
       '/dashboard',
+      '/extension/connect',
+      '/favicon.ico',
+      '/favicon.svg',
       '/signin',
     ])
     expect(useApiRoutes()).toHaveLength(routes.length - pages.length)
@@ -159,7 +162,14 @@ describe('schemas and codes', () => {
       })
     }
     // A permit's own lifecycle (active, revoked), the service's and POST /permit's are other words.
-    const otherLists = new Set(['permit', 'health', 'ready', 'permitAnswer', 'callRecord'])
+    const otherLists = new Set([
+      'permit',
+      'health',
+      'ready',
+      'permitAnswer',
+      'callRecord',
+      'extensionCollected',
+    ])
     const refer = statuses.filter(([, status]) => (status as { $ref?: string }).$ref)
     expect(refer.map(([name]) => name).sort()).toEqual(['actionsPage', 'historyPage', 'statusBody'])
     for (const [name, status] of statuses) {

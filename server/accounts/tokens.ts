@@ -7,9 +7,9 @@
 import { createHash, createHmac, randomBytes, randomFillSync } from 'node:crypto'
 import type { App } from '../app'
 
-export type TokenKind = 'agent' | 'owner' | 'approval' | 'status'
+export type TokenKind = 'agent' | 'owner' | 'approval' | 'status' | 'upload' | 'pairing'
 
-const TOKEN_SHAPE = /^oa3_(agent|owner|approval|status)_[A-Za-z0-9_-]{43}$/
+const TOKEN_SHAPE = /^oa3_(agent|owner|approval|status|upload|pairing)_[A-Za-z0-9_-]{43}$/
 const BEARER_SHAPE = /^oa3_(agent|owner)_[A-Za-z0-9_-]{43}$/
 
 export function createToken(kind: TokenKind): string {

@@ -5,7 +5,8 @@
  */
 import type { H3Event } from 'h3'
 import { getRequestHeader } from 'h3'
-import { authenticate, type Role, type Tenant } from '../accounts/tenants'
+import { authenticate, getTenant, type Role, type Tenant } from '../accounts/tenants'
+import { authenticateUpload, type UploadCredential } from '../extension/credentials'
 import type { App } from '../app'
 import { fail } from '../../core/errors'
 import { clientAddressOf } from '../../core/trusted-proxies'
@@ -29,6 +30,26 @@ export async function readBearerTenant(event: H3Event, app: App): Promise<Tenant
   const header = getRequestHeader(event, 'authorization')
   const match = header ? /^Bearer ([^\s]{1,200})$/.exec(header) : null
   return match ? authenticate(app, match[1]) : null
+}
+
+/**
+ * An owner, or the owner behind a browser extension's upload credential (oa3_upload_…), which is
+ * kept on the event for the route to check the site against (server/extension/credentials.ts).
+ */
+export async function readUploadCaller(event: H3Event, app: App): Promise<Tenant> {
+  const header = getRequestHeader(event, 'authorization')
+  const token = header ? /^Bearer (oa3_upload_[^\s]{1,200})$/.exec(header)?.[1] : undefined
+  if (!token) return requireTenant(event, app, 'owner')
+  const credential = await authenticateUpload(app, token)
+  const owner = credential ? await getTenant(app, credential.owner_id) : null
+  if (!credential || !owner) fail('UNAUTHORIZED')
+  event.context.uploadCredential = credential
+  return owner
+}
+
+/** The upload credential the request came with, if it came with one. */
+export function uploadCredentialOf(event: H3Event): UploadCredential | undefined {
+  return event.context.uploadCredential as UploadCredential | undefined
 }
 
 /**

@@ -22,7 +22,7 @@ import { readJsonBody, readOptionalJsonBody } from './body'
 import { sendPage, type PageContent, type PageContext } from './page'
 import { wantsHtml } from './negotiate'
 import { isSameOriginRequest } from './sessions'
-import { readBearerTenant, readTenant, requireTenant } from './auth'
+import { readBearerTenant, readTenant, readUploadCaller, requireTenant } from './auth'
 import { noteTenant } from './requests'
 
 /**
@@ -40,6 +40,7 @@ export type RouteAuth =
   | 'tenant-or-status-link'
   | 'owner-or-passkey'
   | 'optional-tenant'
+  | 'owner-or-upload-credential'
 
 export interface RouteMeta {
   auth: RouteAuth
@@ -75,7 +76,8 @@ export interface RouteMeta {
   duringRecovery?: boolean
 }
 
-type CallerOf<A extends RouteAuth> = A extends 'agent' | 'owner' | 'tenant'
+type CallerOf<A extends RouteAuth> = A extends
+  'agent' | 'owner' | 'tenant' | 'owner-or-upload-credential'
   ? Tenant
   : A extends 'none'
     ? null
@@ -143,6 +145,8 @@ function authorize(event: H3Event, app: App, auth: RouteAuth): Promise<Tenant | 
         return null
       }
       return readBearerTenant(event, app)
+    case 'owner-or-upload-credential':
+      return readUploadCaller(event, app)
     default:
       return readTenant(event, app)
   }

@@ -13,6 +13,7 @@ export const AUTH_LABEL: Record<ApiRoute['auth'], string> = {
   'tenant-or-status-link': 'any token, or the link itself (status_url)',
   'owner-or-passkey': "owner token, or the owner's passkey confirming it",
   'optional-tenant': 'no auth (an owner token or page session acts for that owner)',
+  'owner-or-upload-credential': "owner token, or a browser extension's upload credential",
 }
 
 export function renderGuide(origin: string, routes: ApiRoute[]): string {

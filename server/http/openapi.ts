@@ -37,6 +37,8 @@ const SECURITY: Record<RouteAuth, Array<Record<string, string[]>>> = {
   // A decision from our own page carries its passkey instead of a token.
   'owner-or-passkey': [{ bearer: [] }, {}],
   'optional-tenant': [{ bearer: [] }, {}],
+  // The extension's upload credential is a bearer token too (oa3_upload_…), good for this alone.
+  'owner-or-upload-credential': [{ bearer: [] }],
 }
 
 export function buildOpenApi(serverUrl: string, routes: ApiRoute[]) {

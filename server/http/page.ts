@@ -26,7 +26,7 @@ export interface PageContent {
   title: string
   main: Html
   /** The page script (web/pages/<name>.ts), if any. */
-  script?: 'approval' | 'signin' | 'dashboard' | 'home'
+  script?: 'approval' | 'signin' | 'dashboard' | 'home' | 'connect'
   status?: number
 }
 

@@ -10,6 +10,10 @@ interface Parameter {
 }
 
 export const QUERY_PARAMETERS = {
+  pairing: {
+    description: "A browser extension's pairing (pair_…), from the connect_url it was answered.",
+    schema: { type: 'string', pattern: '^pair_[a-f0-9]{24}$' },
+  },
   token: {
     description:
       "The link's own token: a status link's (status_url) or an approval link's (approval_url).",

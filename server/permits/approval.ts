@@ -8,7 +8,12 @@ import { fail } from '../../core/errors'
 import type { ApproveRequest } from '../../schemas/types'
 import { agentDecisionStep, getTenant, ownerAgentStep, type Tenant } from '../accounts/tenants'
 import type { App } from '../app'
-import { approvalSecretSteps, assertSecretValue, missingSecrets } from '../vault/secrets'
+import {
+  approvalSecretSteps,
+  assertSecretValue,
+  missingSecrets,
+  syncedCookieSecrets,
+} from '../vault/secrets'
 import { readRequestForApprover } from './access'
 import { decisionSteps, requestStatusOf, type PermitRecord } from './records'
 
@@ -76,7 +81,10 @@ async function describeApproval(app: App, permit: PermitRecord, viewer: Tenant |
       capabilities: permit.capabilities,
       secrets: permit.secrets,
       ...(secretsOwner
-        ? { missing_secrets: await missingSecrets(app, secretsOwner, permit.secrets) }
+        ? {
+            missing_secrets: await missingSecrets(app, secretsOwner, permit.secrets),
+            synced_secrets: await syncedCookieSecrets(app, secretsOwner, permit.secrets),
+          }
         : {}),
       secret_origins: permit.secret_origins,
       networks: permit.networks,

@@ -34,8 +34,27 @@ export function cookieSecretFor(domain: string): {
   return { host, base, secretName }
 }
 
-export async function uploadCookies(app: App, ownerId: string, body: CookiesUploadRequest) {
+/** A browser extension's upload credential, as the vault sees it (server/extension/). */
+export interface CookieUploader {
+  id: string
+  label: string
+  /** The base domains it was granted. */
+  sites: string[]
+}
+
+/**
+ * `uploader`: the browser extension's credential when it sent them — it may store only the sites
+ * it was granted (SITE_NOT_GRANTED), and the secret records that it came from it.
+ */
+export async function uploadCookies(
+  app: App,
+  ownerId: string,
+  body: CookiesUploadRequest,
+  uploader?: CookieUploader,
+) {
   const { base, secretName } = cookieSecretFor(body.domain)
+  if (uploader && !uploader.sites.includes(base))
+    fail('SITE_NOT_GRANTED', { details: { site: base, granted: uploader.sites } })
   if ((body.cookies === undefined) === (body.cookie_table === undefined))
     fail('INVALID_COOKIES', { details: { reason: 'send exactly one of cookies and cookie_table' } })
   const raw =
@@ -53,7 +72,13 @@ export async function uploadCookies(app: App, ownerId: string, body: CookiesUplo
     fail('INVALID_COOKIES', {
       details: { reason: `at most ${JAR_MAX_BYTES} bytes of cookies per domain` },
     })
-  await storeSealedSecret(app, ownerId, secretName, text, () => ({ cookie_domain: base }))
+  const source = uploader
+    ? { kind: 'extension' as const, credential_id: uploader.id, label: uploader.label }
+    : undefined
+  await storeSealedSecret(app, ownerId, secretName, text, () => ({
+    cookie_domain: base,
+    ...(source ? { source } : {}),
+  }))
   return { success: true as const, secret_name: secretName, count: cookies.length }
 }
 

@@ -19,6 +19,8 @@ export interface SecretRecord {
   origin?: string
   /** For uploaded cookies: the site they belong to (their value is a JSON cookie jar). */
   cookie_domain?: string
+  /** Who stored it last, when not the owner's own hand: a browser extension. */
+  source?: { kind: 'extension'; credential_id: string; label: string }
   created_at: number
   updated_at: number
 }
@@ -102,6 +104,7 @@ export async function listSecrets(app: App, ownerId: string) {
       name: record.name,
       ...(record.origin ? { origin: record.origin } : {}),
       ...(record.cookie_domain ? { cookie_domain: record.cookie_domain } : {}),
+      ...(record.source ? { source: record.source } : {}),
       created_at: record.created_at,
       updated_at: record.updated_at,
     }))
@@ -180,6 +183,25 @@ export async function missingSecrets(
   if (!ownerId) return [...names]
   const have = new Set(await listSecretNames(app, ownerId))
   return names.filter((name) => !have.has(name))
+}
+
+/**
+ * Of `names`, the stored cookie jars that a browser extension keeps: which extension, and when it
+ * last synced — what the approval page shows beside such a secret.
+ */
+export async function syncedCookieSecrets(
+  app: App,
+  ownerId: string,
+  names: string[],
+): Promise<Record<string, { extension: string; synced_at: number }>> {
+  const synced: Record<string, { extension: string; synced_at: number }> = {}
+  for (const name of names) {
+    if (!isSecretName(name)) continue
+    const record = await app.store.get<SecretRecord>(secretKey(ownerId, name))
+    if (record?.source)
+      synced[name] = { extension: record.source.label, synced_at: record.updated_at }
+  }
+  return synced
 }
 
 /** Decrypts an owner's secret for the gateway. Never pass the result to anything that leaves the host. */

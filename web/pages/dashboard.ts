@@ -20,6 +20,7 @@ import type {
   Permit,
   SecretList,
   SessionsPage,
+  UploadCredentialList,
 } from '../../schemas/types'
 
 const status = $('#status')
@@ -215,9 +216,57 @@ async function loadSecrets() {
           'tr',
           {},
           cell(el('code', {}, entry.name)),
-          cell(entry.cookie_domain ? `cookies for ${entry.cookie_domain}` : (entry.origin ?? '—')),
-          cell(when(entry.updated_at)),
+          cell(
+            entry.cookie_domain ? `cookies for ${entry.cookie_domain}` : (entry.origin ?? '—'),
+            ...(entry.source
+              ? [
+                  el('br'),
+                  el('span', { class: 'muted' }, `from the extension in ${entry.source.label}`),
+                ]
+              : []),
+          ),
+          cell(entry.source ? `synced ${when(entry.updated_at)}` : when(entry.updated_at)),
           cell(remove),
+        )
+      }),
+    ),
+  )
+}
+
+async function loadExtensions() {
+  const { credentials } = await api<UploadCredentialList>('GET', '/extension/credentials')
+  const box = $('#extensions')
+  if (unchanged(box, credentials)) return
+  if (!credentials.length) {
+    box.replaceChildren(el('p', { class: 'muted' }, 'No browser is connected.'))
+    return
+  }
+  box.replaceChildren(
+    table(
+      ['Browser', 'Sites', 'Last used', 'Actions'],
+      credentials.map((credential) => {
+        const disconnect = el('button', { type: 'button', class: 'danger' }, 'Disconnect')
+        disconnect.setAttribute('aria-label', `Disconnect ${credential.label}`)
+        disconnect.addEventListener('click', () =>
+          act(async () => {
+            const question = `Disconnect ${credential.label}? It stops syncing at once; the cookies it stored stay until you delete them.`
+            if (!(await confirmInPlace(disconnect, question, 'Disconnect'))) return
+            await api('DELETE', `/extension/credentials/${credential.id}`)
+            setText(status, `Disconnected ${credential.label}.`)
+            await loadExtensions()
+          }),
+        )
+        return el(
+          'tr',
+          { 'data-credential-id': credential.id },
+          cell(
+            el('strong', {}, credential.label),
+            el('br'),
+            el('span', { class: 'muted' }, `connected ${when(credential.created_at)}`),
+          ),
+          cell(credential.sites.join(', ')),
+          cell(credential.last_used_at ? when(credential.last_used_at) : 'never'),
+          cell(disconnect),
         )
       }),
     ),
@@ -337,6 +386,7 @@ async function poll() {
   await act(loadPending)
   await act(loadPermits)
   await act(loadSecrets)
+  await act(loadExtensions)
   setTimeout(poll, POLL_MS)
 }
 

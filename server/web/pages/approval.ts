@@ -69,7 +69,7 @@ export async function approvalPage(
       ${skill ? skillSection(skill) : ''}
       <h2>What the agent's code will be able to do</h2>
       ${(request.capabilities as NormalizedCapability[]).map((capability) =>
-        capabilitySection(capability, request.missing_secrets),
+        capabilitySection(capability, request.missing_secrets, request.synced_secrets),
       )}
       ${link.viewer ? '' : signInFirst(approval.id)}
       <form id="decision" class="card" novalidate ${link.viewer ? '' : html`hidden`}>
@@ -182,7 +182,11 @@ function bindingText(approval: Approval, viewer: Tenant | null): Html | string {
 }
 
 /** `missing`: the secrets the signed-in owner lacks; undefined when the viewer may not know. */
-function capabilitySection(capability: NormalizedCapability, missing: string[] | undefined): Html {
+function capabilitySection(
+  capability: NormalizedCapability,
+  missing: string[] | undefined,
+  synced: Synced = {},
+): Html {
   const described = describeCapability(capability)
   return html`<section class="card capability" aria-label="${described.name}">
     <h3>
@@ -221,7 +225,7 @@ function capabilitySection(capability: NormalizedCapability, missing: string[] |
         ${
           described.secrets.length
             ? html`<ul>
-                ${described.secrets.map((name) => secretItem(name, missing && missing.includes(name)))}
+                ${described.secrets.map((name) => secretItem(name, missing && missing.includes(name), synced[name]))}
               </ul>`
             : 'none'
         }
@@ -241,9 +245,23 @@ function capabilitySection(capability: NormalizedCapability, missing: string[] |
 }
 
 /** `missing` undefined: whether the owner holds it is not shown (only to that owner, signed in). */
-function secretItem(name: string, missing: boolean | undefined): Html {
+type Synced = Record<string, { extension: string; synced_at: number }>
+
+function secretItem(name: string, missing: boolean | undefined, synced?: Synced[string]): Html {
   if (missing === false)
-    return html`<li><code>${name}</code> <span class="badge stored">stored</span></li>`
+    return html`<li>
+      <code>${name}</code> <span class="badge stored">stored</span>
+      ${
+        synced
+          ? html`<span class="muted"
+              >kept by the extension in ${synced.extension}, last synced
+              <time datetime="${new Date(synced.synced_at).toISOString()}"
+                >${utcText(synced.synced_at)}</time
+              ></span
+            >`
+          : ''
+      }
+    </li>`
   return html`<li>
     <code>${name}</code>
     ${

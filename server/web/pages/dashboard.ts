@@ -64,7 +64,8 @@ export async function dashboardPage({ session }: PageContext): Promise<PageConte
         <p class="muted">
           Upload a site's session cookies: copy the rows of DevTools' cookie table (Application →
           Cookies), or paste JSON. They are stored as the secret
-          <code>COOKIES_&lt;DOMAIN&gt;</code> and listed above.
+          <code>COOKIES_&lt;DOMAIN&gt;</code> and listed above. The OAuth3 browser extension does
+          this for you, and keeps them fresh.
         </p>
         <form id="cookie-form" novalidate>
           <label for="cookie-domain">Site</label>
@@ -84,6 +85,15 @@ export async function dashboardPage({ session }: PageContext): Promise<PageConte
           ></textarea>
           <div class="actions"><button type="submit" class="primary">Upload cookies</button></div>
         </form>
+      </section>
+      <section class="card" aria-labelledby="extensions-title">
+        <h2 id="extensions-title">Browser extensions</h2>
+        <p class="muted">
+          The OAuth3 extension keeps the cookies of the sites you grant it fresh in your vault. Each
+          connected browser holds an upload-only credential: it stores those sites' cookies and
+          nothing else.
+        </p>
+        <div id="extensions" aria-live="polite"><p class="muted">Loading…</p></div>
       </section>
       <section class="card" aria-labelledby="agents-title">
         <h2 id="agents-title">Agents</h2>
