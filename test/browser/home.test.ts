@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectText, hasChromium, screenshots, usePageWorld } from '../helpers/browser'
 import { FAKE_KEYS, FAKE_SESSION_ID, startFakeWorld, type FakeWorld } from '../helpers/fake-world'
+import { client } from '../helpers/http'
 
 describe.skipIf(!hasChromium)('the home page', () => {
   let world: FakeWorld
@@ -74,6 +75,54 @@ describe.skipIf(!hasChromium)('the home page', () => {
     const steps = await demo.locator('[data-steps]').innerText()
     expect(steps).not.toContain(FAKE_SESSION_ID)
     await screenshots(pages.session.page, 'home-demos')
+  })
+
+  it('TikTok Watch History: signed in, with the session the extension keeps in the vault, no paste', async () => {
+    const { page } = pages.session
+    await page.goto(`${pages.base}/signin`)
+    await page.getByLabel('Your name').fill('Ada')
+    await page.getByRole('button', { name: 'Create account with a passkey' }).click()
+    await page.locator('#created').waitFor()
+    const ownerToken = (await page.locator('#owner-token-value').innerText()).trim()
+    // The extension, as the API sees it: a pairing granted, cookies uploaded with its credential.
+    const api = client(() => pages.server.url)
+    const pairing = (
+      await api.post('/extension/pairings', { sites: ['www.tiktok.com'], label: 'Test browser' })
+    ).body
+    await api.post(
+      `/extension/pairings/${pairing.pairing_id}/decision`,
+      { grant: true },
+      { token: ownerToken },
+    )
+    const collected = (
+      await api.post(`/extension/pairings/${pairing.pairing_id}/collect`, {
+        pairing_token: pairing.pairing_token,
+      })
+    ).body
+    const uploaded = await api.post(
+      '/cookies/upload',
+      {
+        domain: 'www.tiktok.com',
+        cookies: [{ name: 'sessionid', value: FAKE_SESSION_ID, domain: '.tiktok.com' }],
+      },
+      { token: collected.token },
+    )
+    expect(uploaded.status, uploaded.text).toBe(200)
+
+    await page.goto(`${pages.base}/`)
+    const demo = page.locator('[data-demo="tiktok"]')
+    await expectText(
+      demo,
+      'Your TikTok session is in your vault, kept by the OAuth3 extension in Test browser',
+    )
+    expect(await demo.getByLabel('Cookies').isVisible()).toBe(false)
+    await demo.getByRole('button', { name: 'Fetch my watch history' }).click()
+    await demo.getByRole('button', { name: 'Approve' }).click()
+    await expectText(demo.locator('[data-result]'), '10 videos')
+    const steps = await demo.locator('[data-steps]').innerText()
+    expect(steps).toContain('You approve it with your passkey')
+    expect(steps).not.toContain('You get an owner account for this demo')
+    expect(steps).not.toContain(FAKE_SESSION_ID)
   })
 
   it('no request from the page left the server origin', () => {

@@ -5,7 +5,8 @@
  * secrets masked; the tokens live in this page's memory only.
  */
 import { api, explain } from '../lib/api'
-import { el } from '../lib/dom'
+import { el, localizeTimes } from '../lib/dom'
+import { confirmDecision } from '../lib/passkeys'
 import type { ApprovalView, StatusBody as ExecutionView } from '../../schemas/types'
 
 interface Demo {
@@ -144,6 +145,8 @@ async function run(section: HTMLElement, demo: Demo) {
   const flow = new Flow(steps)
   const { args, secrets } = demo.input(section)
   Object.values(secrets).forEach((value) => flow.hide(value))
+  // The visitor's own vault (kept by the extension): the demo runs as them, with the page session.
+  const asVisitor = section.dataset.vaultCookies === 'true'
 
   const agent = await flow.call<{ token: string }>(
     'An agent signs up',
@@ -154,16 +157,18 @@ async function run(section: HTMLElement, demo: Demo) {
   )
   flow.agentToken = agent.token
   flow.hide(agent.token)
-  const owner = await flow.call<{ token: string }>(
-    'You get an owner account for this demo',
-    'POST',
-    '/signup',
-    { name: 'demo-visitor', role: 'owner' },
-    'none',
-  )
-  flow.ownerToken = owner.token
-  flow.hide(owner.token)
-  await demo.prepare?.(flow, section)
+  if (!asVisitor) {
+    const owner = await flow.call<{ token: string }>(
+      'You get an owner account for this demo',
+      'POST',
+      '/signup',
+      { name: 'demo-visitor', role: 'owner' },
+      'none',
+    )
+    flow.ownerToken = owner.token
+    flow.hide(owner.token)
+    await demo.prepare?.(flow, section)
+  }
   const permit = await flow.call<{ approval_url: string; request_id: string; permit_id: string }>(
     `The agent asks for a permit to run the skill ${demo.skill}`,
     'POST',
@@ -181,14 +186,22 @@ async function run(section: HTMLElement, demo: Demo) {
     'owner',
   )
   await askApproval(flow, request)
+  const decision = {
+    token: approvalToken,
+    action: 'approve' as const,
+    manifest_sha256: request.manifest_sha256,
+  }
+  // Signed in, the decision is the visitor's own: confirmed with their passkey.
+  const passkey = asVisitor
+    ? await confirmDecision({ request_id: permit.request_id, ...decision })
+    : undefined
   await flow.call(
-    'You approve it',
+    asVisitor ? 'You approve it with your passkey' : 'You approve it',
     'POST',
     `/approve/${permit.request_id}`,
     {
-      token: approvalToken,
-      action: 'approve',
-      manifest_sha256: request.manifest_sha256,
+      ...decision,
+      ...(passkey ? { passkey } : {}),
       ...(Object.keys(secrets).length ? { secrets } : {}),
     },
     'owner',
@@ -248,6 +261,8 @@ function askApproval(flow: Flow, request: ApprovalView): Promise<void> {
     }),
   )
 }
+
+localizeTimes()
 
 for (const section of document.querySelectorAll<HTMLElement>('[data-demo]')) {
   const demo = DEMOS[section.dataset.demo ?? '']

@@ -4,8 +4,11 @@
  * answer, secrets masked — and a short API quick start for agents.
  */
 import { keyIdOf } from '../../../core/attestation/receipt'
+import { syncedCookieSecrets } from '../../vault/secrets'
 import { html } from '../html'
 import type { PageContent, PageContext } from '../../http/page'
+
+const TIKTOK_COOKIES = 'COOKIES_TIKTOK_COM'
 
 const TRUST_WORDS = {
   tdx: 'This server runs inside an Intel TDX confidential VM. Its signing key is bound to a TDX quote, and every result it returns carries a receipt signed by that key. Do not take our word for it: check it yourself.',
@@ -14,8 +17,12 @@ const TRUST_WORDS = {
   none: 'This server does not run in a TEE: nothing about it is attested. Its results are signed with a local key, which proves only that this server signed them. Run it inside dstack for attestation.',
 } as const
 
-export async function homePage({ app, origin }: PageContext): Promise<PageContent> {
+export async function homePage({ app, origin, session }: PageContext): Promise<PageContent> {
   const tee = app.environment.tee
+  // A signed-in owner whose extension keeps their TikTok session: the demo uses it, no paste.
+  const synced = session
+    ? (await syncedCookieSecrets(app, session.owner.tenant_id, [TIKTOK_COOKIES]))[TIKTOK_COOKIES]
+    : undefined
   const keyId = await keyIdOf(app.keys.signingKey().publicKey)
   return {
     title: 'Attested execution for AI agents',
@@ -83,10 +90,29 @@ export async function homePage({ app, origin }: PageContext): Promise<PageConten
         <ol class="steps" data-steps aria-live="polite"></ol>
       </section>
 
-      <section class="card demo" data-demo="tiktok" aria-labelledby="demo-tiktok-title">
+      <section
+        class="card demo"
+        data-demo="tiktok"
+        ${synced ? html`data-vault-cookies="true"` : ''}
+        aria-labelledby="demo-tiktok-title"
+      >
         <h3 id="demo-tiktok-title">TikTok Watch History</h3>
-        <p>We need your TikTok session cookies to fetch your watch history inside the server.</p>
-        <ol>
+        ${
+          synced
+            ? html`<p id="tiktok-vault">
+                Your TikTok session is in your vault, kept by the OAuth3 extension in
+                ${synced.extension} (last synced
+                <time datetime="${new Date(synced.synced_at).toISOString()}"
+                  >${new Date(synced.synced_at).toISOString().slice(0, 16).replace('T', ' ')}
+                  UTC</time
+                >): this demo uses it, as you, and you approve with your passkey.
+              </p>`
+            : html`<p>
+                We need your TikTok session cookies to fetch your watch history inside the server.
+                The OAuth3 browser extension keeps them in your vault for you; or paste them:
+              </p>`
+        }
+        <ol ${synced ? html`hidden` : ''}>
           <li>Open tiktok.com and make sure you are logged in.</li>
           <li>Press F12 → Application → Cookies → https://www.tiktok.com.</li>
           <li>Select all rows (Ctrl+A) and copy them (Ctrl+C).</li>
@@ -95,8 +121,10 @@ export async function homePage({ app, origin }: PageContext): Promise<PageConten
             <code>[{"name":"sessionid","value":"…","domain":".tiktok.com"}]</code>.
           </li>
         </ol>
-        <label for="tiktok-cookies">Cookies</label>
-        <textarea id="tiktok-cookies" spellcheck="false"></textarea>
+        <div ${synced ? html`hidden` : ''}>
+          <label for="tiktok-cookies">Cookies</label>
+          <textarea id="tiktok-cookies" spellcheck="false"></textarea>
+        </div>
         <div class="actions">
           <button type="button" class="primary" data-start>Fetch my watch history</button>
         </div>
