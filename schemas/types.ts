@@ -624,7 +624,6 @@ export interface ExtensionCollected {
  */
 export interface ExtensionDecided {
   state: 'granted' | 'declined'
-  credential_id?: string
 }
 
 /**

@@ -10,13 +10,14 @@ import { crc32 } from 'node:zlib'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const source = join(root, 'extension')
-const out = join(root, '.output', 'extension')
+const defaultOut = join(root, '.output', 'extension')
 
 /** 1980-01-01 00:00, the earliest time a zip can say: no build time leaks into the bytes. */
 const DOS_TIME = 0
 const DOS_DATE = (0 << 9) | (1 << 5) | 1
 
-export function buildExtensionZip() {
+/** `out`: where to write it (the build's .output/extension by default). */
+export function buildExtensionZip(out = defaultOut) {
   const names = readdirSync(source)
     .filter((name) => name !== 'README.md' && !name.startsWith('.'))
     .sort()
@@ -73,8 +74,7 @@ export function buildExtensionZip() {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { sha256, files } = buildExtensionZip()
-  console.log(
-    `extension ${sha256} (${files.length} files) → .output/extension/oauth3-extension.zip`,
-  )
+  const out = process.argv[2] ?? defaultOut
+  const { sha256, files } = buildExtensionZip(out)
+  console.log(`extension ${sha256} (${files.length} files) → ${join(out, 'oauth3-extension.zip')}`)
 }

@@ -5,7 +5,10 @@
  * use, and stops at once when revoked. The extension's zip is the same bytes build after build.
  */
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { signup } from './helpers/flow'
@@ -162,6 +165,33 @@ describe('the upload-only credential', () => {
     expect(entry.source).toBeUndefined()
   })
 
+  it('the approval page says which browser keeps a cookie secret, and when it last synced', async () => {
+    const owner = await signup(api, 'owner')
+    const agent = await signup(api)
+    const { collected } = await pairAndGrant(owner.token)
+    await api.post(
+      '/cookies/upload',
+      { domain: 'tiktok.com', cookies: COOKIES },
+      { token: collected.token },
+    )
+    const permit = await api.post(
+      '/permit',
+      { skill_id: 'tiktok-watch-history', description: 'My history' },
+      { token: agent.token },
+    )
+    const link = new URL(permit.body.approval_url)
+    const view = await api.get(`${link.pathname}${link.search}`, { token: owner.token })
+    expect(view.body.scope_request.synced_secrets).toEqual({
+      COOKIES_TIKTOK_COM: { extension: 'Test browser', synced_at: expect.any(Number) },
+    })
+    const page = await fetch(permit.body.approval_url, {
+      headers: { accept: 'text/html', authorization: `Bearer ${owner.token}` },
+    })
+    expect(await page.text()).toMatch(
+      /kept by the extension in Test browser, last synced\s+<time datetime="/,
+    )
+  })
+
   it('is listed with its last use, and revoked it stops at once', async () => {
     const owner = await signup(api, 'owner')
     const { collected } = await pairAndGrant(owner.token)
@@ -224,16 +254,24 @@ describe('the extension', () => {
   })
 
   it('builds to the same zip, build after build', () => {
-    const build = () =>
-      execFileSync(process.execPath, ['scripts/build-extension.mjs'], {
-        cwd: root,
-        encoding: 'utf8',
-      })
+    // Into folders of its own: the build's .output is read by other tests meanwhile.
+    const build = () => {
+      const out = mkdtempSync(join(tmpdir(), 'oauth3-extension-zip-'))
+      try {
+        const said = execFileSync(process.execPath, ['scripts/build-extension.mjs', out], {
+          cwd: root,
+          encoding: 'utf8',
+        })
+        const sha = readFileSync(join(out, 'oauth3-extension.zip.sha256'), 'utf8').split(' ')[0]
+        const zip = readFileSync(join(out, 'oauth3-extension.zip'))
+        expect(createHash('sha256').update(zip).digest('hex')).toBe(sha)
+        return said.split(' → ')[0]
+      } finally {
+        rmSync(out, { recursive: true, force: true })
+      }
+    }
     const first = build()
-    const second = build()
-    expect(first).toMatch(/^extension [0-9a-f]{64} \(6 files\)/)
-    expect(second).toBe(first)
-    const sha = readFileSync(`${root}.output/extension/oauth3-extension.zip.sha256`, 'utf8')
-    expect(first).toContain(sha.split(' ')[0])
+    expect(first).toMatch(/^extension [0-9a-f]{64} \(6 files\)$/)
+    expect(build()).toBe(first)
   })
 })

@@ -29,12 +29,12 @@ const FAKE_IDS: Record<string, string> = {
 const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => FAKE_IDS[name])
 
 /** A request whose body is sent chunked (no Content-Length), `bytes` long. */
-function sendChunked(path: string, bytes: number, token?: string) {
+function sendChunked(path: string, bytes: number, token?: string, method = 'POST') {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const outgoing = request(
       `${server.url}${path}`,
       {
-        method: 'POST',
+        method,
         headers: {
           'content-type': 'application/json',
           'transfer-encoding': 'chunked',
@@ -84,12 +84,13 @@ describe('every route', () => {
       owner: owner.token,
       tenant: agent.token,
       'owner-or-passkey': owner.token,
+      'owner-or-upload-credential': owner.token,
     } as const
     const readers = routes.filter((route) => route.body)
     expect(readers.length).toBeGreaterThan(5)
     for (const route of readers) {
       const token = tokenFor[route.auth as keyof typeof tokenFor]
-      const reply = await sendChunked(concrete(route.path), 300 * 1024, token)
+      const reply = await sendChunked(concrete(route.path), 300 * 1024, token, route.method)
       expect(reply.status, route.path).toBe(413)
       expect(JSON.parse(reply.body).code).toBe('BODY_TOO_LARGE')
     }

@@ -30,9 +30,7 @@ export async function issueUploadCredential(
   app: App,
   input: { ownerId: string; sites: string[]; label: string },
 ): Promise<{ token: string; credential: UploadCredential }> {
-  const existing = await app.store.keys(`upload-credentials:${input.ownerId}`)
-  if (existing.length >= CREDENTIALS_PER_OWNER_MAX)
-    fail('TOO_MANY_CREDENTIALS', { details: { max: CREDENTIALS_PER_OWNER_MAX } })
+  await assertRoomForCredential(app, input.ownerId)
   const token = createToken('upload')
   const digest = hashToken(app.keys.tokenPepper(), token)
   const credential: UploadCredential = {
@@ -45,6 +43,12 @@ export async function issueUploadCredential(
   await app.store.set(credentialKey(digest), credential)
   await app.store.set(ownerIndexKey(input.ownerId, credential.id), { digest })
   return { token, credential }
+}
+
+export async function assertRoomForCredential(app: App, ownerId: string): Promise<void> {
+  const existing = await app.store.keys(`upload-credentials:${ownerId}`)
+  if (existing.length >= CREDENTIALS_PER_OWNER_MAX)
+    fail('TOO_MANY_CREDENTIALS', { details: { max: CREDENTIALS_PER_OWNER_MAX } })
 }
 
 /** The credential of an `oa3_upload_…` token, or null; its use is recorded. */

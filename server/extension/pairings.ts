@@ -3,7 +3,7 @@
  * it wants, a label for this browser) and keeps the pairing token it is answered; the owner opens
  * the connect page, signed in with a passkey, compares the code the page shows with the one in the
  * extension's popup, and grants (or declines). The extension then collects its upload credential
- * once, with the pairing token. A pairing lives 10 minutes; this module alone reads and writes
+ * once, with the pairing token: the credential is made then, so no token is ever stored here. A pairing lives 10 minutes; this module alone reads and writes
  * `extension-pairing:` keys.
  */
 import { randomInt } from 'node:crypto'
@@ -14,7 +14,7 @@ import type { Tenant } from '../accounts/tenants'
 import type { App } from '../app'
 import { assertWithinRate } from '../store/rate-limit'
 import { cookieSecretFor } from '../vault/cookies'
-import { issueUploadCredential } from './credentials'
+import { assertRoomForCredential, issueUploadCredential } from './credentials'
 
 export const PAIRING_TTL_MS = 10 * 60 * 1000
 const PAIRINGS_PER_MINUTE = 10
@@ -27,9 +27,9 @@ interface Pairing {
   token_digest: string
   created_at: number
   expires_at: number
-  state: 'pending' | 'granted' | 'declined'
-  /** Once granted, until collected. */
-  granted?: { token: string; credential_id: string; owner_name: string }
+  state: 'pending' | 'granted' | 'declined' | 'collected'
+  /** Who granted it. The credential itself is made at collection: no token is ever stored. */
+  granted?: { owner_id: string; owner_name: string }
 }
 
 const pairingKey = (id: string) => `extension-pairing:${id}`
@@ -88,32 +88,21 @@ export async function readPairing(app: App, id: string) {
   }
 }
 
-/** The owner grants (an upload credential for the pairing's sites) or declines. */
+/** The owner grants (an upload credential for the pairing's sites, made when collected) or declines. */
 export async function decidePairing(app: App, owner: Tenant, id: string, grant: boolean) {
   await readPairing(app, id)
-  const pairing = (await app.store.get<Pairing>(pairingKey(id)))!
-  if (!grant) {
-    await app.store.set(
-      pairingKey(id),
-      { ...pairing, state: 'declined' },
-      { ttlMs: PAIRING_TTL_MS },
-    )
-    return { state: 'declined' as const }
-  }
-  const { token, credential } = await issueUploadCredential(app, {
-    ownerId: owner.tenant_id,
-    sites: pairing.sites,
-    label: pairing.label,
-  })
+  if (grant) await assertRoomForCredential(app, owner.tenant_id)
   const decided = await app.store.update<Pairing>(pairingKey(id), (current) => {
     if (!current || current.state !== 'pending') fail('PAIRING_GONE')
-    return {
-      ...current,
-      state: 'granted',
-      granted: { token, credential_id: credential.id, owner_name: owner.name },
-    }
+    return grant
+      ? {
+          ...current,
+          state: 'granted',
+          granted: { owner_id: owner.tenant_id, owner_name: owner.name },
+        }
+      : { ...current, state: 'declined' }
   })
-  return { state: decided.state, credential_id: credential.id }
+  return { state: decided.state as 'granted' | 'declined' }
 }
 
 /**
@@ -131,11 +120,21 @@ export async function collectPairing(app: App, id: string, pairingToken: string)
   if (pairing.state === 'pending' && Date.now() < pairing.expires_at)
     return { status: 'pending' as const }
   if (pairing.state !== 'granted' || !pairing.granted) fail('PAIRING_GONE')
+  // Marked collected first (one compare-and-set), so that two collections cannot both succeed.
+  await app.store.update<Pairing>(pairingKey(id), (current) => {
+    if (current?.state !== 'granted') fail('NOT_FOUND')
+    return { ...current, state: 'collected' }
+  })
   await app.store.remove(pairingKey(id))
+  const { token, credential } = await issueUploadCredential(app, {
+    ownerId: pairing.granted.owner_id,
+    sites: pairing.sites,
+    label: pairing.label,
+  })
   return {
     status: 'granted' as const,
-    token: pairing.granted.token,
-    credential_id: pairing.granted.credential_id,
+    token,
+    credential_id: credential.id,
     owner_name: pairing.granted.owner_name,
     sites: pairing.sites,
   }

@@ -284,7 +284,14 @@ describe.skipIf(!hasChromium)('the human side', () => {
     expect(await axeViolations(page)).toEqual([])
     await page.setViewportSize({ width: 1280, height: 900 })
     expect(await axeViolations(page)).toEqual([])
-    for (const path of ['/', '/signin', `/approve/${permit.request_id}`]) {
+    const pairing = (await api.post('/extension/pairings', { sites: ['www.tiktok.com'] })).body
+    const connect = new URL(pairing.connect_url)
+    for (const path of [
+      '/',
+      '/signin',
+      `/approve/${permit.request_id}`,
+      connect.pathname + connect.search,
+    ]) {
       await page.goto(`${world.base}${path}`)
       for (const width of [390, 1280]) {
         await page.setViewportSize({ width, height: 900 })
@@ -314,6 +321,7 @@ describe.skipIf(!hasChromium)('the human side', () => {
 
     // The authenticator still holds it: signing in with it says it was removed.
     await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.waitForURL(`${world.base}/`)
     await page.goto(`${world.base}/signin`)
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click()
     await expectText(page.locator('#status'), 'not registered here (it may have been removed)')
