@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execute } from './helpers/exec'
 import { decide, pathOf, requestPermit, signup } from './helpers/flow'
+import { insideOneClockMinute } from './helpers/clock-minute'
 import { client, type Client } from './helpers/http'
 import { dropRedisPrefix } from './helpers/redis'
 import { makeDataDir, startServer, type RunningServer } from './helpers/server'
@@ -216,6 +217,7 @@ describe.skipIf(skip)(`signups across instances${skip ? ` (skipped: ${skip})` : 
 
   it('one per-address budget for all instances, under concurrency', async () => {
     const apis = servers.map((server) => client(server.url))
+    await insideOneClockMinute()
     const replies = await Promise.all(
       Array.from({ length: 3 * SIGNUPS_PER_MINUTE }, (_, i) => apis[i % 3].post('/signup', {})),
     )
