@@ -4,11 +4,22 @@
 // capability call, and with no log lines per request; the isolation floor (bench/isolation-floor.mjs: node:http, one pre-forked SES
 // guest, a fresh Compartment per execution, JSON IPC), also with one call made by its host; a
 // direct request to the calls' upstream (a process of its own); the bare floor (node:http + new Function,
-// no isolation); a fresh process per run. Then throughput at 50 in flight, RSS idle and after,
+// no isolation); a fresh process per run. Then throughput at 50 in flight with the CPU each execution
+// costs (server + guests, from the kernel's counters), RSS idle and after,
 // and server start to first completed execution. The last line is one JSON object.
 // Needs a build (`npm run build`); everything runs as child processes on loopback.
 import http from 'node:http'
-import { agent, benchServers, freePort, json, residentMb, round, start, summarize } from './lib.mjs'
+import {
+  agent,
+  benchServers,
+  cpuMsOfTree,
+  freePort,
+  json,
+  residentMb,
+  round,
+  start,
+  summarize,
+} from './lib.mjs'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8)
 const BLOCK = Number(process.env.BENCH_BLOCK ?? 50)
@@ -205,9 +216,20 @@ try {
     'bare floor (no isolation)',
   ]
   const counts = Object.fromEntries(throughputOf.map((name) => [name, 0]))
+  // CPU, server and guests, from the processes' own counters over each throughput block.
+  const processOf = {
+    'oauth3 inline': oauth3,
+    'oauth3 inline, request logs off': quiet,
+    'oauth3 long-poll': oauth3,
+    'oauth3 inline, one call': oauth3,
+    'isolation floor inline': isolation,
+    'bare floor (no isolation)': floor,
+  }
+  const cpuMs = Object.fromEntries(throughputOf.map((name) => [name, 0]))
   for (let round_ = 0; round_ < 2; round_++) {
     for (const name of shuffle(throughputOf)) {
       const end = performance.now() + THROUGHPUT_SECONDS * 1000
+      const cpuBefore = cpuMsOfTree(processOf[name].child.pid)
       await Promise.all(
         Array.from({ length: IN_FLIGHT }, async (_, worker) => {
           for (let i = 0; performance.now() < end; i++) {
@@ -216,11 +238,16 @@ try {
           }
         }),
       )
+      cpuMs[name] += cpuMsOfTree(processOf[name].child.pid) - cpuBefore
     }
   }
   const rates = Object.fromEntries(
     Object.entries(counts).map(([name, n]) => [name, n / (2 * THROUGHPUT_SECONDS)]),
   )
+  const cpuPerExecution = Object.fromEntries(
+    Object.entries(cpuMs).map(([name, used]) => [name, used / Math.max(1, counts[name])]),
+  )
+  const cpu = (name) => cpuPerExecution[name]
   const after = residentMb(oauth3.child.pid)
 
   const p50 = (name) => latency[name].p50
@@ -251,6 +278,16 @@ try {
     ],
     'a capability call adds < 0.5 ms': [callCost, (v) => v < 0.5],
     'start to first execution < 1 s': [startMedian, (v) => v < 1000],
+    'CPU per inline execution ≤ 2.5× the isolation floor': [
+      cpu('oauth3 inline') / cpu('isolation floor inline'),
+      (v) => v <= 2.5,
+    ],
+    'throughput at 50 in flight ≥ 0.4× the isolation floor': [
+      rates['oauth3 inline'] / rates['isolation floor inline'],
+      (v) => v >= 0.4,
+    ],
+    '≥ 2,000/s inline at 50 in flight': [rates['oauth3 inline'], (v) => v >= 2000],
+    'a call adds ≤ the floor’s call cost + 0.15 ms': [callCost - floorCallCost, (v) => v <= 0.15],
     'idle RSS (server + guests) < 250 MB': [idle.server + idle.guests, (v) => v < 250],
   }
 
@@ -266,9 +303,13 @@ try {
       `${name.padEnd(34)}${ms(row.p50)}${ms(row.p99)}  ${isolationRatio.toFixed(2).padStart(9)}  ${bareRatio.toFixed(2).padStart(5)}`,
     )
   }
-  console.log(`\nThroughput at ${IN_FLIGHT} in flight (2 × ${THROUGHPUT_SECONDS} s each)`)
+  console.log(
+    `\nThroughput at ${IN_FLIGHT} in flight (2 × ${THROUGHPUT_SECONDS} s each), and CPU per execution (server + guests)`,
+  )
   for (const [name, rate] of Object.entries(rates)) {
-    console.log(`${name.padEnd(34)}${rate.toFixed(0).padStart(8)} /s`)
+    console.log(
+      `${name.padEnd(34)}${rate.toFixed(0).padStart(8)} /s${cpu(name).toFixed(3).padStart(9)} ms CPU  ×isolation ${(cpu(name) / cpu('isolation floor inline')).toFixed(2)}`,
+    )
   }
   console.log(
     `\nRSS server + guests: idle ${idle.server} + ${idle.guests} MB, after ${after.server} + ${after.guests} MB`,
@@ -308,6 +349,15 @@ try {
       ),
       throughput_per_s: Object.fromEntries(
         Object.entries(rates).map(([name, rate]) => [name, Math.round(rate)]),
+      ),
+      cpu_ms_per_execution: Object.fromEntries(
+        Object.entries(cpuPerExecution).map(([name, used]) => [name, round(used, 3)]),
+      ),
+      cpu_ratio_to_isolation_floor: Object.fromEntries(
+        Object.keys(cpuPerExecution).map((name) => [
+          name,
+          round(cpu(name) / cpu('isolation floor inline'), 2),
+        ]),
       ),
       capability_call_cost_ms: round(callCost, 3),
       capability_call_cost_over_idle_upstream_ms: round(callCostOverIdle, 3),
