@@ -17,6 +17,13 @@ import { unsafeHostFetch } from '../server/gateway/upstream-fetch'
 import { ENCODERS, revealsSecret } from './helpers/encodings'
 import { sendJson, startUpstream, type Upstream } from './helpers/upstream'
 
+/**
+ * The gzip bomb the upstream serves: 50 MB of zeros, compressed once, before any test — made per
+ * request, it took longer than the gateway's timeout on a loaded machine, and the test then saw a
+ * timeout instead of the cap.
+ */
+const BOMB = gzipSync(Buffer.alloc(50 * 1024 * 1024))
+
 const SECRET = 'sk_live_gateway_secret_0123456789'
 let upstream: Upstream
 let attacker: Upstream
@@ -33,9 +40,8 @@ beforeAll(async () => {
     if (path === '/redirect')
       return sendJson(response, 302, {}, { location: `${attacker.origin}/steal` })
     if (path === '/bomb') {
-      const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024))
       response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
-      return response.end(bomb)
+      return response.end(BOMB)
     }
     if (path === '/drip') {
       response.writeHead(200, { 'content-type': 'text/plain' })
