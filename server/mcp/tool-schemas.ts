@@ -36,6 +36,14 @@ export const TOOL_WAIT_MS = 25_000
 const ID = { type: 'string', minLength: 1, maxLength: 64 }
 const REQUEST_ID = { ...ID, description: 'The request_id a previous tool call answered.' }
 
+/** wait_for_permit and get_result: one request id. */
+const BY_REQUEST_ID: JsonSchemaObject = {
+  type: 'object',
+  properties: { request_id: REQUEST_ID },
+  required: ['request_id'],
+  additionalProperties: false,
+}
+
 const STATUS_BODY = selfContainedSchema('statusBody') as JsonSchemaObject
 
 const READ_ONLY = { readOnlyHint: true, openWorldHint: false } as const
@@ -84,12 +92,7 @@ export const FIXED_TOOLS: readonly Tool[] = [
     name: 'wait_for_permit',
     title: 'Wait for a permit decision',
     description: `Wait up to ${TOOL_WAIT_MS / 1000} s for your human to decide a permit request. Answers its status: still "pending" means call again.`,
-    inputSchema: {
-      type: 'object',
-      properties: { request_id: REQUEST_ID },
-      required: ['request_id'],
-      additionalProperties: false,
-    },
+    inputSchema: BY_REQUEST_ID,
     outputSchema: STATUS_BODY,
     annotations: { title: 'Wait for a permit decision', ...READ_ONLY, idempotentHint: true },
   },
@@ -125,12 +128,7 @@ export const FIXED_TOOLS: readonly Tool[] = [
     name: 'get_result',
     title: 'Get a result',
     description: `The status and result of an execution, waiting up to ${TOOL_WAIT_MS / 1000} s for it to end.`,
-    inputSchema: {
-      type: 'object',
-      properties: { request_id: REQUEST_ID },
-      required: ['request_id'],
-      additionalProperties: false,
-    },
+    inputSchema: BY_REQUEST_ID,
     outputSchema: STATUS_BODY,
     annotations: { title: 'Get a result', ...READ_ONLY, idempotentHint: true },
   },

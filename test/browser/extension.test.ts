@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { client } from '../helpers/http'
-import { CHROMIUM, expectText, hasChromium } from '../helpers/browser'
+import { addPasskeyAuthenticator, CHROMIUM, expectText, hasChromium } from '../helpers/browser'
 import { startServer, type RunningServer } from '../helpers/server'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -99,18 +99,7 @@ describe.skipIf(!hasChromium)('the browser extension', () => {
     expect(code).toMatch(/^\d{4}-\d{4}$/)
     await shot('connecting')
 
-    const cdp = await context.newCDPSession(page)
-    await cdp.send('WebAuthn.enable')
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    })
+    await addPasskeyAuthenticator(context, page)
     await page.waitForLoadState()
     expect((await page.locator('#pairing-code').innerText()).trim()).toBe(code)
     await expectText(page.locator('main'), 'COOKIES_SITE_A_EXAMPLE')

@@ -62,6 +62,12 @@ export async function openSession(
   const requests: string[] = []
   context.on('request', (request) => requests.push(request.url()))
   const page = await context.newPage()
+  const cdp = await addPasskeyAuthenticator(context, page)
+  return { context, page, cdp, requests, close: () => context.close() }
+}
+
+/** A virtual passkey authenticator on `page` (user verification always succeeds). */
+export async function addPasskeyAuthenticator(context: BrowserContext, page: Page) {
   const cdp = await context.newCDPSession(page)
   await cdp.send('WebAuthn.enable')
   await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -74,7 +80,7 @@ export async function openSession(
       automaticPresenceSimulation: true,
     },
   })
-  return { context, page, cdp, requests, close: () => context.close() }
+  return cdp
 }
 
 /** Full-page screenshots at 1280 px and 375 px: .test-results/screenshots/<name>-<width>.png */
