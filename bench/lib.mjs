@@ -11,6 +11,17 @@ import { fileURLToPath } from 'node:url'
 export const root = fileURLToPath(new URL('..', import.meta.url))
 
 /**
+ * Node's flags for the server, as `npm start` gives them (package.json): the benchmarks measure
+ * the server as it is run.
+ */
+export const SERVER_NODE_FLAGS = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  .scripts.start.split(' ')
+  .filter((word) => word.startsWith('--'))
+
+/** The arguments that start a built server entry as `npm start` does. */
+export const serverArgs = (entry = '.output/server/index.mjs') => [...SERVER_NODE_FLAGS, entry]
+
+/**
  * Start a server and resolve once it listens: when it prints "Listening on …", or — for a server
  * that logs nothing at info level, given `port` — once GET /health answers there.
  */
@@ -139,6 +150,12 @@ const USER_HZ = 100
  * ended meanwhile takes its time with it: compare figures over a phase in which none is replaced.
  */
 export function cpuMsOfTree(pid) {
+  const { server, below } = cpuSplitOfTree(pid)
+  return server.user + server.system + below.user + below.system
+}
+
+/** cpuMsOfTree, split: the process itself and the processes below it, each user and system. */
+export function cpuSplitOfTree(pid) {
   const parents = new Map()
   const ticks = new Map()
   for (const entry of readdirSync('/proc')) {
@@ -148,7 +165,7 @@ export function cpuMsOfTree(pid) {
       // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15).
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
       parents.set(Number(entry), Number(fields[1]))
-      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]))
+      ticks.set(Number(entry), { user: Number(fields[11]), system: Number(fields[12]) })
     } catch {
       // Gone between the listing and the read.
     }
@@ -157,9 +174,16 @@ export function cpuMsOfTree(pid) {
     for (let at = candidate; at > 1; at = parents.get(at) ?? 0) if (at === pid) return true
     return false
   }
-  let total = 0
-  for (const [candidate, used] of ticks) if (inTree(candidate)) total += used
-  return (total * 1000) / USER_HZ
+  const ms = (n) => (n * 1000) / USER_HZ
+  const server = { user: 0, system: 0 }
+  const below = { user: 0, system: 0 }
+  for (const [candidate, used] of ticks) {
+    if (!inTree(candidate)) continue
+    const into = candidate === pid ? server : below
+    into.user += ms(used.user)
+    into.system += ms(used.system)
+  }
+  return { server, below }
 }
 
 export const round = (n, digits = 1) => Number(n.toFixed(digits))

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Redis from 'ioredis'
-import { benchServers, json, residentMb, round, start, summarize } from './lib.mjs'
+import { benchServers, json, residentMb, round, serverArgs, start, summarize } from './lib.mjs'
 
 const { values: options } = parseArgs({
   options: {
@@ -48,7 +48,7 @@ const env = (i) =>
   })
 const instances = []
 for (let i = 0; i < INSTANCES; i++) {
-  instances.push(await start(process.execPath, ['.output/server/index.mjs'], env(i)))
+  instances.push(await start(process.execPath, serverArgs(), env(i)))
 }
 const redis = INSTANCES > 1 ? new Redis(REDIS_URL) : null
 const redisUsedBytes = async () =>

@@ -4,7 +4,7 @@
 // capability call, and with no log lines per request; the isolation floor (bench/isolation-floor.mjs: node:http, one pre-forked SES
 // guest, a fresh Compartment per execution, JSON IPC), also with one call made by its host; a
 // direct request to the calls' upstream (a process of its own); the bare floor (node:http + new Function,
-// no isolation); a fresh process per run. Then throughput at 50 in flight with the CPU each execution
+// no isolation); a fresh process per run. Then throughput at 50 in flight (each request with other code) with the CPU each execution
 // costs (server + guests, from the kernel's counters), RSS idle and after,
 // and server start to first completed execution. The last line is one JSON object.
 // Needs a build (`npm run build`); everything runs as child processes on loopback.
@@ -17,6 +17,7 @@ import {
   json,
   residentMb,
   round,
+  serverArgs,
   start,
   summarize,
 } from './lib.mjs'
@@ -71,7 +72,7 @@ const serverEnv = (extra = {}) =>
 /** Spawn a fresh server and time it to its first completed execution (inline). */
 async function startToFirstExecution() {
   const startedAt = performance.now()
-  const server = await start(process.execPath, ['.output/server/index.mjs'], serverEnv())
+  const server = await start(process.execPath, serverArgs(), serverEnv())
   const agentToken = (await json(`${server.url}/signup`, {})).token
   const done = await json(`${server.url}/execute`, { code: 'return 1' }, agentToken, INLINE)
   const elapsed = performance.now() - startedAt
@@ -83,14 +84,11 @@ async function startToFirstExecution() {
 const starts = []
 for (let i = 0; i < STARTS; i++) starts.push(await startToFirstExecution())
 
-const oauth3 = await start(process.execPath, ['.output/server/index.mjs'], serverEnv())
+const oauth3 = await start(process.execPath, serverArgs(), serverEnv())
 // The same server without its per-request and per-execution log lines: what logging costs.
-const quiet = await start(
-  process.execPath,
-  ['.output/server/index.mjs'],
-  serverEnv({ NITRO_LOG_LEVEL: 'warn' }),
-  { port: await freePort() },
-)
+const quiet = await start(process.execPath, serverArgs(), serverEnv({ NITRO_LOG_LEVEL: 'warn' }), {
+  port: await freePort(),
+})
 const isolation = await start(process.execPath, ['bench/isolation-floor.mjs'], {
   UPSTREAM_URL: upstreamUrl,
 })
@@ -136,9 +134,10 @@ try {
   const viaOAuth3 =
     (body, inline, server = oauth3, token = agentToken) =>
     async (i) => {
+      const code = typeof body.code === 'function' ? body.code(i) : body.code
       const accepted = await json(
         `${server.url}/execute`,
-        { ...body, args: { k: i } },
+        { ...body, code, args: { k: i } },
         token,
         inline ? INLINE : {},
       )
@@ -149,7 +148,7 @@ try {
   const viaIsolation =
     (inline, code = CODE) =>
     async (i) => {
-      const body = { code, args: { k: i } }
+      const body = { code: typeof code === 'function' ? code(i) : code, args: { k: i } }
       const accepted = await json(`${isolation.url}/execute`, body, undefined, inline ? INLINE : {})
       if (inline) return check(accepted)
       check(await json(`${isolation.url}${accepted.status_url}?wait=true`))
@@ -206,7 +205,20 @@ try {
     Object.entries(samples).map(([name, list]) => [name, summarize(list)]),
   )
 
-  // Throughput at 50 in flight, configurations alternating in shuffled rounds.
+  // Throughput at 50 in flight, configurations alternating in shuffled rounds. Every request
+  // sends different code, as agents sending ad-hoc code do: no cache keyed by the code helps.
+  const adHoc = (i) => `console.log('x'); return ${i}`
+  const throughputTasks = {
+    'oauth3 inline': viaOAuth3({ code: adHoc }, true),
+    'oauth3 inline, request logs off': viaOAuth3({ code: adHoc }, true, quiet, quietToken),
+    'oauth3 long-poll': viaOAuth3({ code: adHoc }, false),
+    'oauth3 inline, one call': viaOAuth3(
+      { permit_id: permit.permit_id, code: (i) => `await ping(); ${adHoc(i)}` },
+      true,
+    ),
+    'isolation floor inline': viaIsolation(true, adHoc),
+    'bare floor (no isolation)': configurations['bare floor (no isolation)'],
+  }
   const throughputOf = [
     'oauth3 inline',
     'oauth3 inline, request logs off',
@@ -233,7 +245,7 @@ try {
       await Promise.all(
         Array.from({ length: IN_FLIGHT }, async (_, worker) => {
           for (let i = 0; performance.now() < end; i++) {
-            await configurations[name](worker * 1e6 + i)
+            await throughputTasks[name](worker * 1e6 + i)
             counts[name]++
           }
         }),

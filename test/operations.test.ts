@@ -281,6 +281,44 @@ describe('metrics', () => {
     // Not on the API's port.
     expect((await api.get('/metrics')).status).toBe(404)
   })
+
+  it('an inline answer comes from the end of the execution this process ran: its record is not read back', async () => {
+    const url = logLines(server.logs()).find((line) => line.metrics_url)?.metrics_url
+    const scrape = async () => parseMetrics(await (await fetch(url)).text())
+    const completed = (samples: Samples) =>
+      sample(samples, 'oauth3_executions_total', { outcome: 'completed' })
+    const gets = (samples: Samples) =>
+      sample(samples, 'oauth3_store_operation_duration_seconds_count', { operation: 'get' })
+    const agent = await signup(api)
+    const RUNS = 6
+    // The same executions, answered 202 (ended later, not read by anyone) and then inline.
+    const before = await scrape()
+    for (let i = 0; i < RUNS; i++) {
+      expect(
+        (await api.post('/execute', { code: `return ${i}` }, { token: agent.token })).status,
+      ).toBe(202)
+    }
+    let accepted = await scrape()
+    while (completed(accepted) < completed(before) + RUNS) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      accepted = await scrape()
+    }
+    for (let i = 0; i < RUNS; i++) {
+      const reply = await api.post(
+        '/execute',
+        { code: `return ${i}` },
+        { token: agent.token, headers: { prefer: 'wait=10' } },
+      )
+      expect(reply.status).toBe(200)
+      expect(reply.body.result.value).toBe(i)
+      expect(reply.body.result.receipt.request_id).toBe(reply.body.request_id)
+    }
+    const inline = await scrape()
+    const readsAccepted = gets(accepted) - gets(before)
+    const readsInline = gets(inline) - gets(accepted)
+    // Reading each record back would be RUNS more; a background lease check may add one.
+    expect(readsInline - readsAccepted).toBeLessThanOrEqual(1)
+  })
 })
 
 describe('behind a proxy: NITRO_TRUSTED_PROXIES', () => {

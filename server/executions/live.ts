@@ -21,6 +21,8 @@ export interface LiveFeeds {
   /** Start the feed of an execution (idempotent). */
   open(id: string): void
   push(id: string, event: LiveEvent): void
+  /** This process runs the execution and it has not ended: its end will be pushed here. */
+  running(id: string): boolean
   /**
    * Everything so far and, unless the feed ended, the live rest through `listener`; null when
    * this process holds no feed for the execution.
@@ -51,6 +53,10 @@ export function createLiveFeeds(): LiveFeeds {
         feed.listeners.clear()
         setTimeout(() => feeds.delete(id), KEEP_AFTER_END_MS).unref()
       }
+    },
+    running(id) {
+      const feed = feeds.get(id)
+      return feed !== undefined && !feed.ended
     },
     subscribe(id, listener) {
       const feed = feeds.get(id)
