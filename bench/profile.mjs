@@ -74,21 +74,86 @@ console.log(
   `${executions} executions in ${SECONDS} s (${Math.round(executions / SECONDS)}/s under the profiler), ${ms(total)} ms CPU each: server ${ms(cpu.server.user)} user + ${ms(cpu.server.system)} system, guests ${ms(cpu.guests.user)} user + ${ms(cpu.guests.system)} system`,
 )
 
-/** Which part of the server a frame belongs to, by its function and file. */
+/**
+ * Which part of the server a frame belongs to: by its function's name where the bundle makes
+ * files meaningless (the server is one chunk), else by its package or file.
+ */
+const named = (...names) => {
+  const set = new Set(names)
+  return (f) => set.has(f.functionName)
+}
 const PARTS = [
-  ['idle', (f) => f.functionName === '(idle)'],
-  ['GC', (f) => f.functionName === '(garbage collector)'],
-  ['program', (f) => f.functionName === '(program)'],
-  ['code check', (f) => /acorn|code-check|assertRunnableCode/.test(f.where)],
-  ['validation', (f) => /ajv|validate|schemas\.mjs/.test(f.where)],
-  ['receipts', (f) => /@noble|receipt|sign/i.test(f.where)],
-  ['auth', (f) => /tokens?|auth|hmac|Hmac|pepper/i.test(f.where)],
-  ['logging', (f) => /pino|sonic-boom|logger|quick-format|safe-stable/.test(f.where)],
-  ['store', (f) => /journal|store|write-log|embedded|keyed-mutex/i.test(f.where)],
-  ['IPC', (f) => /child_process|serialization|protocol|pool|guest|scheduler/.test(f.where)],
-  ['redaction', (f) => /redact/i.test(f.where)],
-  ['HTTP/Nitro', (f) => /_http_|node:http|h3|nitro|define-route|net:|stream/.test(f.where)],
-  ['guest: SES', (f) => /@endo|ses\//.test(f.where)],
+  ['idle', named('(idle)')],
+  ['GC', named('(garbage collector)')],
+  ['program', named('(program)', '(root)')],
+  [
+    'code check',
+    (f) => /acorn/.test(f.url) || /^(checkCode|assertRunnableCode)$/.test(f.functionName),
+  ],
+  [
+    'validation',
+    (f) => /ajv/.test(f.url) || /^(validate|assert\w*Body|readJsonBody)/.test(f.functionName),
+  ],
+  [
+    'receipts',
+    named(
+      'signReceipt',
+      'signedAnswerOf',
+      'answerToSign',
+      'receiptMessage',
+      'canonicalJson',
+      'sha256Json',
+      'sha256Hex',
+    ),
+  ],
+  [
+    'auth',
+    named(
+      'hashToken',
+      'authenticate',
+      'readTenant',
+      'requireTenant',
+      'statusToken',
+      'readBearerTenant',
+    ),
+  ],
+  ['logging', (f) => /pino|sonic-boom|quick-format|safe-stable/.test(f.url)],
+  [
+    'store',
+    named(
+      'flush',
+      'read',
+      'write',
+      'get',
+      'set',
+      'setMany',
+      'update',
+      'setItem',
+      'setItems',
+      'assertStoreKey',
+      'run',
+      'runAll',
+      'wrapped',
+      'storeIo',
+    ),
+  ],
+  [
+    'IPC (guests)',
+    (f) =>
+      /child_process/.test(f.url) ||
+      named('send', 'schedule', 'start', 'onMessage', 'readLines', 'watchJob', 'watchCpuSpent')(f),
+  ],
+  ['redaction', (f) => /redact/i.test(f.functionName)],
+  ['guest code (SES)', (f) => /@endo|\/ses\//.test(f.url) || /guest\.mjs/.test(f.url)],
+  [
+    'HTTP/Nitro',
+    (f) =>
+      /_http_|node:http|h3|net:|stream|define-route|routes\//.test(f.url) ||
+      /^(sendJsonNow|callHookWith|serialTaskCaller|beginRequest|endRequest|clientGone|matchHandler|_decodePath|onRequest|onBeforeResponse|onAfterResponse|getRequestHeader|setResponseHeaders|createEvent)$/.test(
+        f.functionName,
+      ),
+  ],
+  ['executions', (f) => /chunks\//.test(f.url)],
   ['node internals', (f) => f.url.startsWith('node:') || f.url === ''],
   ['other', () => true],
 ]

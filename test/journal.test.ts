@@ -1,6 +1,7 @@
 /**
  * The embedded store's journal: what a crash can leave behind is recovered, compaction keeps
- * exactly the live data, and nothing but acknowledged writes is ever visible.
+ * exactly the live data, nothing but acknowledged writes is ever visible, and the appends of one
+ * event-loop turn go out in one write.
  */
 import { execFileSync } from 'node:child_process'
 import { appendFileSync, readFileSync, rmSync, statSync } from 'node:fs'
@@ -10,6 +11,7 @@ import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { createStorage } from 'unstorage'
 import { journalDriver } from '../server/store/journal-driver'
+import { listSegments, openWriteLog } from '../server/store/write-log'
 import { makeDataDir } from './helpers/server'
 
 describe('journal driver', () => {
@@ -213,6 +215,63 @@ describe('journal driver', () => {
       expect(lines).toHaveLength(500)
       expect((await storage.getKeys('g')).length).toBe(500)
       await storage.dispose()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('appends from different callbacks of one event-loop turn go out in one write, at its end', async () => {
+    const dir = makeDataDir()
+    try {
+      const storage = createStorage({ driver: journalDriver({ dir }) })
+      await storage.setItem('first', 0)
+      const file = join(dir, 'journal.log')
+      const sizes: number[] = []
+      const acknowledged: string[] = []
+      // Two timers due together run in one turn, each followed by its own microtasks: a flush
+      // per callback (a microtask) would write the first append before the second timer runs.
+      await new Promise<void>((resolve) => {
+        setTimeout(() => {
+          void storage.setItem('a', 1).then(() => acknowledged.push('a'))
+        }, 5)
+        setTimeout(() => {
+          sizes.push(statSync(file).size)
+          void storage.setItem('b', 2).then(() => acknowledged.push('b'))
+        }, 5)
+        setTimeout(resolve, 30)
+      })
+      const before = sizes[0]
+      const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean)
+      expect(lines).toHaveLength(3)
+      // Nothing of `a` was written while its turn went on; both were, and acknowledged, after.
+      expect(before).toBe(Buffer.byteLength(lines[0]!) + 1)
+      expect(acknowledged.sort()).toEqual(['a', 'b'])
+      expect([await storage.getItem('a'), await storage.getItem('b')]).toEqual([1, 2])
+      await storage.dispose()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("the SQLite engine's write log groups the appends of one event-loop turn the same way", async () => {
+    const dir = makeDataDir()
+    try {
+      const log = openWriteLog(dir, { firstSegment: 1 })
+      const acknowledged: string[] = []
+      let pendingInSecond = -1
+      await new Promise<void>((resolve) => {
+        setTimeout(() => void log.append('{"k":"a"}').then(() => acknowledged.push('a')), 5)
+        setTimeout(() => {
+          pendingInSecond = log.pending
+          void log.append('{"k":"b"}').then(() => acknowledged.push('b'))
+        }, 5)
+        setTimeout(resolve, 30)
+      })
+      expect(pendingInSecond).toBe(1)
+      expect(acknowledged.sort()).toEqual(['a', 'b'])
+      const [segment] = listSegments(dir)
+      expect(readFileSync(segment!.path, 'utf8')).toBe('{"k":"a"}\n{"k":"b"}\n')
+      log.close()
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -80,13 +80,20 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
   let fd: number | undefined
   let pending: Array<{ line: string; apply: () => void; done: (error?: Error) => void }> = []
   let scheduled = false
+  /** Keys that appends not yet written change. */
+  const unwritten = new Set<string>()
 
   // Appends made in the same turn of the event loop go out as one synchronous write at the end of
-  // that turn: no thread-pool round trip, and one write (and one fsync) for the whole batch.
+  // that turn (setImmediate: after every I/O callback of the turn, not after each callback's
+  // microtasks, which made nearly every append a write of its own under load): no thread-pool
+  // round trip, and one write (and one fsync) for the whole batch. An append is acknowledged,
+  // and readable, once written.
   function flush() {
     scheduled = false
+    if (!pending.length) return
     const batch = pending
     pending = []
+    unwritten.clear()
     const bytes = Buffer.from(batch.map((item) => item.line).join(''))
     try {
       fd ??= openJournal()
@@ -147,7 +154,20 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
     return openSync(file, 'a', 0o600)
   }
 
-  function append(line: string, apply: () => void, removal = false): Promise<void> {
+  /**
+   * A read of what a pending append changes writes the pending appends first: a reader then sees
+   * the write (acknowledged from then on), and readers that never yield to the event loop cannot
+   * hold a write back.
+   */
+  function settle(key: string) {
+    if (unwritten.has(key)) flush()
+  }
+
+  function settleUnder(prefix: string) {
+    for (const key of unwritten) if (key === prefix || key.startsWith(`${prefix}:`)) return flush()
+  }
+
+  function append(line: string, apply: () => void, keys: string[], removal = false): Promise<void> {
     if (
       !removal &&
       options.maxJournalBytes !== undefined &&
@@ -156,6 +176,7 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
       if (!pending.length && journalBytes > live * 1.2) compact()
       if (journalBytes > options.maxJournalBytes) return Promise.reject(new JournalFullError())
     }
+    for (const key of keys) unwritten.add(key)
     return new Promise((resolve, reject) => {
       pending.push({
         line: line + '\n',
@@ -164,7 +185,7 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
       })
       if (!scheduled) {
         scheduled = true
-        queueMicrotask(flush)
+        setImmediate(flush)
       }
     })
   }
@@ -202,22 +223,30 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
   return {
     name: 'journal',
     options,
-    hasItem: (key: string) => data.has(key),
-    getItem: (key: string) => data.get(key) ?? null,
+    hasItem: (key: string) => (settle(key), data.has(key)),
+    getItem: (key: string) => (settle(key), data.get(key) ?? null),
     setItem: (key: string, value: string, opts: JournalWriteOptions = {}) =>
-      append(writeJson(key, value, opts.expiresAt), () => put(key, value, opts.expiresAt)),
+      append(writeJson(key, value, opts.expiresAt), () => put(key, value, opts.expiresAt), [key]),
     setItems: (items: Array<{ key: string; value: string; options?: JournalWriteOptions }>) =>
       append(
         `{"t":[${items.map(({ key, value, options }) => writeJson(key, value, options?.expiresAt)).join(',')}]}`,
         () => {
           for (const { key, value, options } of items) put(key, value, options?.expiresAt)
         },
+        items.map((item) => item.key),
       ),
-    removeItem: (key: string) =>
-      data.has(key) ? append(removalJson(key), () => drop(key), true) : undefined,
-    getKeys: keysUnder,
+    removeItem: (key: string) => {
+      settle(key)
+      return data.has(key) ? append(removalJson(key), () => drop(key), [key], true) : undefined
+    },
+    getKeys: (prefix?: string) => (
+      settleUnder((prefix ?? '').replace(/:+$/, '')),
+      keysUnder(prefix)
+    ),
     async clear(prefix: string) {
-      for (const key of keysUnder(prefix)) await append(removalJson(key), () => drop(key), true)
+      settleUnder(prefix.replace(/:+$/, ''))
+      for (const key of keysUnder(prefix))
+        await append(removalJson(key), () => drop(key), [key], true)
     },
     /**
      * Forget every value past its expiry (no journal line: replay skips them too), then compact

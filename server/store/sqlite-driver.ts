@@ -67,6 +67,11 @@ export function openSqliteDriver(
   let applyFailing = false
   /** Changes in the log, not yet in SQLite (null: removed). */
   const overlay = new Map<string, Pending>()
+  /** Keys that log lines not yet written change (a read of one writes them first: journal-driver.ts). */
+  const unwritten = new Set<string>()
+  const settle = (key: string) => {
+    if (log.pending && unwritten.has(key)) log.flushNow()
+  }
   /** Records as SQLite holds them, read lately (null: absent). Changes reach it when applied. */
   const readCache = new Map<string, string | null>()
   const cacheRead = (key: string, value: string | null) => {
@@ -96,6 +101,7 @@ export function openSqliteDriver(
     fsync: options.fsync,
     // Right after a batch is written, nothing else is pending: the moment to apply, when due.
     onFlushed: () => {
+      unwritten.clear()
       if (overlay.size >= APPLY_AT) applyNow()
     },
   })
@@ -134,6 +140,7 @@ export function openSqliteDriver(
     if (applyFailing || overlay.size >= MAX_WAITING) {
       return Promise.reject(new StoreBackloggedError())
     }
+    for (const change of changes) unwritten.add(change.key)
     return log.append(line, () => {
       for (const change of changes) note(change)
     })
@@ -147,6 +154,7 @@ export function openSqliteDriver(
 
   return {
     getItem(key) {
+      settle(key)
       const pending = overlay.get(key)
       if (pending) return pending.value
       const cached = readCache.get(key)
@@ -165,6 +173,7 @@ export function openSqliteDriver(
     removeItem: (key) => write(removalJson(key), [{ op: 'remove', key }]),
     getKeys(prefix) {
       const clean = prefix.replace(/:+$/, '')
+      for (const key of unwritten) if (key.startsWith(`${clean}:`)) settle(key)
       const now = Date.now()
       const keys = new Set(records.keys(clean, now))
       for (const [key, change] of overlay) {

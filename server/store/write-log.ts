@@ -116,7 +116,9 @@ export function openWriteLog(
         })
         if (!scheduled) {
           scheduled = true
-          queueMicrotask(flush)
+          // At the end of the event loop's turn: the appends of every callback of the turn in
+          // one write (journal-driver.ts).
+          setImmediate(flush)
         }
       })
     },
