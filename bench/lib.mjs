@@ -12,14 +12,14 @@ export const root = fileURLToPath(new URL('..', import.meta.url))
 
 /**
  * Node's flags for the server, as `npm start` gives them (package.json): the benchmarks measure
- * the server as it is run.
+ * the server as it is run. Read when first asked (bench/store.ts runs bundled, elsewhere).
  */
-export const SERVER_NODE_FLAGS = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-  .scripts.start.split(' ')
-  .filter((word) => word.startsWith('--'))
+export function serverNodeFlags() {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  return scripts.start.split(' ').filter((word) => word.startsWith('--'))
+}
 
-/** The arguments that start a built server entry as `npm start` does. */
-export const serverArgs = (entry = '.output/server/index.mjs') => [...SERVER_NODE_FLAGS, entry]
+export const serverArgs = (entry = '.output/server/index.mjs') => [...serverNodeFlags(), entry]
 
 /**
  * Start a server and resolve once it listens: when it prints "Listening on …", or — for a server

@@ -281,6 +281,11 @@ describe('metrics', () => {
     // Not on the API's port.
     expect((await api.get('/metrics')).status).toBe(404)
   })
+})
+
+describe('inline answers', () => {
+  const server = useTestServer(() => ({ env: { NITRO_METRICS_PORT: '0' } }))
+  const api = client(() => server.url)
 
   it('an inline answer comes from the end of the execution this process ran: its record is not read back', async () => {
     const url = logLines(server.logs()).find((line) => line.metrics_url)?.metrics_url
