@@ -6,15 +6,20 @@
  * root-only socket standing in for /var/run/dstack.sock. Each wall is also tried alone.
  */
 import { fork } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { prepareGuestFolder, type GuestFolder } from '../runtime/guest-folder'
-import { guestForkOptions, guestLaunch, type GuestLaunch } from '../runtime/guest-process'
-import { startServer, type RunningServer } from './helpers/server'
+import {
+  GUEST_NICENESS,
+  guestForkOptions,
+  guestLaunch,
+  type GuestLaunch,
+} from '../runtime/guest-process'
+import { childPids, startServer, type RunningServer } from './helpers/server'
 
 const ENTRY = fileURLToPath(new URL('../runtime/guest.mjs', import.meta.url))
 const ROOT = process.getuid?.() === 0
@@ -101,6 +106,33 @@ describe('rule 25: the second wall around guests', () => {
       expect(launch.walls.separateUser).toBe(true)
       expect(seen.socket).toBe('EACCES')
     }
+  })
+
+  it("a running server's guests run below its priority, and cannot raise it back", async () => {
+    const nice = (pid: number) =>
+      Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])
+    const guests = childPids(server.child.pid!)
+    expect(guests.length).toBeGreaterThan(0)
+    for (const pid of guests) expect(nice(pid)).toBe(nice(server.child.pid!) + GUEST_NICENESS)
+    // What an escaped guest would try: raising its own priority, from whatever it is.
+    const folder = folderFor('nice')
+    const launch = guestLaunch(folder, 64)
+    const file = join(folder.dir, 'renice.mjs')
+    writeFileSync(
+      file,
+      `import { getPriority, setPriority } from 'node:os'
+let answer = 'ok'
+try { setPriority(0, getPriority(0) - 1) } catch (e) { answer = e.code }
+process.send(answer, () => process.exit(0))`,
+      { mode: 0o644 },
+    )
+    const child = fork(file, [], {
+      ...guestForkOptions(launch),
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    })
+    const answer = await new Promise((resolve) => child.once('message', resolve))
+    // Root keeps CAP_SYS_NICE only when guests do not get a user of their own.
+    if (!ROOT || launch.walls.separateUser) expect(answer).not.toBe('ok')
   })
 
   it('the permission model alone denies reads outside the folder, processes and workers', async () => {
