@@ -23,7 +23,8 @@ const SETPRIV = '/usr/bin/setpriv'
  * scheduler let it preempt the server that woke it, on the server's own core, in the middle of
  * its write: the server, which every execution passes through twice, then waited on its guests.
  * At nice 10, 50 executions in flight on 2 cores complete ≈ 13 % more per second (5: ≈ 8 %; 19
- * starves the guests: no gain). A guest cannot raise it back (that takes CAP_SYS_NICE).
+ * starves the guests: no gain). Lowered once a guest is ready, so that starting (SES's lockdown)
+ * is not slowed; a guest cannot raise it back (that takes CAP_SYS_NICE).
  */
 export const GUEST_NICENESS = 10
 
@@ -89,6 +90,8 @@ export interface GuestProcess {
   send(message: HostMessage): void
   /** Kill it (SIGKILL) and never use it again. */
   retire(): void
+  /** Below the server's priority from now on (once it is ready: its start is not slowed). */
+  yieldToServer(): void
 }
 
 export interface GuestEvents {
@@ -114,7 +117,6 @@ export function spawnGuest(launch: GuestLaunch, events: GuestEvents): GuestProce
     // fd 3: IPC, parent → guest; fd 4: the guest's ordered message stream, guest → parent.
     stdio: ['ignore', 'ignore', 'ignore', 'ipc', 'pipe'],
   })
-  lowerPriority(child.pid)
   const guest: GuestProcess = {
     child,
     ready: false,
@@ -124,6 +126,7 @@ export function spawnGuest(launch: GuestLaunch, events: GuestEvents): GuestProce
       guest.retired = true
       child.kill('SIGKILL')
     },
+    yieldToServer: () => lowerPriority(child.pid),
   }
   readLines(child.stdio[4] as NodeJS.ReadableStream, (line) => {
     let message: GuestMessage

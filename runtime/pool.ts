@@ -87,6 +87,7 @@ export function createGuestPool(options: PoolOptions) {
   function onMessage(guest: GuestProcess, message: GuestMessage) {
     if (message.type === 'ready') {
       guest.ready = true
+      guest.yieldToServer()
       startFailures = 0
       schedule()
       return
