@@ -1,10 +1,12 @@
 // npm run bench:profile: where an execution's CPU goes. Starts the built server under
 // `--cpu-prof`, keeps 50 inline executions in flight for BENCH_SECONDS (each with different code,
-// as agents sending ad-hoc code do), stops it, and prints the top self-time entries of the
-// server's profile and the same time grouped by part: HTTP/Nitro, auth, validation, code check,
-// store, IPC, receipts, redaction, logging, GC, idle. With PROFILE_GUESTS=1 the guests are
-// profiled too (their wall is lowered for it: the profile is written into their folder), and
-// their entries are summarised the same way. Needs a build (`npm run build`).
+// as agents sending ad-hoc code do), stops it, and prints the CPU per execution of the server and
+// its guests (the kernel's counters), the top self-time entries of the server's profile, and the
+// same time grouped by part: HTTP/Nitro, auth, validation, code check, store, IPC to the guests,
+// receipts, logging, GC, idle. V8's profiler samples the thread's time, not the CPU's: a write
+// during which the kernel ran a guest counts in full. For CPU alone, PROFILER=perf starts the
+// server with --perf-basic-prof and prints its pid for `perf record -g -p <pid>`. Guests cannot
+// write a profile (their wall forbids it); their CPU is in the first line. Needs a build.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,7 +17,7 @@ const IN_FLIGHT = 50
 const TOP = Number(process.env.PROFILE_TOP ?? 20)
 
 const dir = mkdtempSync(join(tmpdir(), 'oauth3-profile-'))
-// PROFILER=perf: symbols for `perf record` instead (guests too); none: only the CPU figures.
+// PROFILER=perf: symbols for `perf record` instead; none: only the CPU figures.
 const PROFILER_ARGS = {
   v8: ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'server')}`],
   perf: ['--perf-basic-prof'],
@@ -26,7 +28,6 @@ const env = servers.env({
   NITRO_EXEC_PER_TENANT: '64',
   // To profile another configuration (NITRO_LOG_LEVEL=warn: without the log lines).
   ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('NITRO_'))),
-  ...(process.env.PROFILE_GUESTS ? { NITRO_GUEST_CPU_PROFILE_DIR: join(dir, 'guests') } : {}),
 })
 // A port of its own: a server quiet at info level prints no "Listening on" line to wait for.
 const server = await start(process.execPath, [...PROFILER_ARGS, ...serverArgs()], env, {
@@ -44,6 +45,8 @@ try {
   for (let i = 0; i < 2000; i += IN_FLIGHT) {
     await Promise.all(Array.from({ length: IN_FLIGHT }, (_, k) => run(1e9 + i + k)))
   }
+  if (process.env.PROFILER === 'perf')
+    console.log(`server pid ${server.child.pid}: load starts now`)
   const before = cpuSplitOfTree(server.child.pid)
   const end = performance.now() + SECONDS * 1000
   await Promise.all(
@@ -231,6 +234,5 @@ const profiles = (sub) => {
     return []
   }
 }
-summarise('server', profiles('server'))
-if (process.env.PROFILE_GUESTS) summarise('guests', profiles('guests'))
+if (profiles('server').length) summarise('server', profiles('server'))
 rmSync(dir, { recursive: true, force: true })
