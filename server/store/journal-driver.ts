@@ -164,7 +164,9 @@ export const journalDriver = defineDriver((options: JournalOptions) => {
   }
 
   function settleUnder(prefix: string) {
-    for (const key of unwritten) if (key === prefix || key.startsWith(`${prefix}:`)) return flush()
+    for (const key of unwritten) {
+      if (!prefix || key === prefix || key.startsWith(`${prefix}:`)) return flush()
+    }
   }
 
   function append(line: string, apply: () => void, keys: string[], removal = false): Promise<void> {

@@ -173,7 +173,7 @@ export function openSqliteDriver(
     removeItem: (key) => write(removalJson(key), [{ op: 'remove', key }]),
     getKeys(prefix) {
       const clean = prefix.replace(/:+$/, '')
-      for (const key of unwritten) if (key.startsWith(`${clean}:`)) settle(key)
+      for (const key of unwritten) if (!clean || key.startsWith(`${clean}:`)) settle(key)
       const now = Date.now()
       const keys = new Set(records.keys(clean, now))
       for (const [key, change] of overlay) {
