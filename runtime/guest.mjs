@@ -137,7 +137,7 @@ function createSandbox() {
   const compartment = createCompartment()
   /** @type {OutputSink | null} */
   let sink = null
-  compartment.globalThis.console = harden({
+  compartment.globalThis.console = freezeArrows({
     log: (/** @type {unknown[]} */ ...parts) => sink?.('stdout', parts),
     info: (/** @type {unknown[]} */ ...parts) => sink?.('stdout', parts),
     debug: (/** @type {unknown[]} */ ...parts) => sink?.('stdout', parts),
@@ -145,6 +145,52 @@ function createSandbox() {
     error: (/** @type {unknown[]} */ ...parts) => sink?.('stderr', parts),
   })
   return { compartment, sendOutputTo: (given) => void (sink = given) }
+}
+
+/*
+ * Hardening by hand, for the two shapes a sandbox is given — arrow functions, and JSON data —
+ * where freezing each object is all harden() would do: an arrow function has no `prototype`, JSON
+ * data holds only plain objects, arrays and primitives, and the prototypes left to reach
+ * (Object.prototype, Array.prototype, Function.prototype) are hardened by lockdown. harden() walks
+ * the same objects with a descriptor read per property and remembers each in a WeakSet that every
+ * garbage collection then visits: for a sandbox's console and args, ≈ 15 µs and ≈ 9 % of a short
+ * job's guest CPU.
+ */
+
+/**
+ * @template {(...parts: any[]) => unknown} F
+ * @param {F} arrow
+ * @returns {F}
+ */
+function freezeArrow(arrow) {
+  if (typeof arrow !== 'function' || 'prototype' in arrow) throw new TypeError('not an arrow')
+  return Object.freeze(arrow)
+}
+
+/**
+ * @template {Record<string, (...parts: any[]) => unknown>} T
+ * @param {T} methods
+ * @returns {T}
+ */
+function freezeArrows(methods) {
+  for (const method of Object.values(methods)) freezeArrow(method)
+  return Object.freeze(methods)
+}
+
+/**
+ * Deep-freeze JSON data (as parsed from the job message: no object is reached twice), without
+ * recursion: nesting depth is the agent's choice.
+ * @param {unknown} data
+ */
+function freezeJson(data) {
+  const pending = [data]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (value === null || typeof value !== 'object') continue
+    Object.freeze(value)
+    for (const key of Object.keys(value)) pending.push(/** @type {any} */ (value)[key])
+  }
+  return data
 }
 
 function createCompartment() {
@@ -264,9 +310,9 @@ function createRun(job) {
   }
 
   /** @type {Record<string, unknown>} */
-  const globals = { args: harden(job.args ?? {}) }
+  const globals = { args: freezeJson(job.args ?? {}) }
   for (const fn of job.functions) {
-    globals[fn] = harden((/** @type {unknown[]} */ ...argsList) => invoke(fn, argsList))
+    globals[fn] = freezeArrow((/** @type {unknown[]} */ ...argsList) => invoke(fn, argsList))
   }
 
   return {

@@ -233,6 +233,52 @@ describe('frozen intrinsics, fresh compartments', () => {
     expect(done.result.stdout).toBe('TypeError TypeError TypeError TypeError\n')
   })
 
+  it('SB-16: args are frozen at every depth, objects and arrays alike', async () => {
+    let deep: unknown = { leaf: [{ x: 1 }] }
+    for (let i = 0; i < 25; i++) deep = { next: deep }
+    const args = { list: [{ a: 1 }, [2, { b: 3 }]], empty: {} }
+    const done = await execute(api, agentToken, {
+      code: `
+        const objects = []
+        const walk = (value) => {
+          if (value === null || typeof value !== 'object') return
+          objects.push(value)
+          for (const key of Object.keys(value)) walk(value[key])
+        }
+        walk(args)
+        const changed = []
+        for (const attempt of [() => { args.list[0].a = 2 }, () => { args.list[1].push(4) }, () => { args.list[1][1].b = 4 }, () => { args.empty.p = 2 }, () => { args.deep.next.next.y = 1 }]) {
+          try { attempt(); changed.push('changed') } catch (e) { changed.push(e.name) }
+        }
+        return { objects: objects.length, frozen: objects.every(Object.isFrozen), changed, own: Object.keys(args) }`,
+      args: { ...args, deep },
+    })
+    expect(done.result.value).toEqual({
+      objects: 34,
+      frozen: true,
+      changed: Array(5).fill('TypeError'),
+      own: ['list', 'empty', 'deep'],
+    })
+  })
+
+  it('SB-16: each console method is frozen too, and has nothing else to reach', async () => {
+    const out = await stdoutOf(`
+      const methods = ['log', 'info', 'debug', 'warn', 'error'].map((name) => console[name])
+      const changed = []
+      for (const method of methods) {
+        try { method.x = 1; changed.push('changed') } catch (e) { changed.push(e.name) }
+        try { Object.defineProperty(method, 'name', { value: 'y' }); changed.push('changed') } catch (e) { changed.push(e.name) }
+      }
+      console.log(
+        new Set(changed).size === 1 ? changed[0] : changed.join(),
+        methods.every((method) => Object.isFrozen(method) && method.prototype === undefined),
+        methods.every((method) => Object.getPrototypeOf(method) === Function.prototype),
+        Object.isFrozen(Function.prototype),
+        Object.isFrozen(console),
+      )`)
+    expect(out).toBe('TypeError true true true true\n')
+  })
+
   it('SB-12: Error.prepareStackTrace reaches no CallSite objects', async () => {
     const out = await stdoutOf(`
       try { Error.prepareStackTrace = (e, s) => s.map((f) => f.getThis()) } catch {}
