@@ -1,5 +1,5 @@
 // npm run bench:ab -- <entry A> <entry B>: two builds of the server (or one build with two
-// settings: B_NITRO_* and B_NODE_OPTIONS apply to B alone), side by side in one run — the way a lever is weighed. Each is loaded in turn with 50 inline executions in flight (each
+// settings: B_NITRO_*, B_NODE_OPTIONS and B_NODE_FLAGS apply to B alone), side by side in one run — the way a lever is weighed. Each is loaded in turn with 50 inline executions in flight (each
 // with different code, as agents sending ad-hoc code do), in shuffled blocks, so that the
 // machine's noise falls on both alike; prints executions/s and CPU per execution (server and
 // guests, user + system) of each, and B's ratios to A.
@@ -25,10 +25,13 @@ const settingsOf = (side) =>
       return []
     }),
   )
+/** B_NODE_FLAGS: node flags for B's command line (some, like --single-threaded-gc, NODE_OPTIONS refuses). */
+const flagsOf = (side) =>
+  side === 'B' ? (process.env.B_NODE_FLAGS ?? '').split(' ').filter(Boolean) : []
 const startServer = async (entry, side) =>
   start(
     process.execPath,
-    serverArgs(entry),
+    [...flagsOf(side), ...serverArgs(entry)],
     servers.env({ NITRO_EXEC_PER_TENANT: '64', ...settingsOf(side) }),
     { port: await freePort() },
   )
