@@ -4,7 +4,15 @@
 // machine's noise falls on both alike; prints executions/s and CPU per execution (server and
 // guests, user + system) of each, and B's ratios to A.
 //   cp -r .output /tmp/before && (change, npm run build) && npm run bench:ab -- /tmp/before/server/index.mjs .output/server/index.mjs
-import { benchServers, cpuSplitOfTree, freePort, json, serverArgs, start } from './lib.mjs'
+import {
+  benchServers,
+  cpuSplitOfTree,
+  freePort,
+  json,
+  serverArgs,
+  settingsFromEnv,
+  start,
+} from './lib.mjs'
 
 const [entryA, entryB] = process.argv.slice(2)
 if (!entryA || !entryB) {
@@ -18,13 +26,7 @@ const IN_FLIGHT = 50
 const servers = benchServers('ab')
 /** NITRO_* settings for both sides; B_NITRO_* and B_NODE_OPTIONS for B alone (to weigh a setting). */
 const settingsOf = (side) =>
-  Object.fromEntries(
-    Object.entries(process.env).flatMap(([name, value]) => {
-      if (name.startsWith('NITRO_')) return [[name, value]]
-      if (side === 'B' && /^B_(NITRO_|NODE_OPTIONS$)/.test(name)) return [[name.slice(2), value]]
-      return []
-    }),
-  )
+  side === 'B' ? { ...settingsFromEnv(), ...settingsFromEnv('B_') } : settingsFromEnv()
 /** B_NODE_FLAGS: node flags for B's command line (some, like --single-threaded-gc, NODE_OPTIONS refuses). */
 const flagsOf = (side) =>
   side === 'B' ? (process.env.B_NODE_FLAGS ?? '').split(' ').filter(Boolean) : []

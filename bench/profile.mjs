@@ -10,7 +10,15 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { benchServers, cpuSplitOfTree, freePort, json, serverArgs, start } from './lib.mjs'
+import {
+  benchServers,
+  cpuSplitOfTree,
+  freePort,
+  json,
+  serverArgs,
+  settingsFromEnv,
+  start,
+} from './lib.mjs'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
 const IN_FLIGHT = 50
@@ -27,7 +35,7 @@ const servers = benchServers('profile')
 const env = servers.env({
   NITRO_EXEC_PER_TENANT: '64',
   // To profile another configuration (NITRO_LOG_LEVEL=warn: without the log lines).
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('NITRO_'))),
+  ...settingsFromEnv(),
 })
 // A port of its own: a server quiet at info level prints no "Listening on" line to wait for.
 const server = await start(process.execPath, [...PROFILER_ARGS, ...serverArgs()], env, {
