@@ -217,6 +217,40 @@ describe('frozen intrinsics, fresh compartments', () => {
     }
   })
 
+  it('SB-14: what TextEncoder gives (a Uint8Array) reaches no shared memory and no GC observation', async () => {
+    // Every object reachable from its result and its buffer through prototypes and properties
+    // (getters and setters included, never called), by what each calls itself.
+    const done = await run(
+      api,
+      agentToken,
+      `const seen = new Set()
+      const bytes = new TextEncoder().encode('x')
+      const pending = [bytes, bytes.buffer]
+      while (pending.length > 0) {
+        const value = pending.pop()
+        if (value === null || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value)) continue
+        seen.add(value)
+        pending.push(Object.getPrototypeOf(value))
+        for (const key of Reflect.ownKeys(value)) {
+          const descriptor = Object.getOwnPropertyDescriptor(value, key)
+          pending.push(descriptor.value, descriptor.get, descriptor.set)
+        }
+      }
+      const named = new Set()
+      for (const value of seen) {
+        const own = (key) => Object.getOwnPropertyDescriptor(value, key)?.value
+        if (typeof value === 'function' && typeof own('name') === 'string') named.add(own('name'))
+        if (typeof own(Symbol.toStringTag) === 'string') named.add(own(Symbol.toStringTag))
+      }
+      const watched = ['SharedArrayBuffer', 'Atomics', 'WeakRef', 'FinalizationRegistry', 'ArrayBuffer', 'Uint8Array']
+      return { objects: seen.size, reached: watched.filter((name) => named.has(name)) }`,
+    )
+    expect(done.status, JSON.stringify(done)).toBe('completed')
+    expect(done.result.value.objects).toBeGreaterThan(100)
+    // Off-heap memory is reachable: the resident-memory limit holds it (limits.test.ts, RS-03).
+    expect(done.result.value.reached).toEqual(['ArrayBuffer', 'Uint8Array'])
+  })
+
   it('SB-16: capability stubs, args and console are hardened', async () => {
     const token = await capabilityAgentToken()
     const code = `

@@ -124,6 +124,20 @@ describe('B. resource exhaustion', () => {
     expect((await run(api, agent.token, 'return 42')).result.value).toBe(42)
   })
 
+  it('RS-03: off-heap memory, through the typed array a TextEncoder returns, is held by the resident limit too', async () => {
+    // Typed arrays are withheld as globals (SB-14), but TextEncoder's result is a Uint8Array:
+    // its constructor allocates outside the V8 heap, which no heap cap sees.
+    const agent = await signup(api)
+    const done = await run(
+      api,
+      agent.token,
+      "const Bytes = new TextEncoder().encode('').constructor; const kept = []; for (;;) kept.push(new Bytes(16 * 1024 * 1024).fill(1))",
+    )
+    expect(done).toMatchObject({ status: 'failed', result: { exitCode: 137 } })
+    expect(done.error).toMatch(/^memory: /)
+    expect((await run(api, agent.token, 'return 42')).result.value).toBe(42)
+  })
+
   it('RS-05: string doubling ends in a RangeError, as a failed execution', async () => {
     const agent = await signup(api)
     const done = await run(api, agent.token, "let s = 'x'; for (;;) s += s")
