@@ -189,10 +189,6 @@ export function cpuSplitOfTree(pid) {
 export const round = (n, digits = 1) => Number(n.toFixed(digits))
 
 /**
- * Environments for servers under test, each with a data folder of its own (`env`), limits a
- * benchmark must not trip, and `cleanup` to remove the folders at the end.
- */
-/**
  * The caller's server settings from this process's environment: its NITRO_* variables, or with a
  * `prefix` those named `${prefix}NITRO_*` (and `${prefix}NODE_OPTIONS`), the prefix removed — so a
  * bench can weigh a setting on one of two servers (B_NITRO_LOG_LEVEL=warn).
@@ -200,13 +196,17 @@ export const round = (n, digits = 1) => Number(n.toFixed(digits))
 export function settingsFromEnv(prefix = '') {
   const settings = {}
   for (const [name, value] of Object.entries(process.env)) {
-    const bare = name.startsWith(prefix) ? name.slice(prefix.length) : null
-    if (bare !== null && (bare.startsWith('NITRO_') || (prefix && bare === 'NODE_OPTIONS')))
-      settings[bare] = value
+    if (!name.startsWith(prefix)) continue
+    const bare = name.slice(prefix.length)
+    if (bare.startsWith('NITRO_') || (prefix && bare === 'NODE_OPTIONS')) settings[bare] = value
   }
   return settings
 }
 
+/**
+ * Environments for servers under test, each with a data folder of its own (`env`), limits a
+ * benchmark must not trip, and `cleanup` to remove the folders at the end.
+ */
 export function benchServers(label) {
   const dirs = []
   return {

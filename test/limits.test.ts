@@ -80,6 +80,15 @@ async function untilExecuting(path: string, token: string) {
   await waitForAsync(async () => (await statusNow(path, token)) === 'executing')
 }
 
+/** `code` fails with `memory` (137), not at its deadline, and its agent's next execution runs. */
+async function expectKilledForMemory(code: string) {
+  const agent = await signup(api)
+  const done = await run(api, agent.token, code)
+  expect(done).toMatchObject({ status: 'failed', result: { exitCode: 137 } })
+  expect(done.error).toMatch(/^memory: /)
+  expect((await run(api, agent.token, 'return 42')).result.value).toBe(42)
+}
+
 describe('B. resource exhaustion', () => {
   it('RS-01: for(;;){} is killed at the deadline with 124; /health answers and another tenant runs meanwhile', async () => {
     const spinner = await signup(dapi)
@@ -113,29 +122,15 @@ describe('B. resource exhaustion', () => {
 
   it('RS-03: a memory bomb fails with memory / 137, not at its deadline; the host is fine', async () => {
     // The deadline here is a minute: only the memory limit can stop the bomb.
-    const agent = await signup(api)
-    const done = await run(
-      api,
-      agent.token,
-      'const a = []; for (;;) a.push(new Array(1e6).fill(1))',
-    )
-    expect(done).toMatchObject({ status: 'failed', result: { exitCode: 137 } })
-    expect(done.error).toMatch(/^memory: /)
-    expect((await run(api, agent.token, 'return 42')).result.value).toBe(42)
+    await expectKilledForMemory('const a = []; for (;;) a.push(new Array(1e6).fill(1))')
   })
 
   it('RS-03: off-heap memory, through the typed array a TextEncoder returns, is held by the resident limit too', async () => {
     // Typed arrays are withheld as globals (SB-14), but TextEncoder's result is a Uint8Array:
     // its constructor allocates outside the V8 heap, which no heap cap sees.
-    const agent = await signup(api)
-    const done = await run(
-      api,
-      agent.token,
+    await expectKilledForMemory(
       "const Bytes = new TextEncoder().encode('').constructor; const kept = []; for (;;) kept.push(new Bytes(16 * 1024 * 1024).fill(1))",
     )
-    expect(done).toMatchObject({ status: 'failed', result: { exitCode: 137 } })
-    expect(done.error).toMatch(/^memory: /)
-    expect((await run(api, agent.token, 'return 42')).result.value).toBe(42)
   })
 
   it('RS-05: string doubling ends in a RangeError, as a failed execution', async () => {
