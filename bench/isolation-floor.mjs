@@ -8,8 +8,14 @@
 //   POST /execute { code, args }            → 202 { id, status_url }
 //   POST /execute  with Prefer: wait=N      → 200 { id, status, value, stdout } (inline)
 //   GET  /status/:id?wait=true              → the result once there (long-poll)
+// With FLOOR_ONE_JOB_A_GUEST set it keeps SECURITY.md's rule 4a and nothing more: two guests,
+// each given one job at a time and the next only once it has proved itself idle (a message sent
+// from a macrotask after the job's result); jobs wait in the host meanwhile. What that rule
+// costs is this floor against the one above.
 import { fork } from 'node:child_process'
 import http, { createServer } from 'node:http'
+
+const oneJob = Boolean(process.env.FLOOR_ONE_JOB_A_GUEST)
 
 if (process.argv[2] === 'guest') {
   await import('ses')
@@ -42,28 +48,51 @@ if (process.argv[2] === 'guest') {
     } catch (error) {
       process.send({ id, ok: false, error: String(error), stdout: lines.join('\n') })
     }
+    if (oneJob) setImmediate(() => process.send({ idle: true }))
   })
   process.send({ ready: true })
 } else {
-  const guest = fork(new URL(import.meta.url).pathname, ['guest'], { serialization: 'json' })
-  await new Promise((resolve) => guest.once('message', resolve))
+  const guests = await Promise.all(
+    Array.from({ length: oneJob ? 2 : 1 }, async () => {
+      const guest = fork(new URL(import.meta.url).pathname, ['guest'], { serialization: 'json' })
+      await new Promise((resolve) => guest.once('message', resolve))
+      return guest
+    }),
+  )
+  // Rule 4a: a job goes to a guest that has proved itself idle, else waits for one.
+  const idleGuests = [...guests]
+  const queued = []
+  const dispatch = (job) => {
+    if (!oneJob) return guests[0].send(job)
+    const guest = idleGuests.pop()
+    if (guest) guest.send(job)
+    else queued.push(job)
+  }
+  const becameIdle = (guest) => {
+    const job = queued.shift()
+    if (job) guest.send(job)
+    else idleGuests.push(guest)
+  }
   const results = new Map()
   const waiters = new Map()
   let next = 0
   const upstream = new http.Agent({ keepAlive: true })
-  const callUpstream = (call) =>
+  const callUpstream = (guest, call) =>
     http.get(`${process.env.UPSTREAM_URL}/ping`, { agent: upstream }, (response) => {
       let text = ''
       response.setEncoding('utf8')
       response.on('data', (chunk) => (text += chunk))
       response.on('end', () => guest.send({ call, value: JSON.parse(text) }))
     })
-  guest.on('message', (result) => {
-    if (result.call) return callUpstream(result.call)
-    results.set(result.id, { status: result.ok ? 'completed' : 'failed', ...result })
-    for (const wake of waiters.get(result.id) ?? []) wake()
-    waiters.delete(result.id)
-  })
+  for (const guest of guests) {
+    guest.on('message', (result) => {
+      if (result.idle) return becameIdle(guest)
+      if (result.call) return callUpstream(guest, result.call)
+      results.set(result.id, { status: result.ok ? 'completed' : 'failed', ...result })
+      for (const wake of waiters.get(result.id) ?? []) wake()
+      waiters.delete(result.id)
+    })
+  }
   const whenDone = (id) =>
     results.has(id)
       ? Promise.resolve()
@@ -78,7 +107,7 @@ if (process.argv[2] === 'guest') {
       for await (const chunk of req) chunks.push(chunk)
       const { code, args } = JSON.parse(Buffer.concat(chunks).toString())
       const id = `x${next++}`
-      guest.send({ id, code, args })
+      dispatch({ id, code, args })
       if (!req.headers.prefer) return send(res, 202, { id, status_url: `/status/${id}` })
       await whenDone(id)
       return send(res, 200, results.get(id))
@@ -92,7 +121,7 @@ if (process.argv[2] === 'guest') {
     console.log(`Listening on http://127.0.0.1:${server.address().port}`),
   )
   process.on('SIGTERM', () => {
-    guest.kill('SIGKILL')
+    for (const guest of guests) guest.kill('SIGKILL')
     process.exit(0)
   })
 }

@@ -5,7 +5,8 @@
 // guest, a fresh Compartment per execution, JSON IPC), also with one call made by its host; a
 // direct request to the calls' upstream (a process of its own); the bare floor (node:http + new Function,
 // no isolation); a fresh process per run. Then throughput at 50 in flight (each request with other code) with the CPU each execution
-// costs (server + guests, from the kernel's counters), RSS idle and after,
+// costs (server + guests, from the kernel's counters) — the isolation floor there also as it runs
+// keeping rule 4a (two guests, one job each at a time) — RSS idle and after,
 // and server start to first completed execution. The last line is one JSON object.
 // Needs a build (`npm run build`); everything runs as child processes on loopback.
 import http from 'node:http'
@@ -95,6 +96,11 @@ const loud = await start(process.execPath, serverArgs(), serverEnv(), { port: aw
 const isolation = await start(process.execPath, ['bench/isolation-floor.mjs'], {
   UPSTREAM_URL: upstreamUrl,
 })
+// The same floor keeping rule 4a (one job a guest at a time, the next once it proved itself idle):
+// throughput only, for what that rule alone costs.
+const isolation4a = await start(process.execPath, ['bench/isolation-floor.mjs'], {
+  FLOOR_ONE_JOB_A_GUEST: '1',
+})
 const floor = await start(process.execPath, ['bench/baselines.mjs', 'floor'])
 const perProcess = await start(process.execPath, ['bench/baselines.mjs', 'process'])
 
@@ -150,12 +156,12 @@ try {
       check(await json(`${server.url}${path}?wait=true`, undefined, token))
     }
   const viaIsolation =
-    (inline, code = CODE) =>
+    (inline, code = CODE, server = isolation) =>
     async (i) => {
       const body = { code: typeof code === 'function' ? code(i) : code, args: { k: i } }
-      const accepted = await json(`${isolation.url}/execute`, body, undefined, inline ? INLINE : {})
+      const accepted = await json(`${server.url}/execute`, body, undefined, inline ? INLINE : {})
       if (inline) return check(accepted)
-      check(await json(`${isolation.url}${accepted.status_url}?wait=true`))
+      check(await json(`${server.url}${accepted.status_url}?wait=true`))
     }
   const viaBaseline = (url) => async (i) => {
     const result = await json(url, { code: CODE, args: { k: i } })
@@ -199,6 +205,7 @@ try {
       true,
     ),
     'isolation floor inline': viaIsolation(true, adHoc),
+    'isolation floor, one job a guest': viaIsolation(true, adHoc, isolation4a),
     'bare floor (no isolation)': configurations['bare floor (no isolation)'],
   }
   const throughputOf = [
@@ -208,6 +215,7 @@ try {
     'oauth3 long-poll',
     'oauth3 inline, one call',
     'isolation floor inline',
+    'isolation floor, one job a guest',
     'bare floor (no isolation)',
   ]
   const counts = Object.fromEntries(throughputOf.map((name) => [name, 0]))
@@ -219,6 +227,7 @@ try {
     'oauth3 long-poll': oauth3,
     'oauth3 inline, one call': oauth3,
     'isolation floor inline': isolation,
+    'isolation floor, one job a guest': isolation4a,
     'bare floor (no isolation)': floor,
   }
   const cpuMs = Object.fromEntries(throughputOf.map((name) => [name, 0]))
@@ -342,7 +351,7 @@ try {
   )
   for (const [name, rate] of Object.entries(rates)) {
     console.log(
-      `${name.padEnd(34)}${rate.toFixed(0).padStart(8)} /s${cpu(name).toFixed(3).padStart(9)} ms CPU  ×isolation ${(cpu(name) / cpu('isolation floor inline')).toFixed(2)}`,
+      `${name.padEnd(34)}${rate.toFixed(0).padStart(8)} /s${cpu(name).toFixed(3).padStart(9)} ms CPU  ×isolation ${(cpu(name) / cpu('isolation floor inline')).toFixed(2)}  ×one job a guest ${(cpu(name) / cpu('isolation floor, one job a guest')).toFixed(2)}`,
     )
   }
   console.log(
@@ -393,6 +402,12 @@ try {
           round(cpu(name) / cpu('isolation floor inline'), 2),
         ]),
       ),
+      cpu_ratio_to_isolation_floor_one_job_a_guest: Object.fromEntries(
+        Object.keys(cpuPerExecution).map((name) => [
+          name,
+          round(cpu(name) / cpu('isolation floor, one job a guest'), 2),
+        ]),
+      ),
       capability_call_cost_ms: round(callCost, 3),
       capability_call_cost_over_idle_upstream_ms: round(callCostOverIdle, 3),
       isolation_floor_call_cost_ms: round(floorCallCost, 3),
@@ -413,6 +428,7 @@ try {
     quiet.child,
     loud.child,
     isolation.child,
+    isolation4a.child,
     floor.child,
     perProcess.child,
     upstream.child,
