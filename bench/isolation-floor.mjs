@@ -8,7 +8,7 @@
 //   POST /execute { code, args }            → 202 { id, status_url }
 //   POST /execute  with Prefer: wait=N      → 200 { id, status, value, stdout } (inline)
 //   GET  /status/:id?wait=true              → the result once there (long-poll)
-// With FLOOR_ONE_JOB_A_GUEST set it keeps SECURITY.md's rule 4a and nothing more: two guests,
+// With FLOOR_ONE_JOB_A_GUEST set it keeps rule 4a of docs/security.md and nothing more: two guests,
 // each given one job at a time and the next only once it has proved itself idle (a message sent
 // from a macrotask after the job's result); jobs wait in the host meanwhile. What that rule
 // costs is this floor against the one above.
