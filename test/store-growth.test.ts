@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { client } from './helpers/http'
 import { EMBEDDED_ENGINES, makeDataDir, runUntilExit, startServer } from './helpers/server'
+import { oldGenerationLimit } from '../server/store/heap-limit'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const WRITER_HEAP_MB = 128
@@ -114,4 +115,46 @@ describe('retained history and the heap', () => {
     },
     300_000,
   )
+})
+
+describe("the heap the journal is sized on: the old generation, not V8's whole heap limit", () => {
+  const MB = 1024 * 1024
+  /** V8's heap_size_limit in a node started with `flags`: the old generation plus the young. */
+  const heapSizeLimitWith = (flags: string[]) =>
+    Number(
+      execFileSync(
+        process.execPath,
+        [...flags, '-p', 'require("node:v8").getHeapStatistics().heap_size_limit'],
+        { encoding: 'utf8' },
+      ),
+    )
+
+  it('with --max-old-space-size, that size, whatever the young generation adds on this Node', () => {
+    for (const semi of [[], ['--max-semi-space-size=64']]) {
+      const flags = ['--max-old-space-size=128', ...semi]
+      const reported = heapSizeLimitWith(flags)
+      // What the guard was sized on: 176 MB on Node 20, 320 MB on Node 24 (or with 64 MB semi-spaces).
+      expect(reported).toBeGreaterThan(128 * MB)
+      expect(oldGenerationLimit(flags, reported)).toBe(128 * MB)
+    }
+  })
+
+  it("without it, the limit less three semi-spaces: the flag's, or the largest default", () => {
+    const plain = heapSizeLimitWith([])
+    expect(oldGenerationLimit([], plain)).toBe(plain - 3 * 64 * MB)
+    const flags = ['--max-semi-space-size=16']
+    const withSemi = heapSizeLimitWith(flags)
+    expect(oldGenerationLimit(flags, withSemi)).toBe(withSemi - 3 * 16 * MB)
+    // A small total heap keeps at least a quarter of it.
+    expect(oldGenerationLimit([], 128 * MB)).toBe(32 * MB)
+  })
+
+  it('the last setting wins (NODE_OPTIONS, then the command line), written with - or _', () => {
+    const limit = 4096 * MB
+    expect(oldGenerationLimit(['--max-old-space-size=64', '--max_old_space_size=512'], limit)).toBe(
+      512 * MB,
+    )
+    expect(oldGenerationLimit(['--max-old-space-size=64', '--inspect'], limit)).toBe(64 * MB)
+    expect(oldGenerationLimit(['--max-old-space-size=9000'], limit)).toBe(limit)
+  })
 })

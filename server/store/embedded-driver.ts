@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { getHeapStatistics } from 'node:v8'
+import { oldGenerationLimit } from './heap-limit'
 import { journalDriver, readJournalOperations } from './journal-driver'
 import { loadSqlite, openSqliteDriver, SQLITE_FILE } from './sqlite-driver'
 
@@ -47,8 +47,9 @@ export interface OpenEmbeddedOptions {
 }
 
 /**
- * How much of the heap the journal's records may take, as a share of the heap limit: replay
- * needs about twice the journal's size in memory, and the server needs the rest to serve.
+ * How much of the heap the journal's records may take, as a share of the old generation's limit
+ * (heap-limit.ts): replay needs about twice the journal's size in memory, and the server needs
+ * the rest to serve.
  */
 const JOURNAL_HEAP_SHARE = 0.5
 /** Memory a journal's record takes in the heap, per byte of its line (measured: ≈ 1.8). */
@@ -86,7 +87,7 @@ export async function openEmbeddedDriver(
 
 /** The largest journal this process's heap can load (and so may write). */
 function maxJournalBytes(): number {
-  return (getHeapStatistics().heap_size_limit * JOURNAL_HEAP_SHARE) / HEAP_PER_JOURNAL_BYTE
+  return (oldGenerationLimit() * JOURNAL_HEAP_SHARE) / HEAP_PER_JOURNAL_BYTE
 }
 
 /**
@@ -97,7 +98,7 @@ function assertJournalFitsHeap(dir: string) {
   const journal = join(dir, 'journal.log')
   if (!existsSync(journal)) return
   const { size } = statSync(journal)
-  const limit = getHeapStatistics().heap_size_limit
+  const limit = oldGenerationLimit()
   const needed = size * HEAP_PER_JOURNAL_BYTE
   // Writes stop at the bound, give or take the batch in flight: a little slack here.
   if (size > maxJournalBytes() * 1.1) {
