@@ -3,7 +3,7 @@
  * data folder and environment; stop it gracefully or with SIGKILL.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -199,7 +199,11 @@ export function useTestServer(options: StartOptions | (() => StartOptions) = {})
   })
 }
 
-/** The child processes of `pid` (a server's guests), none when it has none. */
+/**
+ * The live child processes of `pid` (a server's guests), none when it has none. A child killed
+ * and not yet reaped by its parent is a zombie, which pgrep lists too: left out, it was counted
+ * as a guest still there.
+ */
 export function childPids(pid: number | undefined): number[] {
   try {
     return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
@@ -207,7 +211,18 @@ export function childPids(pid: number | undefined): number[] {
       .split('\n')
       .filter(Boolean)
       .map(Number)
+      .filter(isAlive)
   } catch {
     return []
+  }
+}
+
+/** Neither a zombie nor gone: the state letter after the command name in /proc/<pid>/stat. */
+function isAlive(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0]
+    return state !== undefined && state !== 'Z' && state !== 'X'
+  } catch {
+    return false
   }
 }
