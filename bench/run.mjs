@@ -289,6 +289,11 @@ try {
     Object.entries(cpuMs).map(([name, used]) => [name, used / Math.max(1, counts[name])]),
   )
   const cpu = (name) => cpuPerExecution[name]
+  /** Every configuration's CPU per execution over that of `floor`. */
+  const cpuRatiosTo = (floor) =>
+    Object.fromEntries(
+      Object.keys(cpuPerExecution).map((name) => [name, round(cpu(name) / cpu(floor), 2)]),
+    )
   const after = residentMb(oauth3.child.pid)
 
   const p50 = (name) => latency[name].p50
@@ -410,18 +415,8 @@ try {
       cpu_ms_per_execution: Object.fromEntries(
         Object.entries(cpuPerExecution).map(([name, used]) => [name, round(used, 3)]),
       ),
-      cpu_ratio_to_isolation_floor: Object.fromEntries(
-        Object.keys(cpuPerExecution).map((name) => [
-          name,
-          round(cpu(name) / cpu('isolation floor inline'), 2),
-        ]),
-      ),
-      cpu_ratio_to_isolation_floor_one_job_a_guest: Object.fromEntries(
-        Object.keys(cpuPerExecution).map((name) => [
-          name,
-          round(cpu(name) / cpu('isolation floor, one job a guest'), 2),
-        ]),
-      ),
+      cpu_ratio_to_isolation_floor: cpuRatiosTo('isolation floor inline'),
+      cpu_ratio_to_isolation_floor_one_job_a_guest: cpuRatiosTo('isolation floor, one job a guest'),
       capability_call_cost_ms: round(callCost, 3),
       capability_call_cost_over_idle_upstream_ms: round(callCostOverIdle, 3),
       isolation_floor_call_cost_ms: round(floorCallCost, 3),

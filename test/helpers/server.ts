@@ -201,8 +201,8 @@ export function useTestServer(options: StartOptions | (() => StartOptions) = {})
 
 /**
  * The live child processes of `pid` (a server's guests), none when it has none. A child killed
- * and not yet reaped by its parent is a zombie, which pgrep lists too: left out, it was counted
- * as a guest still there.
+ * and not yet reaped by its parent is a zombie, which pgrep lists too; counted, it read as a guest
+ * still there, so it is left out.
  */
 export function childPids(pid: number | undefined): number[] {
   try {
