@@ -11,7 +11,7 @@ import { fail } from '../../core/errors'
 import { LIMITS } from '../../core/limits'
 import type { App } from '../app'
 import { formatEventPosition, parseEventPosition, START, unread } from './event-position'
-import type { LiveEvent } from './live'
+import type { LiveEvent, LiveFeeds } from './live'
 import { describeExecution, type ExecutionRecord } from './records'
 import { readStatus, TERMINAL_STATUSES, waitForStatus, type StatusViewer } from './status'
 
@@ -64,17 +64,12 @@ export async function streamExecutionEvents(
     await send({ type: 'end', data: body })
     await stream.close()
   }
-  const subscription = app.live.subscribe(id, (live) => {
-    void send(live)
-    if (live.type === 'end') void stream.close()
-  })
+  const following = followLiveFeed(app.live, id, send, () => void stream.close())
+  if (following) {
+    abort.signal.addEventListener('abort', following.stop)
+    return stream.send()
+  }
   void (async () => {
-    if (subscription) {
-      for (const past of subscription.past) await send(past)
-      if (subscription.past.at(-1)?.type === 'end') await stream.close()
-      abort.signal.addEventListener('abort', () => subscription.stop())
-      return
-    }
     // Not running here: its record, once terminal.
     let body = reading.body
     while (!closed && !app.lifecycle.stopping && !TERMINAL_STATUSES.has(body.status)) {
@@ -92,6 +87,29 @@ export async function streamExecutionEvents(
     await finish(body)
   })()
   return stream.send()
+}
+
+/**
+ * This process's live feed of `id` through `send`: what happened so far, then the rest as it
+ * comes, `close` after the end; null when this process holds no feed of it. The past is handed to
+ * `send` in this same tick, never awaited: a live event (the end above all) can only follow it.
+ * Awaiting each write let an end pushed meanwhile in ahead of the past, at a stale position, and
+ * close the stream before the events it follows.
+ */
+export function followLiveFeed(
+  live: LiveFeeds,
+  id: string,
+  send: (event: LiveEvent) => unknown,
+  close: () => void,
+): { stop(): void } | null {
+  const subscription = live.subscribe(id, (event) => {
+    send(event)
+    if (event.type === 'end') close()
+  })
+  if (!subscription) return null
+  for (const past of subscription.past) send(past)
+  if (subscription.past.at(-1)?.type === 'end') close()
+  return subscription
 }
 
 /** A terminal execution as the events it would have streamed. */

@@ -9,10 +9,15 @@ export function eventStreamOf(event: H3Event): () => EventSink {
   return () => {
     const stream = createEventStream(event)
     return {
-      push: (name, data, id) => stream.push({ event: name, data, ...(id ? { id } : {}) }),
+      // A write after the stream closed (the client left) has nowhere to go; h3 rejects it, and
+      // nothing waits on it to hear that.
+      push: (name, data, id) =>
+        stream.push({ event: name, data, ...(id ? { id } : {}) }).catch(NOTHING_TO_DO),
       close: () => stream.close(),
       onClosed: (listener) => stream.onClosed(listener),
       send: () => stream.send(),
     }
   }
 }
+
+const NOTHING_TO_DO = () => {}
