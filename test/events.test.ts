@@ -2,7 +2,8 @@
  * GET /execute/:id/events over real HTTP: output arrives while the execution is still running
  * (the upstream its call waits on is held open by the test until the first line was seen), then
  * the call (redacted), the rest of the output and `end` with the receipt; a late subscriber gets
- * the whole story; the status link's token works; another tenant gets 404.
+ * the whole story; the status link's token works; another tenant gets 404; reconnects racing the
+ * end each get the rest in order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { approvedAgent } from './helpers/exec'
@@ -61,12 +62,18 @@ async function readEvents(
   return events
 }
 
-const gate = createGate()
+/** One gate per item the upstream serves: each execution's call waits on its own. */
+const gates = new Map<string, ReturnType<typeof createGate>>()
+function gateOf(item: string) {
+  let gate = gates.get(item)
+  if (!gate) gates.set(item, (gate = createGate()))
+  return gate
+}
 let upstream: Upstream
 beforeAll(async () => {
   upstream = await startUpstream(async (request, response) => {
     // Held until the test has seen the first line on the event stream.
-    await gate.pass()
+    await gateOf(request.url!.split('/').at(-1)!).pass()
     sendJson(response, 200, { echoed: request.url, token: request.headers.authorization })
   })
 })
@@ -106,7 +113,7 @@ describe('GET /execute/:id/events', () => {
         if (!released) seenBeforeRelease.push(event.event)
         if (event.event === 'stdout' && event.data === 'before\n') {
           released = true
-          gate.release()
+          gateOf('7').release()
         }
       },
     )
@@ -173,7 +180,7 @@ describe('GET /execute/:id/events', () => {
       event.event === 'stdout' ? 'stop' : undefined,
     )
     expect(first).toEqual([{ event: 'stdout', data: 'before\n', id: '7.0.0' }])
-    gate.release()
+    gateOf('8').release()
     const resumed = await readEvents(url, { ...auth, 'last-event-id': '7.0.0' })
     expect(resumed.map((event) => event.event)).toEqual(['call', 'stdout', 'end'])
     expect(resumed.map((event) => event.id)).toEqual(['7.0.1', '13.0.1', '13.0.1'])
@@ -193,6 +200,30 @@ describe('GET /execute/:id/events', () => {
     expect(whole.map((event) => event.event)).toEqual(['stdout', 'call', 'end'])
     expect(whole[0].data).toBe('before\nafter\n')
   }, 30_000)
+
+  it('reconnects racing the end: each gets the rest in order, none the end alone', async () => {
+    // The end is stored before it reaches the live feed: a reconnect in between once got the
+    // end without the events before it. Many at once, each released as it reconnects.
+    const { agent, permit } = await approvedAgent(api, [SLOW], { SLOW_TOKEN: 'tok_race' })
+    const auth = { authorization: `Bearer ${agent.token}` }
+    const race = async (item: number) => {
+      const submitted = await api.post(
+        '/execute',
+        {
+          permit_id: permit.permit_id,
+          code: `console.log("before"); await fetch("${item}"); console.log("after")`,
+        },
+        { token: agent.token },
+      )
+      const url = `${server.url}/execute/${submitted.body.request_id}/events`
+      await readEvents(url, auth, (event) => (event.event === 'stdout' ? 'stop' : undefined))
+      gateOf(String(item)).release()
+      const rest = await readEvents(url, { ...auth, 'last-event-id': '7.0.0' })
+      return rest.map((event) => `${event.event} ${event.id}`).join(', ')
+    }
+    const answers = await Promise.all(Array.from({ length: 64 }, (_, i) => race(100 + i)))
+    expect([...new Set(answers)]).toEqual(['call 7.0.1, stdout 13.0.1, end 13.0.1'])
+  }, 60_000)
 
   it('a permit request id is not an execution: 404', async () => {
     const agent = await signup(api)
