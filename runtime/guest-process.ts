@@ -10,7 +10,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { setPriority } from 'node:os'
+import { getPriority, setPriority } from 'node:os'
 import type { GuestFolder } from './guest-folder'
 import type { GuestMessage, HostMessage } from './protocol.mjs'
 
@@ -19,14 +19,17 @@ export const GUEST_UID = 65534
 export const GUEST_GID = 65534
 const SETPRIV = '/usr/bin/setpriv'
 /**
- * Guests run below the server's priority (nice 10). A guest sleeps until its next job, so the
+ * Guests run below the server's priority (nice 10 more than its own). A guest sleeps until its next job, so the
  * scheduler let it preempt the server that woke it, on the server's own core, in the middle of
  * its write: the server, which every execution passes through twice, then waited on its guests.
  * At nice 10, 50 executions in flight on 2 cores complete ≈ 13 % more per second (5: ≈ 8 %; 19
  * starves the guests: no gain). Lowered once a guest is ready, so that starting (SES's lockdown)
- * is not slowed; a guest cannot raise it back (that takes CAP_SYS_NICE).
+ * is not slowed; a guest cannot raise it back (that takes CAP_SYS_NICE). Relative to the server's
+ * own: a server started under `nice` keeps its guests below it, and as root never lifts them over.
  */
 export const GUEST_NICENESS = 10
+/** The lowest priority Linux has. */
+const NICEST = 19
 
 /** Which walls a guest launched this way has (the startup line and docs/security.md say). */
 export interface GuestWalls {
@@ -147,7 +150,7 @@ export function spawnGuest(launch: GuestLaunch, events: GuestEvents): GuestProce
 function lowerPriority(pid: number | undefined) {
   if (pid === undefined) return
   try {
-    setPriority(pid, GUEST_NICENESS)
+    setPriority(pid, Math.min(NICEST, getPriority() + GUEST_NICENESS))
   } catch {
     // Not permitted here (a container without the right): nothing else depends on it.
   }

@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
-import { tmpdir } from 'node:os'
+import { setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -109,11 +109,9 @@ describe('rule 25: the second wall around guests', () => {
   })
 
   it("a running server's guests run below its priority, and cannot raise it back", async () => {
-    const nice = (pid: number) =>
-      Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])
     const guests = childPids(server.child.pid!)
     expect(guests.length).toBeGreaterThan(0)
-    for (const pid of guests) expect(nice(pid)).toBe(nice(server.child.pid!) + GUEST_NICENESS)
+    for (const pid of guests) expect(niceOf(pid)).toBe(niceOf(server.child.pid!) + GUEST_NICENESS)
     // What an escaped guest would try: raising its own priority, from whatever it is.
     const folder = folderFor('nice')
     const launch = guestLaunch(folder, 64)
@@ -133,6 +131,28 @@ process.send(answer, () => process.exit(0))`,
     const answer = await new Promise((resolve) => child.once('message', resolve))
     // Root keeps CAP_SYS_NICE only when guests do not get a user of their own.
     if (!ROOT || launch.walls.separateUser) expect(answer).not.toBe('ok')
+  })
+
+  it('a server that runs nicer keeps its new guests as far below it', async () => {
+    const pid = server.child.pid!
+    // Its main thread, which starts the guests: as an operator's `nice -n 3` would have left it.
+    setPriority(pid, niceOf(pid) + 3)
+    const old = childPids(pid)
+    for (const guest of old) process.kill(guest, 'SIGKILL')
+    const fresh = () => childPids(pid).filter((guest) => !old.includes(guest))
+    const deadline = Date.now() + 20_000
+    while (
+      Date.now() < deadline &&
+      !(
+        fresh().length > 0 &&
+        fresh().every((guest) => niceOf(guest) === niceOf(pid) + GUEST_NICENESS)
+      )
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const nices = fresh().map(niceOf)
+    expect(nices.length).toBeGreaterThan(0)
+    expect([...new Set(nices)]).toEqual([niceOf(pid) + GUEST_NICENESS])
   })
 
   it('the permission model alone denies reads outside the folder, processes and workers', async () => {
@@ -172,3 +192,8 @@ process.send(answer, () => process.exit(0))`,
     },
   )
 })
+
+/** A process's nice value, as the kernel reports it (field 19 of /proc/<pid>/stat). */
+function niceOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])
+}
