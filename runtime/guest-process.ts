@@ -19,9 +19,10 @@ export const GUEST_UID = 65534
 export const GUEST_GID = 65534
 const SETPRIV = '/usr/bin/setpriv'
 /**
- * Guests run below the server's priority (nice 10 more than its own). A guest sleeps until its next job, so the
- * scheduler let it preempt the server that woke it, on the server's own core, in the middle of
- * its write: the server, which every execution passes through twice, then waited on its guests.
+ * Guests run below the server's priority (nice 10 more than its own). A guest sleeps until its
+ * next job, so the scheduler let it preempt the server that woke it, on the server's own core, in
+ * the middle of its write: the server, which every execution passes through twice, then waited on
+ * its guests.
  * At nice 10, 50 executions in flight on 2 cores complete ≈ 13 % more per second (5: ≈ 8 %; 19
  * starves the guests: no gain). Lowered once a guest is ready, so that starting (SES's lockdown)
  * is not slowed; a guest cannot raise it back (that takes CAP_SYS_NICE). Relative to the server's

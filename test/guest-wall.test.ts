@@ -6,7 +6,7 @@
  * root-only socket standing in for /var/run/dstack.sock. Each wall is also tried alone.
  */
 import { fork } from 'node:child_process'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,7 +19,7 @@ import {
   guestLaunch,
   type GuestLaunch,
 } from '../runtime/guest-process'
-import { childPids, startServer, type RunningServer } from './helpers/server'
+import { childPids, procStat, startServer, type RunningServer } from './helpers/server'
 
 const ENTRY = fileURLToPath(new URL('../runtime/guest.mjs', import.meta.url))
 const ROOT = process.getuid?.() === 0
@@ -193,7 +193,7 @@ process.send(answer, () => process.exit(0))`,
   )
 })
 
-/** A process's nice value, as the kernel reports it (field 19 of /proc/<pid>/stat). */
+/** A process's nice value, as the kernel reports it. */
 function niceOf(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])
+  return Number(procStat(pid)[16])
 }

@@ -217,12 +217,20 @@ export function childPids(pid: number | undefined): number[] {
   }
 }
 
-/** Neither a zombie nor gone: the state letter after the command name in /proc/<pid>/stat. */
+/** Neither a zombie nor gone: its state in /proc/<pid>/stat. */
 function isAlive(pid: number): boolean {
   try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0]
+    const state = procStat(pid)[0]
     return state !== undefined && state !== 'Z' && state !== 'X'
   } catch {
     return false
   }
+}
+
+/**
+ * The fields of /proc/<pid>/stat after the command name (which may hold spaces): [0] is field 3,
+ * the state; [16] is field 19, the nice value.
+ */
+export function procStat(pid: number): string[] {
+  return (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')
 }
